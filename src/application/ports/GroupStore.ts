@@ -1,0 +1,82 @@
+import { Context, type Effect, Schema } from "effect"
+import type { DistributionList } from "../../domain/DistributionList.ts"
+import type { UpstreamError } from "./UpstreamError.ts"
+
+/** The group is not there, or not yet visible (Exchange replicates new groups with a delay). */
+export class GroupNotFound extends Schema.TaggedError<GroupNotFound>()("GroupNotFound", {
+  identity: Schema.String
+}) {}
+
+/** Name, alias or primary address already used by another recipient. */
+export class GroupAlreadyExists extends Schema.TaggedError<GroupAlreadyExists>()("GroupAlreadyExists", {
+  identity: Schema.String,
+  detail: Schema.String
+}) {}
+
+/** A member or owner address Exchange does not (yet) know as a recipient. */
+export class RecipientNotFound extends Schema.TaggedError<RecipientNotFound>()("RecipientNotFound", {
+  address: Schema.String
+}) {}
+
+export type GroupStoreError = GroupNotFound | GroupAlreadyExists | RecipientNotFound | UpstreamError
+
+/** Which group, and which mailbox routes the request (`X-AnchorMailbox`). */
+export interface Target {
+  readonly identity: string
+  readonly anchor: string
+}
+
+export interface NewGroup {
+  readonly name: string
+  readonly alias: string
+  readonly displayName: string
+  readonly primarySmtpAddress: string
+  /** Owner addresses (Exchange `ManagedBy`); at least one. */
+  readonly managedBy: ReadonlyArray<string>
+  /** Initial members, at most 10,000 (Exchange's per-command limit). */
+  readonly members: ReadonlyArray<string>
+  readonly requireSenderAuthenticationEnabled: boolean
+  readonly anchor: string
+}
+
+export interface GroupChanges {
+  readonly name?: string
+  readonly alias?: string
+  readonly displayName?: string
+  readonly primarySmtpAddress?: string
+  readonly requireSenderAuthenticationEnabled?: boolean
+  /** Owner addresses to add to and remove from `ManagedBy`. */
+  readonly managedBy?: { readonly add: ReadonlyArray<string>; readonly remove: ReadonlyArray<string> }
+}
+
+/** The outcome of one member in a bulk add or remove; an error here affected that member only. */
+export type MemberOutcome =
+  | { readonly address: string; readonly _tag: "Applied" }
+  | { readonly address: string; readonly _tag: "Unchanged" }
+  | { readonly address: string; readonly _tag: "Rejected"; readonly error: GroupStoreError }
+
+/** Exchange Online distribution groups (InvokeCommand in production). */
+export class GroupStore extends Context.Service<GroupStore, {
+  readonly create: (group: NewGroup) => Effect.Effect<DistributionList, GroupStoreError>
+  readonly get: (target: Target) => Effect.Effect<DistributionList, GroupStoreError>
+  /** Every member's primary SMTP address, all pages. */
+  readonly listMembers: (target: Target) => Effect.Effect<ReadonlyArray<string>, GroupStoreError>
+  readonly update: (target: Target, changes: GroupChanges) => Effect.Effect<void, GroupStoreError>
+  /** Deletes permanently: Exchange Online has no soft delete for distribution groups. */
+  readonly remove: (target: Target) => Effect.Effect<void, GroupStoreError>
+  /** Adds each address; "already a member" is `Unchanged`. Fails as a whole only when the group is unusable. */
+  readonly addMembers: (
+    target: Target,
+    addresses: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<MemberOutcome>, GroupStoreError>
+  /** Removes each address; "not a member" is `Unchanged`. */
+  readonly removeMembers: (
+    target: Target,
+    addresses: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<MemberOutcome>, GroupStoreError>
+  /** Replaces the whole member list (Update-DistributionGroupMember, at most 10,000). */
+  readonly replaceMembers: (
+    target: Target,
+    addresses: ReadonlyArray<string>
+  ) => Effect.Effect<void, GroupStoreError>
+}>()("distribution-list-api/application/ports/GroupStore") {}

@@ -1,0 +1,38 @@
+import { Schema } from "effect"
+
+/** Throttled (429) or temporarily unavailable (503/504, network): worth retrying. */
+export class Transient extends Schema.TaggedError<Transient>()("Transient", {
+  status: Schema.optional(Schema.Number),
+  retryAfterMillis: Schema.optional(Schema.Number)
+}) {}
+
+/** Our credentials or roles were refused; retrying will not help. */
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+  hint: Schema.String
+}) {}
+
+/** Anything else the upstream refused or failed at; the text never holds secrets or bodies. */
+export class Failed extends Schema.TaggedError<Failed>()("Failed", {
+  detail: Schema.String
+}) {}
+
+/** A failure of Microsoft Graph, Exchange Online or the identity platform. */
+export class UpstreamError extends Schema.TaggedError<UpstreamError>()("UpstreamError", {
+  operation: Schema.String,
+  reason: Schema.Union([Transient, Forbidden, Failed])
+}) {
+  override get message() {
+    const reason = this.reason
+    switch (reason._tag) {
+      case "Transient":
+        return `${this.operation}: upstream temporarily unavailable${reason.status ? ` (${reason.status})` : ""}`
+      case "Forbidden":
+        return `${this.operation}: ${reason.hint}`
+      case "Failed":
+        return `${this.operation}: ${reason.detail}`
+    }
+  }
+}
+
+export const isTransient = (error: { readonly _tag: string; readonly reason?: { readonly _tag: string } }): boolean =>
+  error._tag === "UpstreamError" && error.reason?._tag === "Transient"
