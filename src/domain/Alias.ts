@@ -1,0 +1,66 @@
+import slugify from "slugify"
+import type { InputIssue } from "./Errors.ts"
+import { MAX_ALIAS_LENGTH, MAX_DISPLAY_NAME_LENGTH } from "./Limits.ts"
+
+export { MAX_ALIAS_LENGTH, MAX_DISPLAY_NAME_LENGTH } from "./Limits.ts"
+
+// slugify is only used for its transliteration table: removing nothing leaves the Exchange rules to us.
+const KEEP_EVERYTHING = /(?!)/g
+const APOSTROPHES = /['\u2018\u2019\u02BC`\u00B4]/g
+// Symbols become words of their own, so "R&D" reads "r-and-d" and not "randd".
+const SYMBOL = /[^\p{L}\p{M}\p{N}\s]/gu
+const MARKS = /\p{M}/gu
+const SEPARATORS = /[^a-z0-9]+/g
+const EDGE_HYPHENS = /^-+|-+$/g
+
+/**
+ * The Exchange alias (and Name) generated from a display name.
+ *
+ * Transliterates to ASCII ("Équipe Ventes Süd" → "equipe-ventes-sud"), drops apostrophes
+ * ("Women's Network" → "womens-network"), spells out the symbols slugify knows ("&" → "and",
+ * "%" → "percent") and joins words with single hyphens ("  R&D -- Ops!! " → "r-and-d-ops").
+ * The result only holds `[a-z0-9-]`, a subset of Exchange's alias characters, with no hyphen at
+ * either end and no dots at all, like the seed's python-slugify. It may be empty or longer than
+ * 64 characters: `nameIssues` reports both, nothing is truncated.
+ */
+export const aliasFromName = (name: string): string => {
+  const spaced = name.normalize("NFC").replace(APOSTROPHES, "").replace(SYMBOL, " $& ")
+  const transliterated = slugify(spaced, { remove: KEEP_EVERYTHING, trim: false })
+  // Letters slugify does not know (e.g. "ǅ", "ﬁ") fall back to their compatibility decomposition.
+  const ascii = transliterated.normalize("NFKD").replace(MARKS, "").toLowerCase()
+  return ascii.replace(SEPARATORS, "-").replace(EDGE_HYPHENS, "")
+}
+
+/** The problems with a requested DL name, located at `loc`; empty when the name is usable. */
+export const nameIssues = (name: string, loc: ReadonlyArray<string | number>): ReadonlyArray<InputIssue> => {
+  const displayName = name.trim()
+  if (displayName.length === 0) {
+    return [{ type: "value_error", loc: [...loc], msg: "Value error, name must not be blank" }]
+  }
+  const issues: Array<InputIssue> = []
+  if (displayName.length > MAX_DISPLAY_NAME_LENGTH) {
+    issues.push({
+      type: "string_too_long",
+      loc: [...loc],
+      msg: `String should have at most ${MAX_DISPLAY_NAME_LENGTH} characters (Exchange's display name limit); ` +
+        `it has ${displayName.length}`
+    })
+  }
+  const alias = aliasFromName(name)
+  if (alias.length === 0) {
+    issues.push({
+      type: "value_error",
+      loc: [...loc],
+      msg: "Value error, name must contain at least one letter or digit that can be written in ASCII, " +
+        "to build the list's alias and email address"
+    })
+  } else if (alias.length > MAX_ALIAS_LENGTH) {
+    issues.push({
+      type: "string_too_long",
+      loc: [...loc],
+      msg: `Name is too long: its alias '${alias.slice(0, 20)}…' would have ${alias.length} characters, ` +
+        `and Exchange allows at most ${MAX_ALIAS_LENGTH}`
+    })
+  }
+  return issues
+}

@@ -1,0 +1,128 @@
+import { assert, describe, it } from "@effect/vitest"
+import fc from "fast-check"
+import { aliasFromName, MAX_ALIAS_LENGTH, MAX_DISPLAY_NAME_LENGTH, nameIssues } from "../../src/domain/Alias.ts"
+import { isEmail, primaryAddress } from "../../src/domain/Email.ts"
+
+// Exchange's alias characters (New-DistributionGroup.md, -Alias), minus the escaped and Unicode ones.
+const EXCHANGE_ALIAS = /^[A-Za-z0-9!#%*+\-/=?^_~.]+$/
+
+// Names as people type them: words, accents, symbols, other scripts, odd spacing.
+const nameArb = fc.oneof(
+  fc.string({ unit: "grapheme", maxLength: 80 }),
+  fc.string({ unit: fc.constantFrom(..."aÉü ß-._&'!?%()Ωж营 \t"), maxLength: 40 }),
+  fc.string({ maxLength: 80 })
+)
+
+describe("aliasFromName", () => {
+  it("slugifies with transliteration", () => {
+    assert.strictEqual(aliasFromName("Marketing Team"), "marketing-team")
+    assert.strictEqual(aliasFromName("Équipe Ventes Süd"), "equipe-ventes-sud")
+    assert.strictEqual(aliasFromName("Æsir Straße"), "aesir-strasse")
+    assert.strictEqual(aliasFromName("ǅemal ﬁnance"), "dzemal-finance")
+  })
+
+  it("spells out '&', drops apostrophes and collapses separators", () => {
+    assert.strictEqual(aliasFromName("  R&D -- Ops!! "), "r-and-d-ops")
+    assert.strictEqual(aliasFromName("Sales & Marketing"), "sales-and-marketing")
+    assert.strictEqual(aliasFromName("Women’s Network"), "womens-network")
+    assert.strictEqual(aliasFromName("50% Club"), "50-percent-club")
+    assert.strictEqual(aliasFromName("Sales.EMEA_team..x"), "sales-emea-team-x")
+    assert.strictEqual(aliasFromName("--a---b--"), "a-b")
+  })
+
+  it("is empty when nothing can be written in ASCII", () => {
+    assert.strictEqual(aliasFromName("营销"), "")
+    assert.strictEqual(aliasFromName(" !!! "), "")
+  })
+
+  it("does not truncate", () => {
+    assert.strictEqual(aliasFromName("x".repeat(100)).length, 100)
+  })
+
+  it("always yields a lower-case Exchange alias, hyphens only between letters or digits", () => {
+    fc.assert(
+      fc.property(nameArb, (name) => {
+        const alias = aliasFromName(name)
+        assert.match(alias, /^(?:[a-z0-9]+(?:-[a-z0-9]+)*)?$/)
+        if (alias.length > 0) {
+          assert.match(alias, EXCHANGE_ALIAS)
+          assert.notMatch(alias, /^\.|\.$|\.\./)
+          assert.isTrue(isEmail(primaryAddress(alias, "contoso.example")))
+        }
+      }),
+      { numRuns: 500 }
+    )
+  })
+
+  it("is idempotent", () => {
+    fc.assert(
+      fc.property(nameArb, (name) => {
+        const alias = aliasFromName(name)
+        assert.strictEqual(aliasFromName(alias), alias)
+      }),
+      { numRuns: 500 }
+    )
+  })
+
+  it("ignores case and surrounding space", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(..."abcXYZ -1"), maxLength: 30 }), (name) => {
+        assert.strictEqual(aliasFromName(` ${name.toUpperCase()}  `), aliasFromName(name))
+      })
+    )
+  })
+})
+
+describe("nameIssues", () => {
+  const loc = ["name"] as const
+
+  it("accepts a usable name", () => {
+    assert.deepStrictEqual(nameIssues("Marketing Team", loc), [])
+    assert.deepStrictEqual(nameIssues("a".repeat(MAX_ALIAS_LENGTH), loc), [])
+  })
+
+  it("rejects a blank name, once", () => {
+    for (const name of ["", "   ", "\t\n"]) {
+      const issues = nameIssues(name, loc)
+      assert.strictEqual(issues.length, 1)
+      assert.strictEqual(issues[0]?.type, "value_error")
+      assert.deepStrictEqual(issues[0]?.loc, ["name"])
+      assert.include(issues[0]?.msg, "blank")
+    }
+  })
+
+  it("rejects a name without a usable character", () => {
+    const issues = nameIssues("营销 !!", ["body", "name"])
+    assert.deepStrictEqual(issues.map((issue) => [issue.type, issue.loc]), [["value_error", ["body", "name"]]])
+  })
+
+  it("rejects an alias over 64 characters and names the limit", () => {
+    const issues = nameIssues("a".repeat(MAX_ALIAS_LENGTH + 1), loc)
+    assert.strictEqual(issues.length, 1)
+    assert.strictEqual(issues[0]?.type, "string_too_long")
+    assert.include(issues[0]?.msg, "64")
+    // Transliteration lengthens: 32 "Æ" are 64 letters of alias, 33 are too many.
+    assert.deepStrictEqual(nameIssues("Æ".repeat(32), loc), [])
+    assert.strictEqual(nameIssues("Æ".repeat(33), loc).length, 1)
+  })
+
+  it("rejects a display name over 256 characters, besides its alias", () => {
+    const issues = nameIssues("ab ".repeat(90), loc)
+    assert.deepStrictEqual(issues.map((issue) => issue.type), ["string_too_long", "string_too_long"])
+    assert.include(issues[0]?.msg, String(MAX_DISPLAY_NAME_LENGTH))
+    const longButSlim = "营".repeat(MAX_DISPLAY_NAME_LENGTH) + "x"
+    assert.deepStrictEqual(nameIssues(longButSlim, loc).map((issue) => issue.type), ["string_too_long"])
+  })
+
+  it("reports issues exactly when the alias or display name breaks a rule", () => {
+    fc.assert(
+      fc.property(nameArb, (name) => {
+        const alias = aliasFromName(name)
+        const ok = name.trim().length > 0 && name.trim().length <= MAX_DISPLAY_NAME_LENGTH &&
+          alias.length > 0 && alias.length <= MAX_ALIAS_LENGTH
+        assert.strictEqual(nameIssues(name, loc).length === 0, ok)
+      }),
+      { numRuns: 300 }
+    )
+  })
+})

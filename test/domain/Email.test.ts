@@ -1,0 +1,42 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Schema } from "effect"
+import fc from "fast-check"
+import { EmailAddress, isEmail, normalizeEmail, primaryAddress, sameEmail, uniqueEmails } from "../../src/domain/Email.ts"
+
+describe("Email", () => {
+  it("accepts ordinary addresses and rejects malformed ones", () => {
+    for (const valid of ["ann@contoso.example", "first.last+tag@sub.contoso.co.uk", "o'brien@x-y.example"]) {
+      assert.isTrue(isEmail(valid), valid)
+    }
+    for (const invalid of ["", "ann", "ann@", "@contoso.example", "ann@contoso", "a b@c.example", "a@b@c.example",
+      "ann@-contoso.example", "ann@contoso.example.", "UPN:ann@contoso.example", `${"a".repeat(320)}@c.example`]) {
+      assert.isFalse(isEmail(invalid), invalid)
+    }
+  })
+
+  it("decodes trimmed and rejects malformed input", () => {
+    assert.strictEqual(Schema.decodeUnknownSync(EmailAddress)("  ann@contoso.example "), "ann@contoso.example")
+    assert.throws(() => Schema.decodeUnknownSync(EmailAddress)("not an address"))
+  })
+
+  it("compares case-insensitively and ignores surrounding space", () => {
+    assert.strictEqual(normalizeEmail(" Ann@Contoso.Example "), "ann@contoso.example")
+    assert.isTrue(sameEmail("ANN@contoso.example", "ann@CONTOSO.example "))
+    assert.isFalse(sameEmail("ann@contoso.example", "anne@contoso.example"))
+  })
+
+  it("dedupes keeping the first spelling", () => {
+    assert.deepStrictEqual(uniqueEmails(["B@x.example", "a@x.example", " b@X.example"]), ["B@x.example", "a@x.example"])
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom("a@x.io", "A@x.io", "b@x.io", " B@X.IO")), (values) => {
+        const unique = uniqueEmails(values)
+        assert.strictEqual(new Set(unique.map(normalizeEmail)).size, unique.length)
+        assert.deepStrictEqual(new Set(unique.map(normalizeEmail)), new Set(values.map(normalizeEmail)))
+      })
+    )
+  })
+
+  it("builds the primary address", () => {
+    assert.strictEqual(primaryAddress("marketing-team", "contoso.example"), "marketing-team@contoso.example")
+  })
+})
