@@ -1,0 +1,185 @@
+import { type DirectoryEntry, generatedEntry, generatedId, generatedNumber } from "./DemoDirectory.ts"
+import { addressKey, type Group, guidFromString, type Recipient, smtpOf, type User } from "./Objects.ts"
+
+/**
+ * The tenant's mutable state with its indexes. Every method is synchronous, so a caller that
+ * runs one method (or one batch of them) inside a single `Effect.sync` sees and leaves a
+ * consistent state: JavaScript never interleaves another fiber inside synchronous code.
+ * All lookups are O(1) map hits; group members are a Set of object ids.
+ */
+export class TenantState {
+  private readonly users = new Map<string, User>()
+  private readonly userIdByAddress = new Map<string, string>()
+  private readonly groups = new Map<string, Group>()
+  private readonly groupGuidByExternalId = new Map<string, string>()
+  private readonly groupGuidByAddress = new Map<string, string>()
+
+  readonly domain: string
+  /** How many generated users `user00001@domain ...` exist (materialized on first use). */
+  readonly generatedUsers: number
+
+  constructor(domain: string, generatedUsers: number) {
+    this.domain = domain
+    this.generatedUsers = generatedUsers
+  }
+
+  // ---- users ------------------------------------------------------------------------------
+
+  /** Adds a user; fails (returns the clashing address) when its UPN, mail or a proxy is taken. */
+  addUser(entry: DirectoryEntry, now: number, exchangeDelayMillis = 0): User | { readonly clash: string } {
+    const user = this.buildUser(entry, now, exchangeDelayMillis)
+    for (const address of this.addressesOf(user)) {
+      if (this.findUserByAddress(address) !== undefined || this.groupGuidByAddress.has(address)) {
+        return { clash: address }
+      }
+    }
+    this.indexUser(user)
+    return user
+  }
+
+  userById(id: string): User | undefined {
+    const key = id.toLowerCase()
+    return this.users.get(key) ?? this.materialize(generatedNumber(key, this.domain), key)
+  }
+
+  /** By UPN, mail or any SMTP proxy address, case-insensitively (`smtp:` prefix allowed). */
+  findUserByAddress(address: string): User | undefined {
+    const key = addressKey(address)
+    const id = this.userIdByAddress.get(key)
+    if (id !== undefined) return this.users.get(id)
+    const n = generatedNumber(key, this.domain)
+    return n === undefined ? undefined : this.materialize(n, generatedId(n))
+  }
+
+  /** Explicit users in insertion order, then the generated ones. */
+  *allUsers(): Iterable<User> {
+    for (const user of this.users.values()) {
+      if (generatedNumber(user.id, this.domain) === undefined) yield user
+    }
+    for (let n = 1; n <= this.generatedUsers; n++) yield this.materialize(n, generatedId(n))!
+  }
+
+  userCount(): number {
+    let explicit = 0
+    for (const id of this.users.keys()) if (generatedNumber(id, this.domain) === undefined) explicit++
+    return explicit + this.generatedUsers
+  }
+
+  // ---- groups -----------------------------------------------------------------------------
+
+  insertGroup(group: Group): void {
+    this.groups.set(group.guid, group)
+    this.groupGuidByExternalId.set(group.externalDirectoryObjectId, group.guid)
+    for (const proxy of group.emailAddresses) {
+      const smtp = smtpOf(proxy)
+      if (smtp !== undefined) this.groupGuidByAddress.set(smtp.toLowerCase(), group.guid)
+    }
+  }
+
+  deleteGroup(group: Group): void {
+    this.groups.delete(group.guid)
+    this.groupGuidByExternalId.delete(group.externalDirectoryObjectId)
+    for (const proxy of group.emailAddresses) {
+      const smtp = smtpOf(proxy)
+      if (smtp !== undefined) this.groupGuidByAddress.delete(smtp.toLowerCase())
+    }
+    for (const other of this.groups.values()) other.members.delete(group.externalDirectoryObjectId)
+  }
+
+  /** Replaces a group's proxy addresses and keeps the address index in step. */
+  setGroupAddresses(group: Group, emailAddresses: Array<string>): void {
+    this.deleteGroupAddressIndex(group)
+    group.emailAddresses = emailAddresses
+    const primary = emailAddresses.find((proxy) => proxy.startsWith("SMTP:"))
+    if (primary !== undefined) group.primarySmtpAddress = primary.slice(5)
+    this.insertGroup(group)
+  }
+
+  groupByGuid(guid: string): Group | undefined {
+    return this.groups.get(guid.toLowerCase())
+  }
+
+  groupByExternalId(id: string): Group | undefined {
+    const guid = this.groupGuidByExternalId.get(id.toLowerCase())
+    return guid === undefined ? undefined : this.groups.get(guid)
+  }
+
+  groupByAddress(address: string): Group | undefined {
+    const guid = this.groupGuidByAddress.get(addressKey(address))
+    return guid === undefined ? undefined : this.groups.get(guid)
+  }
+
+  allGroups(): Iterable<Group> {
+    return this.groups.values()
+  }
+
+  /** Who holds an SMTP address, user or group (for proxy-address-in-use checks). */
+  addressHolder(address: string): Recipient | undefined {
+    const group = this.groupByAddress(address)
+    if (group !== undefined) return { _tag: "Group", group }
+    const user = this.findUserByAddress(address)
+    return user === undefined ? undefined : { _tag: "User", user }
+  }
+
+  /** A user or group by Entra object id. */
+  directoryObject(id: string): Recipient | undefined {
+    const user = this.userById(id)
+    if (user !== undefined) return { _tag: "User", user }
+    const group = this.groupByExternalId(id)
+    return group === undefined ? undefined : { _tag: "Group", group }
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private deleteGroupAddressIndex(group: Group): void {
+    for (const proxy of group.emailAddresses) {
+      const smtp = smtpOf(proxy)
+      if (smtp !== undefined && this.groupGuidByAddress.get(smtp.toLowerCase()) === group.guid) {
+        this.groupGuidByAddress.delete(smtp.toLowerCase())
+      }
+    }
+  }
+
+  private materialize(n: number | undefined, id: string): User | undefined {
+    if (n === undefined || n < 1 || n > this.generatedUsers) return undefined
+    const existing = this.users.get(id)
+    if (existing !== undefined) return existing
+    const entry = generatedEntry(n, this.domain)
+    const user: User = { ...this.buildUser(entry, 0, 0), id }
+    this.indexUser(user)
+    return user
+  }
+
+  private buildUser(entry: DirectoryEntry, now: number, exchangeDelayMillis: number): User {
+    const mail = entry.mail
+    const extra = (entry.extraAddresses ?? []).filter((a) => a.toLowerCase() !== mail?.toLowerCase())
+    const alias = (mail ?? entry.userPrincipalName).split("@")[0]!.replace(/[^A-Za-z0-9!#%*+\-/=?^_~.]/g, "")
+    const id = guidFromString(`user:${entry.userPrincipalName.toLowerCase()}`)
+    return {
+      id,
+      exchangeGuid: guidFromString(`mailbox:${id}`),
+      userPrincipalName: entry.userPrincipalName,
+      mail,
+      displayName: entry.displayName,
+      alias,
+      proxyAddresses: mail === null ? [] : [`SMTP:${mail}`, ...extra.map((a) => `smtp:${a}`)],
+      createdAt: now,
+      exchangeVisibleAt: now + exchangeDelayMillis
+    }
+  }
+
+  private addressesOf(user: User): Array<string> {
+    const addresses = new Set([user.userPrincipalName.toLowerCase()])
+    if (user.mail !== null) addresses.add(user.mail.toLowerCase())
+    for (const proxy of user.proxyAddresses) {
+      const smtp = smtpOf(proxy)
+      if (smtp !== undefined) addresses.add(smtp.toLowerCase())
+    }
+    return [...addresses]
+  }
+
+  private indexUser(user: User): void {
+    this.users.set(user.id, user)
+    for (const address of this.addressesOf(user)) this.userIdByAddress.set(address, user.id)
+  }
+}
