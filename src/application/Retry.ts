@@ -1,0 +1,86 @@
+import { Duration, Effect, Ref, Schedule, Schema } from "effect"
+import type { RetryPolicy, SettingsShape } from "./Settings.ts"
+
+/** Any tagged failure; the schedules below look at the tag and, for upstream errors, at the reason. */
+export interface Tagged {
+  readonly _tag: string
+}
+
+/** Some members of a bulk operation were rejected for a reason worth retrying (internal to the use cases). */
+export class MembersPending extends Schema.TaggedError<MembersPending>()("MembersPending", {
+  addresses: Schema.Array(Schema.String),
+  retryAfterMillis: Schema.optional(Schema.Number)
+}) {}
+
+const reasonOf = (error: Tagged): Tagged & { readonly retryAfterMillis?: number | undefined } | undefined =>
+  error._tag === "UpstreamError" ? (error as unknown as { readonly reason: Tagged }).reason : undefined
+
+export const isTransient = (error: Tagged): boolean => reasonOf(error)?._tag === "Transient"
+
+/** The delay the upstream asked for (`Retry-After`), if any. */
+export const retryAfterMillis = (error: Tagged): number | undefined =>
+  error._tag === "MembersPending" ? (error as MembersPending).retryAfterMillis : reasonOf(error)?.retryAfterMillis
+
+const hasTag = (...tags: ReadonlyArray<string>) => (error: Tagged): boolean => tags.includes(error._tag)
+
+/** Transient upstream failures only: every plain read and write. */
+export const transientOnly = (error: Tagged): boolean => isTransient(error)
+
+/** After create: the group may not be visible yet. */
+export const notYetVisible = (error: Tagged): boolean => isTransient(error) || hasTag("GroupNotFound")(error)
+
+/** Member operations: Exchange may not see yet a user Graph knows, or the new group itself. */
+export const memberRetryable = (error: Tagged): boolean =>
+  isTransient(error) || hasTag("RecipientNotFound", "GroupNotFound", "MembersPending")(error)
+
+/**
+ * Exponential back-off `base, 2·base, …` capped at `cap`, for `attempts` tries in all, while `retryable`.
+ * An upstream `Retry-After` replaces a shorter computed delay (the larger of the two is used); one longer than
+ * `retryAfterMaxMillis` stops the retries, so that a caller is not held for minutes.
+ */
+export const backoff = (
+  policy: RetryPolicy,
+  retryable: (error: Tagged) => boolean,
+  retryAfterMaxMillis: number
+): Schedule.Schedule<Duration.Duration, Tagged> =>
+  Schedule.min([
+    Schedule.exponential(Duration.millis(policy.baseMillis)),
+    Schedule.spaced(Duration.millis(policy.capMillis))
+  ]).pipe(
+    Schedule.upTo({ times: Math.max(0, policy.attempts - 1) }),
+    Schedule.setInputType<Tagged>(),
+    Schedule.while(({ input }) => retryable(input) && (retryAfterMillis(input) ?? 0) <= retryAfterMaxMillis),
+    Schedule.modifyDelay(({ duration, input }) =>
+      Effect.succeed(Duration.max(duration, Duration.millis(retryAfterMillis(input) ?? 0)))
+    )
+  )
+
+export interface Schedules {
+  /** Read-after-create: `GroupNotFound` and transient failures (seed: 6 attempts, 5 s → 30 s). */
+  readonly verify: Schedule.Schedule<Duration.Duration, Tagged>
+  /** Member adds and removes (seed: 5 attempts, 2 s → 20 s). */
+  readonly member: Schedule.Schedule<Duration.Duration, Tagged>
+  /** Every other upstream call, transient failures only (6 attempts, 500 ms → 8 s). */
+  readonly upstream: Schedule.Schedule<Duration.Duration, Tagged>
+}
+
+export const schedules = (settings: SettingsShape): Schedules => ({
+  verify: backoff(settings.verify, notYetVisible, settings.retryAfterMaxMillis),
+  member: backoff(settings.member, memberRetryable, settings.retryAfterMaxMillis),
+  upstream: backoff(settings.upstream, transientOnly, settings.retryAfterMaxMillis)
+})
+
+/**
+ * Retries a non-idempotent call. `attempt(ambiguous)` is told whether an earlier try failed transiently, in
+ * which case that try may have been applied upstream: a conflict or a not-found then needs a second look.
+ */
+export const retryAmbiguous = <A, E extends Tagged, R>(
+  schedule: Schedule.Schedule<Duration.Duration, Tagged>,
+  attempt: (ambiguous: boolean) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Ref.make(false), (ambiguous) =>
+    Ref.get(ambiguous).pipe(
+      Effect.flatMap(attempt),
+      Effect.tapError((error) => (isTransient(error) ? Ref.set(ambiguous, true) : Effect.void)),
+      Effect.retry(schedule)
+    ))
