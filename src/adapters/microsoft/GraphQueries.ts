@@ -1,0 +1,78 @@
+import { Schema } from "effect"
+import type { DirectoryUser } from "../../domain/DistributionList.ts"
+
+// spec graph-and-identity.md §1.2 "Limits": `in` takes at most 15 expressions by default.
+export const MAX_IN_VALUES = 15
+// spec §2: at most 20 requests per JSON batch.
+export const MAX_BATCH_REQUESTS = 20
+// spec §3: getByIds takes at most 1,000 ids.
+export const MAX_IDS_PER_CALL = 1000
+
+export const chunk = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> => {
+  const chunks: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size))
+  return chunks
+}
+
+/** An OData string literal: single quotes doubled. */
+export const odataString = (value: string): string => `'${value.replaceAll("'", "''")}'`
+
+const inList = (values: ReadonlyArray<string>) => `(${values.map(odataString).join(",")})`
+
+/**
+ * Which properties one filter matches. `upnOrMail` puts both `in` lists in one request
+ * (`userPrincipalName in (…) or mail in (…)`, 2 × ≤15 values); whether Graph counts that as 30
+ * expressions against its limit of 15 is UNVERIFIED, so a 400 on it falls back to `upn` + `mail`.
+ */
+export type UserMatch = "upnOrMail" | "upn" | "mail"
+
+export const SELECT = "id,userPrincipalName,mail,displayName"
+
+const query = (filter: string, select: string) =>
+  `/users?$filter=${encodeURIComponent(filter)}&$select=${select}`
+
+export const userFilterUrl = (addresses: ReadonlyArray<string>, match: UserMatch): string => {
+  const list = inList(addresses)
+  const filter = match === "upnOrMail"
+    ? `userPrincipalName in ${list} or mail in ${list}`
+    : match === "upn"
+    ? `userPrincipalName in ${list}`
+    : `mail in ${list}`
+  return query(filter, SELECT)
+}
+
+/**
+ * Secondary SMTP addresses: `proxyAddresses/any(p:p eq 'smtp:…')` (spec §1.2, "Default" support),
+ * one lambda per address joined by `or`, ≤15 per request. Values are sent lower-case `smtp:`;
+ * whether Graph compares them case-insensitively is UNVERIFIED.
+ */
+export const proxyFilterUrl = (addresses: ReadonlyArray<string>): string =>
+  query(
+    addresses.map((address) => `proxyAddresses/any(p:p eq ${odataString(`smtp:${address}`)})`).join(" or "),
+    `${SELECT},proxyAddresses`
+  )
+
+export const GraphUser = Schema.Struct({
+  "@odata.type": Schema.optional(Schema.String),
+  id: Schema.String,
+  userPrincipalName: Schema.optional(Schema.NullOr(Schema.String)),
+  mail: Schema.optional(Schema.NullOr(Schema.String)),
+  displayName: Schema.optional(Schema.NullOr(Schema.String)),
+  proxyAddresses: Schema.optional(Schema.NullOr(Schema.Array(Schema.String)))
+})
+export type GraphUser = typeof GraphUser.Type
+
+export const GraphUsers = Schema.Struct({ value: Schema.Array(GraphUser) })
+
+export const toDirectoryUser = (user: GraphUser): DirectoryUser => ({
+  id: user.id,
+  userPrincipalName: user.userPrincipalName ?? user.mail ?? "",
+  mail: user.mail ?? null,
+  displayName: user.displayName ?? ""
+})
+
+/** The lower-cased addresses a user answers to: UPN and mail first, then SMTP proxy addresses. */
+export const addressesOf = (user: GraphUser): ReadonlyArray<string> => [
+  ...[user.userPrincipalName, user.mail].filter((value): value is string => typeof value === "string"),
+  ...(user.proxyAddresses ?? []).filter((proxy) => /^smtp:/i.test(proxy)).map((proxy) => proxy.slice(5))
+].map((address) => address.toLowerCase())

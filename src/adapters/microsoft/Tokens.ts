@@ -1,0 +1,74 @@
+import { Cache, Clock, Config, Context, Duration, Effect, Exit, Layer, type Redacted } from "effect"
+import type { UpstreamError } from "../../application/ports/UpstreamError.ts"
+import { Cloud, type MicrosoftConfigError } from "./Cloud.ts"
+import * as Credentials from "./Credentials.ts"
+import * as Msal from "./Msal.ts"
+
+export type Resource = "graph" | "exchange"
+
+/** App-only bearer tokens for Graph and Exchange, cached per resource. */
+export class Tokens extends Context.Service<Tokens, {
+  readonly get: (resource: Resource) => Effect.Effect<Redacted.Redacted<string>, UpstreamError>
+  /** Forgets the cached token, e.g. after the resource answered 401 to it. */
+  readonly invalidate: (resource: Resource) => Effect.Effect<void>
+}>()("distribution-list-api/adapters/microsoft/Tokens") {}
+
+/** The seed refreshes tokens 5 minutes before they expire. */
+export const REFRESH_MARGIN = Duration.minutes(5)
+// A token that fails to refresh is still served while it has this long to live.
+const STALE_GRACE_MILLIS = 30_000
+
+interface Cached {
+  readonly token: Msal.AccessToken
+  readonly ttlMillis: number
+}
+
+/** When to replace a token: 5 minutes early, earlier if asked (`refresh_in`), halfway for short-lived ones. */
+export const refreshAt = (token: Msal.AccessToken, nowMillis: number): number => {
+  const lifetime = token.expiresOnMillis - nowMillis
+  const margin = Duration.toMillis(REFRESH_MARGIN)
+  const early = lifetime > 2 * margin ? token.expiresOnMillis - margin : nowMillis + lifetime / 2
+  return Math.min(early, token.refreshOnMillis ?? Infinity)
+}
+
+/**
+ * Single flight: the cache runs one lookup per resource and every concurrent caller awaits it.
+ * Failures are not cached; a refresh that fails while the old token is still valid serves the old one.
+ */
+export const makeWith = Effect.fnUntraced(function*(source: Msal.TokenSource, scopes: Record<Resource, string>) {
+  const lastGood = new Map<Resource, Msal.AccessToken>()
+  const lookup = (resource: Resource): Effect.Effect<Cached, UpstreamError> =>
+    source.acquire(scopes[resource]).pipe(
+      Effect.tap((token) => Effect.sync(() => lastGood.set(resource, token))),
+      Effect.flatMap((token) =>
+        Effect.map(Clock.currentTimeMillis, (now) => ({ token, ttlMillis: refreshAt(token, now) - now }))
+      ),
+      Effect.catch((error) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const previous = lastGood.get(resource)
+          return previous !== undefined && previous.expiresOnMillis - now > STALE_GRACE_MILLIS
+            ? Effect.succeed({ token: previous, ttlMillis: STALE_GRACE_MILLIS / 2 })
+            : Effect.fail(error)
+        })
+      )
+    )
+  const cache = yield* Cache.makeWith(lookup, {
+    capacity: 8,
+    timeToLive: (exit) => Exit.isSuccess(exit) ? Duration.millis(Math.max(0, exit.value.ttlMillis)) : Duration.zero
+  })
+  return Tokens.of({
+    get: (resource) => Effect.map(Cache.get(cache, resource), (cached) => cached.token.token),
+    invalidate: (resource) => Cache.invalidate(cache, resource)
+  })
+})
+
+/** Tokens from msal-node, with the credential read from the environment (fails at build if incomplete). */
+export const layer: Layer.Layer<Tokens, MicrosoftConfigError | Config.ConfigError, Cloud> = Layer.effect(
+  Tokens,
+  Effect.gen(function*() {
+    const cloud = yield* Cloud
+    const raw = yield* Credentials.rawConfig
+    const credential = yield* Credentials.credentialFrom(raw, cloud.clientId)
+    return yield* makeWith(Msal.make(cloud, credential), { graph: cloud.graphScope, exchange: cloud.exchangeScope })
+  })
+)

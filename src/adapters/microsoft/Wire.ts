@@ -1,0 +1,105 @@
+import { Duration, Effect, Schedule } from "effect"
+import { type HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { Failed, Transient, UpstreamError } from "../../application/ports/UpstreamError.ts"
+import type { Resource, Tokens } from "./Tokens.ts"
+
+/**
+ * `Retry-After` in milliseconds. Graph and Exchange send seconds, possibly fractional
+ * (spec graph-and-identity.md §5 "Retry-After: 2.128"; exchange-admin-rest.md §5.2: parsed as double);
+ * an HTTP date is honoured too.
+ */
+export const retryAfterMillis = (value: string | undefined | null, nowMillis: number): number | undefined => {
+  if (value === undefined || value === null || value.trim() === "") return undefined
+  const trimmed = value.trim()
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000)
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMillis)
+}
+
+/** Reads `Retry-After` from a header record whose key case is unknown (batch responses). */
+export const headerValue = (headers: unknown, name: string): string | undefined => {
+  if (typeof headers !== "object" || headers === null) return undefined
+  const wanted = name.toLowerCase()
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted && typeof value === "string") return value
+    if (key.toLowerCase() === wanted && typeof value === "number") return String(value)
+  }
+  return undefined
+}
+
+export const transient = (operation: string, status: number | undefined, retryAfter: number | undefined) =>
+  new UpstreamError({
+    operation,
+    reason: new Transient({
+      ...(status === undefined ? {} : { status }),
+      ...(retryAfter === undefined ? {} : { retryAfterMillis: retryAfter })
+    })
+  })
+
+export const failed = (operation: string, detail: string) => new UpstreamError({ operation, reason: new Failed({ detail }) })
+
+/**
+ * Sends a request with the resource's bearer token. A transport failure is `Transient`. A 401
+ * drops the cached token and the request is sent once more with a fresh one (as the Exchange
+ * module does, spec exchange-admin-rest.md §7): a token can be revoked, or the sandbox restarted.
+ */
+export const authorized = (client: HttpClient.HttpClient, tokens: Tokens["Service"], resource: Resource) => {
+  const send = (request: HttpClientRequest.HttpClientRequest, operation: string) =>
+    Effect.flatMap(tokens.get(resource), (token) =>
+      client.execute(HttpClientRequest.bearerToken(request, token)).pipe(
+        Effect.catchTag("HttpClientError", (error) =>
+          Effect.fail(
+            error.reason._tag === "TransportError"
+              ? transient(operation, undefined, undefined)
+              : failed(operation, `request failed (${error.reason._tag})`)
+          ))
+      ))
+  return (request: HttpClientRequest.HttpClientRequest, operation: string) =>
+    Effect.flatMap(send(request, operation), (response) =>
+      response.status === 401
+        ? Effect.andThen(tokens.invalidate(resource), send(request, operation))
+        : Effect.succeed(response))
+}
+
+/** The body as JSON; an empty or non-JSON body (Exchange's 403 is NUL bytes, spec §5.2) is `undefined`. */
+export const jsonBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<unknown> =>
+  response.text.pipe(
+    Effect.flatMap((text) => {
+      const trimmed = text.trim()
+      return trimmed[0] === "{" || trimmed[0] === "["
+        ? Effect.try(() => JSON.parse(trimmed) as unknown)
+        : Effect.succeed(undefined)
+    }),
+    Effect.orElseSucceed(() => undefined)
+  )
+
+/**
+ * Low-level throttling retry: only `Transient` errors with one of `statuses`, waiting
+ * `max(Retry-After, exponential backoff)`, at most `times` retries, and never when the service asks
+ * for a wait longer than `maxWait` (that error goes up, with `retryAfterMillis`, for the caller's
+ * own schedule to decide).
+ */
+export const throttleRetry = (options: {
+  readonly statuses: ReadonlyArray<number>
+  readonly times: number
+  readonly maxWait: Duration.Input
+}) => {
+  const maxWaitMillis = Duration.toMillis(Duration.fromInputUnsafe(options.maxWait))
+  const retryable = (error: UpstreamError) =>
+    error.reason._tag === "Transient" &&
+    error.reason.status !== undefined &&
+    options.statuses.includes(error.reason.status) &&
+    (error.reason.retryAfterMillis ?? 0) <= maxWaitMillis
+  return Schedule.exponential("500 millis").pipe(
+    Schedule.setInputType<UpstreamError>(),
+    Schedule.while(({ input }) => retryable(input)),
+    Schedule.modifyDelay(({ input, duration }) =>
+      Effect.succeed(
+        input.reason._tag === "Transient" && input.reason.retryAfterMillis !== undefined
+          ? Duration.max(duration, Duration.millis(input.reason.retryAfterMillis))
+          : duration
+      )
+    ),
+    Schedule.upTo({ times: options.times })
+  )
+}
