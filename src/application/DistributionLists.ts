@@ -1,6 +1,15 @@
-import { Context, type Effect } from "effect"
+import { type Config, Context, Effect, Layer } from "effect"
 import type { DistributionListExists, DistributionListNotFound, InvalidInput, UsersNotFound } from "../domain/Errors.ts"
+import * as CreateDistributionList from "./CreateDistributionList.ts"
+import * as GetDistributionList from "./GetDistributionList.ts"
+import * as ManageMembers from "./ManageMembers.ts"
+import { GroupStore } from "./ports/GroupStore.ts"
 import type { UpstreamError } from "./ports/UpstreamError.ts"
+import { UserDirectory } from "./ports/UserDirectory.ts"
+import * as RemoveDistributionList from "./RemoveDistributionList.ts"
+import * as Settings from "./Settings.ts"
+import * as Toolkit from "./Toolkit.ts"
+import * as UpdateDistributionList from "./UpdateDistributionList.ts"
 
 export interface CreateRequest {
   readonly name: string
@@ -34,6 +43,12 @@ export interface UpdateRequest {
   readonly allowExternalSenders?: boolean
 }
 
+export interface UpdateResult {
+  readonly message: string
+  /** Present only when some member changes could not be applied (adds in the caller's spelling, removals as listed). */
+  readonly failedMembers?: ReadonlyArray<string>
+}
+
 export interface MembersResult {
   readonly message: string
   readonly failed: ReadonlyArray<string>
@@ -62,7 +77,7 @@ export class DistributionLists extends Context.Service<DistributionLists, {
     dlId: string,
     request: UpdateRequest,
     hints: RequestHints
-  ) => Effect.Effect<{ readonly message: string }, DistributionListsError>
+  ) => Effect.Effect<UpdateResult, DistributionListsError>
   readonly remove: (dlId: string, hints: RequestHints) => Effect.Effect<{ readonly message: string }, DistributionListsError>
   readonly addMembers: (
     dlId: string,
@@ -75,3 +90,24 @@ export class DistributionLists extends Context.Service<DistributionLists, {
     hints: RequestHints
   ) => Effect.Effect<MembersResult, DistributionListsError>
 }>()("distribution-list-api/application/DistributionLists") {}
+
+export const make = Effect.gen(function*() {
+  const kit = yield* Toolkit.make(yield* GroupStore, yield* UserDirectory, yield* Settings.Settings)
+  return DistributionLists.of({
+    create: CreateDistributionList.make(kit),
+    get: GetDistributionList.make(kit),
+    update: UpdateDistributionList.make(kit),
+    remove: RemoveDistributionList.make(kit),
+    addMembers: ManageMembers.makeAdd(kit),
+    removeMembers: ManageMembers.makeRemove(kit)
+  })
+})
+
+/** The use cases over the two ports, with the settings still to provide (tests: `Settings.layerWith`). */
+export const layerNoDeps: Layer.Layer<DistributionLists, never, UserDirectory | GroupStore | Settings.Settings> = Layer
+  .effect(DistributionLists, make)
+
+/** The use cases over the two ports, settings read from the environment (invalid ones name their variable). */
+export const layer: Layer.Layer<DistributionLists, Config.ConfigError, UserDirectory | GroupStore> = layerNoDeps.pipe(
+  Layer.provide(Settings.layer)
+)

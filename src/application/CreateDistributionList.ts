@@ -1,0 +1,164 @@
+import { Effect } from "effect"
+import { aliasFromName, nameIssues } from "../domain/Alias.ts"
+import type { DistributionList } from "../domain/DistributionList.ts"
+import { normalizeEmail, primaryAddress, sameEmail, uniqueEmails } from "../domain/Email.ts"
+import { DistributionListExists, type InputIssue, InvalidInput, UsersNotFound } from "../domain/Errors.ts"
+import { MAX_ADDRESSES_PER_REQUEST, MAX_MEMBERS_PER_COMMAND } from "../domain/Limits.ts"
+import { targetMembers } from "../domain/MemberDiff.ts"
+import type { CreateRequest, CreateResult, RequestHints } from "./DistributionLists.ts"
+import { applyMembers } from "./Members.ts"
+import type { NewGroup, Target } from "./ports/GroupStore.ts"
+import { backoff, retryAmbiguous } from "./Retry.ts"
+import { anchorFor, canonical, emailIssues, spelling, type Toolkit, upstreamFailure } from "./Toolkit.ts"
+import type { FoundUsers } from "./UserValidation.ts"
+
+const requestIssues = (request: CreateRequest): ReadonlyArray<InputIssue> => [
+  ...nameIssues(request.name, ["name"]),
+  ...(request.ownerEmails.length === 0
+    ? [{ type: "too_short", loc: ["ownerEmails"], msg: "List should have at least 1 item after validation, not 0" }]
+    : []),
+  ...emailIssues("ownerEmails", request.ownerEmails),
+  ...emailIssues("memberEmails", request.memberEmails),
+  ...(request.ownerEmails.length + request.memberEmails.length > MAX_ADDRESSES_PER_REQUEST
+    ? [{ type: "too_long", loc: ["memberEmails"], msg: `At most ${MAX_ADDRESSES_PER_REQUEST} addresses per request` }]
+    : [])
+]
+
+export const statusText = (alias: string, failed: ReadonlyArray<string>): string =>
+  failed.length === 0
+    ? `DL '${alias}' created. All members added.`
+    : `DL '${alias}' created. ${failed.length} member(s) could not be added: ${failed.join(", ")}`
+
+/** Is `dl` the group we asked for (so an "already exists" after a lost reply is our own earlier try)? */
+const isOurs = (dl: DistributionList, group: NewGroup, users: FoundUsers): boolean => {
+  const ownerIds = new Set(group.managedBy.map((address) => users.get(normalizeEmail(address))?.id))
+  return sameEmail(dl.primarySmtpAddress, group.primarySmtpAddress) && dl.alias.toLowerCase() === group.alias &&
+    dl.displayName === group.displayName &&
+    dl.requireSenderAuthenticationEnabled === group.requireSenderAuthenticationEnabled &&
+    dl.ownerIds.length === ownerIds.size && dl.ownerIds.every((id) => ownerIds.has(id))
+}
+
+export const make = (kit: Toolkit) => {
+  /** One create (transient retries included); `confirmed` when our group was found after a lost reply. */
+  const createOnce = (group: NewGroup, users: FoundUsers) =>
+    retryAmbiguous(kit.schedules.upstream, (ambiguous) =>
+      kit.store.create(group).pipe(
+        Effect.map((dl) => ({ dl, confirmed: false })),
+        Effect.catchTag("GroupAlreadyExists", (error) =>
+          (ambiguous ? findOurs(group, users) : Effect.succeed(undefined)).pipe(
+            Effect.flatMap((dl) =>
+              dl === undefined
+                ? Effect.fail(new DistributionListExists({ alias: group.alias, detail: error.detail }))
+                : Effect.succeed({ dl, confirmed: true })
+            )
+          )),
+        Effect.catchTag("GroupNotFound", () => Effect.fail(upstreamFailure("create", "Exchange reported no group")))
+      ))
+
+  const findOurs = (group: NewGroup, users: FoundUsers) =>
+    kit.store.get({ identity: group.primarySmtpAddress, anchor: group.anchor }).pipe(
+      Effect.retry(kit.schedules.verify),
+      Effect.option,
+      Effect.map((found) => (found._tag === "Some" && isOurs(found.value, group, users) ? found.value : undefined))
+    )
+
+  /**
+   * Creates the group. A member Exchange does not know yet is left out at once and returned, to be added
+   * (with retries) once the group exists; an owner Exchange does not know is retried, then reported (404).
+   */
+  const createGroup = Effect.fnUntraced(function*(
+    group: NewGroup,
+    users: FoundUsers,
+    asRequested: (address: string) => string
+  ) {
+    const deferred: Array<string> = []
+    let members = group.members
+    const isMemberOnly = (address: string) =>
+      members.some((member) => sameEmail(member, address)) &&
+      !group.managedBy.some((owner) => sameEmail(owner, address))
+    while (true) {
+      const result = yield* createOnce({ ...group, members }, users).pipe(
+        Effect.catchTag("RecipientNotFound", (error) =>
+          isMemberOnly(error.address) ? Effect.succeed({ missing: error.address }) : Effect.fail(error)),
+        Effect.retry(
+          backoff(kit.settings.member, (error) => error._tag === "RecipientNotFound", kit.settings.retryAfterMaxMillis)
+        ),
+        Effect.catchTag("RecipientNotFound", (error) =>
+          Effect.fail(new UsersNotFound({ addresses: [asRequested(error.address)] })))
+      )
+      if (!("missing" in result)) return { ...result, deferred }
+      deferred.push(result.missing)
+      members = members.filter((member) => !sameEmail(member, result.missing))
+    }
+  })
+
+  /** Read-after-write: the group may take a while to be visible; a group that stays invisible is only logged. */
+  const verify = (alias: string, target: Target) =>
+    kit.store.get(target).pipe(
+      Effect.retry(kit.schedules.verify),
+      Effect.tapError((error) =>
+        Effect.logWarning(`DL '${alias}' created but still not visible after verification: ${error._tag}`)
+      ),
+      Effect.ignore
+    )
+
+  /** Adds what the create did not; never fails (the group exists): what was not added is returned. */
+  const addRest = (alias: string, target: Target, toAdd: ReadonlyArray<string>) =>
+    applyMembers(
+      { run: (addresses) => kit.store.addMembers(target, addresses), schedule: kit.schedules.member },
+      toAdd
+    ).pipe(
+      Effect.catch((error) =>
+        Effect.logWarning(`Adding members to new DL '${alias}' failed: ${error._tag}`).pipe(Effect.as(toAdd))
+      )
+    )
+
+  return Effect.fn("DistributionLists.create")(function*(request: CreateRequest, hints: RequestHints) {
+    yield* Effect.logInfo(`Creating Distribution List: ${request.name}`)
+    const issues = requestIssues(request)
+    if (issues.length > 0) return yield* new InvalidInput({ issues })
+
+    const owners = uniqueEmails(request.ownerEmails)
+    const requested = targetMembers({
+      members: uniqueEmails(request.memberEmails),
+      owners,
+      ownersAsMembers: kit.settings.ownersAsMembers
+    })
+    const users = yield* kit.users.requireAll([...owners, ...requested])
+    const toExchange = canonical(users)
+    const asRequested = spelling([...owners, ...requested], users)
+    const members = uniqueEmails(requested.map(toExchange))
+    const managedBy = uniqueEmails(owners.map(toExchange))
+    const alias = aliasFromName(request.name)
+    const primaryEmail = primaryAddress(alias, kit.settings.customDomain)
+    const group: NewGroup = {
+      name: alias,
+      alias,
+      displayName: request.name.trim(),
+      primarySmtpAddress: primaryEmail,
+      managedBy,
+      members: members.slice(0, MAX_MEMBERS_PER_COMMAND),
+      requireSenderAuthenticationEnabled: !request.allowExternalSenders,
+      anchor: anchorFor(kit, hints, { owners: managedBy, dlAddress: primaryEmail })
+    }
+
+    const { confirmed, deferred, dl } = yield* createGroup(group, users, asRequested)
+    const target: Target = { identity: dl.identity, anchor: group.anchor }
+    if (!confirmed) yield* verify(alias, target)
+    // After a lost reply the members of our earlier try are unknown: list them.
+    const present = confirmed
+      ? yield* kit.store.listMembers(target).pipe(Effect.retry(kit.schedules.upstream), Effect.orElseSucceed(() => []))
+      : group.members.filter((member) => !deferred.some((missing) => sameEmail(missing, member)))
+    const toAdd = members.filter((member) => !present.some((address) => sameEmail(address, member)))
+    const failedMembers = (yield* addRest(alias, target, toAdd)).map(asRequested)
+    if (failedMembers.length > 0) {
+      yield* Effect.logWarning(`DL '${dl.alias}': member(s) not added: ${failedMembers.join(", ")}`)
+    }
+    return {
+      dlId: dl.alias,
+      primaryEmail: dl.primarySmtpAddress,
+      status: statusText(dl.alias, failedMembers),
+      failedMembers
+    } satisfies CreateResult
+  })
+}

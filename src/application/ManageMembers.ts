@@ -1,0 +1,62 @@
+import { Effect } from "effect"
+import { uniqueEmails } from "../domain/Email.ts"
+import { InvalidInput } from "../domain/Errors.ts"
+import type { MembersResult, RequestHints } from "./DistributionLists.ts"
+import { applyMembers } from "./Members.ts"
+import { canonical, emailIssues, mapStoreErrors, readGroup, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
+
+export const addedMessage = (failed: ReadonlyArray<string>): string =>
+  failed.length === 0 ? "All members added." : "Some members could not be added."
+
+export const removedMessage = (failed: ReadonlyArray<string>): string =>
+  failed.length === 0 ? "All members removed (or already absent)." : "Some members could not be removed."
+
+const checkAddresses = (addresses: ReadonlyArray<string>) => {
+  const issues = emailIssues("memberEmails", addresses)
+  return issues.length > 0 ? Effect.fail(new InvalidInput({ issues })) : Effect.void
+}
+
+/** Adds members: every user is validated first (404 naming all unknown ones, nothing changed); duplicates succeed. */
+export const makeAdd = (kit: Toolkit) =>
+  Effect.fn("DistributionLists.addMembers")(
+    function*(dlId: string, memberEmails: ReadonlyArray<string>, hints: RequestHints) {
+      yield* Effect.logInfo(`Adding ${memberEmails.length} member(s) to Distribution List: ${dlId}`)
+      yield* checkAddresses(memberEmails)
+      const requested = uniqueEmails(memberEmails)
+      const users = yield* kit.users.requireAll(requested)
+      const dl = yield* readGroup(kit, dlId, hints)
+      const target = targetOf(kit, hints, dl)
+      const failed = yield* applyMembers(
+        { run: (addresses) => kit.store.addMembers(target, addresses), schedule: kit.schedules.member },
+        uniqueEmails(requested.map(canonical(users)))
+      )
+      const asRequested = spelling(requested, users)
+      if (failed.length > 0) yield* Effect.logWarning(`DL '${dl.alias}': member(s) not added: ${failed.join(", ")}`)
+      return { message: addedMessage(failed), failed: failed.map(asRequested) } satisfies MembersResult
+    },
+    (effect, dlId) => mapStoreErrors(dlId)(effect)
+  )
+
+/** Removes members; one that is not a member (or not a recipient at all) counts as removed. */
+export const makeRemove = (kit: Toolkit) =>
+  Effect.fn("DistributionLists.removeMembers")(
+    function*(dlId: string, memberEmails: ReadonlyArray<string>, hints: RequestHints) {
+      yield* Effect.logInfo(`Removing ${memberEmails.length} member(s) from Distribution List: ${dlId}`)
+      yield* checkAddresses(memberEmails)
+      const dl = yield* readGroup(kit, dlId, hints)
+      const target = targetOf(kit, hints, dl)
+      const failed = yield* applyMembers(
+        {
+          run: (addresses) => kit.store.removeMembers(target, addresses),
+          alreadyDone: (error) => error._tag === "RecipientNotFound",
+          schedule: kit.schedules.member
+        },
+        uniqueEmails(memberEmails)
+      )
+      if (failed.length > 0) {
+        yield* Effect.logWarning(`DL '${dl.alias}': member(s) not removed: ${failed.join(", ")}`)
+      }
+      return { message: removedMessage(failed), failed } satisfies MembersResult
+    },
+    (effect, dlId) => mapStoreErrors(dlId)(effect)
+  )

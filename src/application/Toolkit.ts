@@ -1,0 +1,116 @@
+import { Effect } from "effect"
+import { chooseAnchor } from "../domain/AnchorMailbox.ts"
+import { type DirectoryUser, type DistributionList, userAddress } from "../domain/DistributionList.ts"
+import { isEmail, normalizeEmail } from "../domain/Email.ts"
+import { DistributionListExists, DistributionListNotFound, type InputIssue, UsersNotFound } from "../domain/Errors.ts"
+import type { DistributionListsError, RequestHints } from "./DistributionLists.ts"
+import type { GroupStore, GroupStoreError, RecipientNotFound, Target } from "./ports/GroupStore.ts"
+import type { UserDirectory } from "./ports/UserDirectory.ts"
+import { Failed, UpstreamError } from "./ports/UpstreamError.ts"
+import { backoff, type Schedules, schedules as makeSchedules, type Tagged } from "./Retry.ts"
+import type { SettingsShape } from "./Settings.ts"
+import * as UserValidation from "./UserValidation.ts"
+
+/** What every use case works with. */
+export interface Toolkit {
+  readonly store: GroupStore["Service"]
+  readonly directory: UserDirectory["Service"]
+  readonly settings: SettingsShape
+  readonly schedules: Schedules
+  readonly users: UserValidation.UserValidation
+}
+
+export const make = Effect.fnUntraced(function*(
+  store: GroupStore["Service"],
+  directory: UserDirectory["Service"],
+  settings: SettingsShape
+) {
+  const schedules = makeSchedules(settings)
+  const users = yield* UserValidation.make(directory, settings, schedules.upstream)
+  return { store, directory, settings, schedules, users } satisfies Toolkit
+})
+
+/** The anchor for a call about a DL whose address (or requested owners) we know. */
+export const anchorFor = (
+  kit: Toolkit,
+  hints: RequestHints,
+  known: { readonly owners?: ReadonlyArray<string>; readonly dlAddress?: string | undefined }
+): string =>
+  chooseAnchor({
+    header: hints.anchorMailbox,
+    adminAnchor: kit.settings.adminAnchorMailbox,
+    owners: known.owners ?? [],
+    dlAddress: known.dlAddress,
+    customDomain: kit.settings.customDomain
+  })
+
+/** Every call after the first read names the DL by its immutable identity, so that renames break nothing. */
+export const targetOf = (kit: Toolkit, hints: RequestHints, dl: DistributionList): Target => ({
+  identity: dl.identity,
+  anchor: anchorFor(kit, hints, { dlAddress: dl.primarySmtpAddress })
+})
+
+/** Reads a DL by the caller's id (name, alias or address); absent is a 404 at once (no long retry). */
+export const readGroup = (kit: Toolkit, dlId: string, hints: RequestHints) =>
+  kit.store.get({ identity: dlId, anchor: anchorFor(kit, hints, { dlAddress: isEmail(dlId) ? dlId : undefined }) }).pipe(
+    Effect.retry(kit.schedules.upstream),
+    Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId })))
+  )
+
+/**
+ * Retries a call naming recipients Exchange may not see yet (a user Graph just created) on the member
+ * schedule; if it still does not, that user is reported as not found (404).
+ */
+export const retryUnseenRecipients = <A, E extends Tagged, R>(
+  kit: Toolkit,
+  effect: Effect.Effect<A, E | RecipientNotFound, R>
+): Effect.Effect<A, Exclude<E, RecipientNotFound> | UsersNotFound, R> =>
+  effect.pipe(
+    Effect.retry(
+      backoff(kit.settings.member, (error) => error._tag === "RecipientNotFound", kit.settings.retryAfterMaxMillis)
+    ),
+    Effect.catchIf(
+      (error): error is RecipientNotFound => error._tag === "RecipientNotFound",
+      (error) => Effect.fail(new UsersNotFound({ addresses: [error.address] }))
+    )
+  ) as Effect.Effect<A, Exclude<E, RecipientNotFound> | UsersNotFound, R>
+
+/** Port errors left over at the end of a use case, as the service's errors. */
+export const mapStoreErrors = (dlId: string) =>
+<A, R>(
+  effect: Effect.Effect<A, DistributionListsError | GroupStoreError, R>
+): Effect.Effect<A, DistributionListsError, R> =>
+  effect.pipe(
+    Effect.catchTags({
+      GroupNotFound: () => Effect.fail(new DistributionListNotFound({ dlId })),
+      GroupAlreadyExists: (error) => Effect.fail(new DistributionListExists({ alias: dlId, detail: error.detail })),
+      RecipientNotFound: (error) => Effect.fail(new UsersNotFound({ addresses: [error.address] }))
+    })
+  )
+
+export const upstreamFailure = (operation: string, detail: string) =>
+  new UpstreamError({ operation, reason: new Failed({ detail }) })
+
+/** Pydantic-like issues for malformed addresses at `[field, index]`. */
+export const emailIssues = (field: string, addresses: ReadonlyArray<string>): ReadonlyArray<InputIssue> =>
+  addresses.flatMap((address, index) =>
+    isEmail(address.trim())
+      ? []
+      : [{ type: "value_error", loc: [field, index], msg: "value is not a valid email address" }]
+  )
+
+/** The address Exchange lists a user under (mail, else UPN), for a requested address already validated. */
+export const canonical = (users: ReadonlyMap<string, DirectoryUser>) => (address: string): string => {
+  const user = users.get(normalizeEmail(address))
+  return user === undefined ? address.trim() : userAddress(user)
+}
+
+/** Reports addresses in the caller's spelling when the caller sent one. */
+export const spelling = (requested: ReadonlyArray<string>, users: ReadonlyMap<string, DirectoryUser>) => {
+  const byCanonical = new Map<string, string>()
+  for (const address of requested) {
+    const key = normalizeEmail(canonical(users)(address))
+    if (!byCanonical.has(key)) byCanonical.set(key, address.trim())
+  }
+  return (address: string): string => byCanonical.get(normalizeEmail(address)) ?? address
+}

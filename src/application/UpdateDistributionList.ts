@@ -1,0 +1,184 @@
+import { Effect } from "effect"
+import { aliasFromName, MAX_DISPLAY_NAME_LENGTH, nameIssues } from "../domain/Alias.ts"
+import { type DistributionList, userAddress } from "../domain/DistributionList.ts"
+import { normalizeEmail, primaryAddress, uniqueEmails } from "../domain/Email.ts"
+import { DistributionListExists, type InputIssue, InvalidInput } from "../domain/Errors.ts"
+import { MAX_ADDRESSES_PER_REQUEST } from "../domain/Limits.ts"
+import { diffMembers, targetMembers } from "../domain/MemberDiff.ts"
+import type { RequestHints, UpdateRequest, UpdateResult } from "./DistributionLists.ts"
+import { applyMembers } from "./Members.ts"
+import type { GroupChanges, Target } from "./ports/GroupStore.ts"
+import { retryAmbiguous } from "./Retry.ts"
+import {
+  anchorFor,
+  canonical,
+  emailIssues,
+  mapStoreErrors,
+  readGroup,
+  retryUnseenRecipients,
+  spelling,
+  targetOf,
+  type Toolkit
+} from "./Toolkit.ts"
+import type { FoundUsers } from "./UserValidation.ts"
+
+const displayNameIssues = (displayName: string): ReadonlyArray<InputIssue> =>
+  displayName.trim().length === 0
+    ? [{ type: "value_error", loc: ["displayName"], msg: "Value error, displayName must not be blank" }]
+    : displayName.trim().length > MAX_DISPLAY_NAME_LENGTH
+    ? [{
+      type: "string_too_long",
+      loc: ["displayName"],
+      msg: `String should have at most ${MAX_DISPLAY_NAME_LENGTH} characters`
+    }]
+    : []
+
+const requestIssues = (request: UpdateRequest): ReadonlyArray<InputIssue> => [
+  ...(request.name === undefined ? [] : nameIssues(request.name, ["name"])),
+  ...(request.displayName === undefined ? [] : displayNameIssues(request.displayName)),
+  ...(request.ownerEmails?.length === 0
+    ? [{
+      type: "too_short",
+      loc: ["ownerEmails"],
+      msg: "List should have at least 1 item after validation, not 0 (a Distribution List needs an owner)"
+    }]
+    : []),
+  ...emailIssues("ownerEmails", request.ownerEmails ?? []),
+  ...emailIssues("memberEmails", request.memberEmails ?? []),
+  ...((request.ownerEmails?.length ?? 0) + (request.memberEmails?.length ?? 0) > MAX_ADDRESSES_PER_REQUEST
+    ? [{ type: "too_long", loc: ["memberEmails"], msg: `At most ${MAX_ADDRESSES_PER_REQUEST} addresses per request` }]
+    : [])
+]
+
+export const updatedMessage = (alias: string, failed: ReadonlyArray<string>): string =>
+  failed.length === 0
+    ? `Distribution List '${alias}' updated successfully.`
+    : `Distribution List '${alias}' updated, but ${failed.length} member change(s) could not be applied: ${
+      failed.join(", ")
+    }`
+
+/** The property and owner changes the request asks for, leaving out what already holds. */
+const changesFor = (
+  kit: Toolkit,
+  dl: DistributionList,
+  request: UpdateRequest,
+  owners: ReadonlyArray<string> | undefined,
+  users: FoundUsers,
+  currentOwners: ReadonlyMap<string, string>
+): GroupChanges => {
+  const alias = request.name === undefined ? undefined : aliasFromName(request.name)
+  const rename = alias !== undefined && alias !== dl.alias.toLowerCase()
+  const displayName = request.displayName?.trim()
+  const requireAuth = request.allowExternalSenders === undefined ? undefined : !request.allowExternalSenders
+  const ownerIds = new Set(owners?.map((owner) => users.get(normalizeEmail(owner))?.id))
+  const addOwners = owners?.filter((owner) => !dl.ownerIds.includes(users.get(normalizeEmail(owner))?.id ?? ""))
+  const removeOwners = owners === undefined ? [] : dl.ownerIds.filter((id) => !ownerIds.has(id))
+  return {
+    ...(rename ? { name: alias, alias, primarySmtpAddress: primaryAddress(alias, kit.settings.customDomain) } : {}),
+    ...(displayName !== undefined && displayName !== dl.displayName ? { displayName } : {}),
+    ...(requireAuth !== undefined && requireAuth !== dl.requireSenderAuthenticationEnabled
+      ? { requireSenderAuthenticationEnabled: requireAuth }
+      : {}),
+    ...((addOwners?.length ?? 0) + removeOwners.length > 0
+      ? {
+        managedBy: {
+          add: uniqueEmails((addOwners ?? []).map(canonical(users))),
+          // An owner the directory no longer resolves is named by its id, which Exchange accepts too.
+          remove: removeOwners.map((id) => currentOwners.get(id) ?? id)
+        }
+      }
+      : {})
+  }
+}
+
+export const make = (kit: Toolkit) => {
+  const applyChanges = (dl: DistributionList, target: Target, changes: GroupChanges) =>
+    retryUnseenRecipients(
+      kit,
+      retryAmbiguous(kit.schedules.upstream, (ambiguous) =>
+        kit.store.update(target, changes).pipe(
+          Effect.catchTag("GroupAlreadyExists", (error) =>
+            // A rename that conflicts with itself after a lost reply was applied by our earlier try.
+            (ambiguous && changes.alias !== undefined
+              ? Effect.map(
+                Effect.option(Effect.retry(kit.store.get(target), kit.schedules.upstream)),
+                (found) => found._tag === "Some" && found.value.alias.toLowerCase() === changes.alias
+              )
+              : Effect.succeed(false)).pipe(
+                Effect.flatMap((ours) =>
+                  ours ? Effect.void : Effect.fail(
+                    new DistributionListExists({ alias: changes.alias ?? dl.alias, detail: error.detail })
+                  )
+                )
+              ))
+        ))
+    )
+
+  /** The owners' addresses by directory id, fetched only when the request needs them. */
+  const currentOwnersOf = Effect.fnUntraced(function*(dl: DistributionList, needed: boolean) {
+    if (!needed || dl.ownerIds.length === 0) return new Map<string, string>() as ReadonlyMap<string, string>
+    const users = yield* kit.directory.usersByIds(dl.ownerIds).pipe(Effect.retry(kit.schedules.upstream))
+    return new Map([...users].map(([id, user]) => [id, userAddress(user)])) as ReadonlyMap<string, string>
+  })
+
+  const addOrRemove = (target: Target, toAdd: ReadonlyArray<string>, toRemove: ReadonlyArray<string>) =>
+    Effect.all([
+      applyMembers(
+        { run: (addresses) => kit.store.addMembers(target, addresses), schedule: kit.schedules.member },
+        toAdd
+      ),
+      applyMembers({
+        run: (addresses) => kit.store.removeMembers(target, addresses),
+        alreadyDone: (error) => error._tag === "RecipientNotFound",
+        schedule: kit.schedules.member
+      }, toRemove)
+    ])
+
+  return Effect.fn("DistributionLists.update")(
+    function*(dlId: string, request: UpdateRequest, hints: RequestHints) {
+      yield* Effect.logInfo(`Updating Distribution List: ${dlId}`)
+      const issues = requestIssues(request)
+      if (issues.length > 0) return yield* new InvalidInput({ issues })
+
+      const dl = yield* readGroup(kit, dlId, hints)
+      const owners = request.ownerEmails === undefined ? undefined : uniqueEmails(request.ownerEmails)
+      const members = request.memberEmails === undefined ? undefined : uniqueEmails(request.memberEmails)
+      const requested = [...(owners ?? []), ...(members ?? [])]
+      const users: FoundUsers = requested.length > 0 ? yield* kit.users.requireAll(requested) : new Map()
+      const toExchange = canonical(users)
+      const keepOwnersAsMembers = members !== undefined && owners === undefined && kit.settings.ownersAsMembers
+      const currentOwners = yield* currentOwnersOf(dl, owners !== undefined || keepOwnersAsMembers)
+
+      const changes = changesFor(kit, dl, request, owners, users, currentOwners)
+      if (Object.keys(changes).length > 0) yield* applyChanges(dl, targetOf(kit, hints, dl), changes)
+      const alias = changes.alias ?? dl.alias
+      const target: Target = {
+        identity: dl.identity,
+        anchor: anchorFor(kit, hints, { dlAddress: changes.primarySmtpAddress ?? dl.primarySmtpAddress })
+      }
+
+      let failed: ReadonlyArray<string> = []
+      if (members !== undefined) {
+        const wanted = targetMembers({
+          members: members.map(toExchange),
+          owners: owners === undefined ? [...currentOwners.values()] : owners.map(toExchange),
+          ownersAsMembers: kit.settings.ownersAsMembers
+        })
+        const current = yield* kit.store.listMembers(target).pipe(Effect.retry(kit.schedules.upstream))
+        const { toAdd, toRemove } = diffMembers(current, wanted)
+        const [notAdded, notRemoved] = yield* addOrRemove(target, toAdd, toRemove)
+        failed = [...notAdded.map(spelling(requested, users)), ...notRemoved]
+      } else if (owners !== undefined && kit.settings.ownersAsMembers) {
+        // Owners as members: new owners become members too; nobody is removed.
+        const [notAdded] = yield* addOrRemove(target, uniqueEmails(owners.map(toExchange)), [])
+        failed = notAdded.map(spelling(requested, users))
+      }
+      if (failed.length > 0) yield* Effect.logWarning(`DL '${alias}': member change(s) not applied: ${failed.join(", ")}`)
+      return {
+        message: updatedMessage(alias, failed),
+        ...(failed.length > 0 ? { failedMembers: failed } : {})
+      } satisfies UpdateResult
+    },
+    (effect, dlId) => mapStoreErrors(dlId)(effect)
+  )
+}
