@@ -1,0 +1,107 @@
+import { Schema } from "effect"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { EmailAddress } from "../../domain/Email.ts"
+import * as ApiErrors from "./ApiErrors.ts"
+
+/** At most this many addresses in one list of one request. */
+export const MAX_ADDRESSES = 10_000
+
+const Email = EmailAddress.annotate({ format: "email" })
+const Emails = Schema.Array(Email).check(Schema.isMaxLength(MAX_ADDRESSES))
+const Owners = Emails.check(Schema.isMinLength(1))
+const Name = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(64))
+const DisplayName = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(256))
+
+export const CreateBody = Schema.Struct({
+  name: Name.annotate({ description: "Display name; the alias and primary address are derived from it" }),
+  ownerEmails: Owners,
+  memberEmails: Schema.optionalKey(Emails),
+  allowExternalSenders: Schema.optionalKey(Schema.Boolean)
+})
+
+export const UpdateBody = Schema.Struct({
+  name: Schema.optionalKey(Name),
+  displayName: Schema.optionalKey(DisplayName),
+  ownerEmails: Schema.optionalKey(Owners.annotate({ description: "The complete list of owners" })),
+  memberEmails: Schema.optionalKey(Emails.annotate({ description: "The complete list of members" })),
+  allowExternalSenders: Schema.optionalKey(Schema.Boolean)
+})
+
+export const MembersBody = Schema.Struct({ memberEmails: Emails })
+
+const Addresses = Schema.Array(Schema.String)
+
+export const Created = Schema.Struct({
+  dlId: Schema.String,
+  primaryEmail: Schema.String,
+  status: Schema.String,
+  failedMembers: Addresses
+})
+
+export const Details = Schema.Struct({
+  dlId: Schema.String,
+  name: Schema.String,
+  displayName: Schema.String,
+  primaryEmail: Schema.String,
+  owners: Addresses,
+  members: Addresses,
+  allowExternalSenders: Schema.Boolean
+})
+
+export const Message = Schema.Struct({ message: Schema.String })
+
+export const Updated = Schema.Struct({ message: Schema.String, failedMembers: Schema.optionalKey(Addresses) })
+
+export const MembersChanged = Schema.Struct({ message: Schema.String, failed: Addresses })
+
+const params = {
+  dlId: Schema.String.annotate({ description: "Alias, name or primary email address of the distribution list" })
+}
+
+// Feeds anchor-mailbox selection (seed: "X-AnchorMailbox Header Strategy").
+const headers = { "x-anchormailbox": Schema.optionalKey(Schema.String) }
+
+export class DistributionListsGroup extends HttpApiGroup.make("distributionLists")
+  .add(
+    HttpApiEndpoint.post("create", "/dl", {
+      headers,
+      payload: CreateBody,
+      success: Created.pipe(HttpApiSchema.status(201)),
+      error: [...ApiErrors.withBody, ApiErrors.Conflict]
+    }),
+    HttpApiEndpoint.get("get", "/dl/:dlId", { params, headers, success: Details, error: ApiErrors.common }),
+    HttpApiEndpoint.patch("update", "/dl/:dlId", {
+      params,
+      headers,
+      payload: UpdateBody,
+      success: Updated,
+      error: [...ApiErrors.withBody, ApiErrors.Conflict]
+    }),
+    HttpApiEndpoint.delete("remove", "/dl/:dlId", { params, headers, success: Message, error: ApiErrors.common }),
+    HttpApiEndpoint.post("addMembers", "/dl/:dlId/members", {
+      params,
+      headers,
+      payload: MembersBody,
+      success: MembersChanged,
+      error: ApiErrors.withBody
+    }),
+    HttpApiEndpoint.delete("removeMembers", "/dl/:dlId/members", {
+      params,
+      headers,
+      payload: MembersBody,
+      success: MembersChanged,
+      error: ApiErrors.withBody
+    })
+  )
+  .prefix("/api")
+  .annotateMerge(OpenApi.annotations({ title: "Distribution lists" }))
+{}
+
+export class Api extends HttpApi.make("distribution-list-api")
+  .add(DistributionListsGroup)
+  .annotateMerge(OpenApi.annotations({
+    title: "Distribution List Management API",
+    version: "2.0.0",
+    description: "Create, read, update and delete Exchange Online distribution lists."
+  }))
+{}

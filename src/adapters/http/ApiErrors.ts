@@ -1,0 +1,56 @@
+import { Schema } from "effect"
+import { InputIssue } from "../../domain/Errors.ts"
+
+// The seed's error body is `{"error": <summary>, "details": <string|object|array>}` with no `_tag`,
+// so these are untagged `Schema.Error` classes; the class decides the status.
+
+export class BadRequest extends Schema.Error<BadRequest>("BadRequest")(
+  { error: Schema.String, details: Schema.String },
+  { httpApiStatus: 400, description: "The request body is not a JSON object" }
+) {}
+
+export class NotFound extends Schema.Error<NotFound>("NotFound")(
+  { error: Schema.String, details: Schema.Union([Schema.String, Schema.Array(Schema.String)]) },
+  { httpApiStatus: 404, description: "The distribution list, or some of the users (listed in details), do not exist" }
+) {}
+
+export class Conflict extends Schema.Error<Conflict>("Conflict")(
+  { error: Schema.String, details: Schema.String },
+  { httpApiStatus: 409, description: "A distribution list with that alias already exists" }
+) {}
+
+export class PayloadTooLarge extends Schema.Error<PayloadTooLarge>("PayloadTooLarge")(
+  { error: Schema.String, details: Schema.String },
+  { httpApiStatus: 413, description: "The request body is too large" }
+) {}
+
+export class ValidationError extends Schema.Error<ValidationError>("ValidationError")(
+  { error: Schema.Literal("Validation Error"), details: Schema.Array(InputIssue) },
+  { httpApiStatus: 422, description: "Pydantic-style validation errors; loc names the field" }
+) {}
+
+export class InternalServerError extends Schema.Error<InternalServerError>("InternalServerError")(
+  { error: Schema.String, details: Schema.String },
+  { httpApiStatus: 500, description: "Unexpected failure; details holds the request id" }
+) {}
+
+export class BadGateway extends Schema.Error<BadGateway>("BadGateway")(
+  { error: Schema.String, details: Schema.String },
+  { httpApiStatus: 502, description: "Exchange Online or Microsoft Graph refused or failed the operation" }
+) {}
+
+export class ServiceUnavailable extends Schema.Error<ServiceUnavailable>("ServiceUnavailable")(
+  { error: Schema.String, details: Schema.String },
+  { httpApiStatus: 503, description: "Exchange Online or Microsoft Graph is temporarily unavailable; retry later" }
+) {}
+
+export const badRequest = (details: string) => new BadRequest({ error: "Bad Request", details })
+
+export const validationError = (details: ReadonlyArray<InputIssue>) =>
+  new ValidationError({ error: "Validation Error", details })
+
+/** Errors every endpoint may answer with. */
+export const common = [NotFound, ValidationError, InternalServerError, BadGateway, ServiceUnavailable] as const
+
+/** Errors of endpoints that read a JSON body. */
+export const withBody = [BadRequest, PayloadTooLarge, ...common] as const

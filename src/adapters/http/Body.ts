@@ -1,0 +1,65 @@
+import { Effect, Schema, SchemaAST } from "effect"
+import type { HttpServerRequest } from "effect/http"
+import * as ApiErrors from "./ApiErrors.ts"
+import { toInputIssues } from "./Validation.ts"
+
+export type BodyError = ApiErrors.BadRequest | ApiErrors.PayloadTooLarge | ApiErrors.ValidationError
+
+const isJsonMediaType = (contentType: string | undefined): boolean => {
+  if (contentType === undefined || contentType.trim() === "") return true
+  const mediaType = contentType.split(";", 1)[0]!.trim().toLowerCase()
+  return mediaType === "application/json" || (mediaType.startsWith("application/") && mediaType.endsWith("+json"))
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const parseJson = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch {
+    return { ok: false }
+  }
+}
+
+/**
+ * Reads the request body as a JSON object and decodes it with `schema`: malformed or non-object
+ * JSON is a 400, schema failures a 422 listing every issue, unknown fields are ignored and an
+ * explicit `null` on an optional field counts as absent (as with Pydantic's `Optional[...] = None`).
+ */
+export const decoder = <S extends Schema.Struct<Schema.Struct.Fields> & { readonly DecodingServices: never }>(
+  schema: S
+) => {
+  const decode = Schema.decodeUnknownEffect(schema, { errors: "all", onExcessProperty: "ignore" })
+  const optionalKeys = new Set(
+    Object.entries(schema.fields).filter(([, field]) => SchemaAST.isOptional(field.ast)).map(([key]) => key)
+  )
+  const dropNullOptionals = (body: Record<string, unknown>): Record<string, unknown> => {
+    const result: Record<string, unknown> = {}
+    for (const key in body) {
+      if (!(body[key] === null && optionalKeys.has(key))) result[key] = body[key]
+    }
+    return result
+  }
+  return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<S["Type"], BodyError> => {
+    if (!isJsonMediaType(request.headers["content-type"])) {
+      return Effect.fail(ApiErrors.badRequest("Content-Type must be application/json"))
+    }
+    return request.text.pipe(
+      Effect.catch((error) =>
+        Effect.fail(
+          error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
+            ? new ApiErrors.PayloadTooLarge({ error: "Payload Too Large", details: "The request body is too large" })
+            : ApiErrors.badRequest("The request body could not be read")
+        )
+      ),
+      Effect.flatMap((text): Effect.Effect<S["Type"], BodyError> => {
+        const parsed = parseJson(text)
+        if (!parsed.ok) return Effect.fail(ApiErrors.badRequest("The request body is not valid JSON"))
+        if (!isObject(parsed.value)) return Effect.fail(ApiErrors.badRequest("The request body must be a JSON object"))
+        const body = dropNullOptionals(parsed.value)
+        return Effect.mapError(decode(body), (error) => ApiErrors.validationError(toInputIssues(error.issue, body)))
+      })
+    )
+  }
+}

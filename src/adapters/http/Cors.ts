@@ -1,0 +1,40 @@
+import { Config } from "effect"
+import { HttpServerResponse } from "effect/http"
+
+/** Origins allowed to call the API from a browser: `CORS_ORIGINS`, comma-separated, none by default. */
+export const origins = Config.String("CORS_ORIGINS").pipe(
+  Config.withDefault(""),
+  Config.map((value) =>
+    new Set(value.split(",").map((origin) => origin.trim().replace(/\/+$/, "")).filter((origin) => origin !== ""))
+  )
+)
+
+const ALLOW_METHODS = "GET, POST, PATCH, DELETE"
+const ALLOW_HEADERS = "Content-Type, X-Request-ID, X-AnchorMailbox, Authorization, X-API-Key"
+const EXPOSE_HEADERS = "X-Request-ID, Retry-After"
+
+/** Adds the CORS response headers when `origin` is allowed; other origins get none (the browser then refuses). */
+export const withCorsHeaders = (
+  response: HttpServerResponse.HttpServerResponse,
+  origin: string
+): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.setHeaders(response, {
+    "access-control-allow-origin": origin,
+    "access-control-expose-headers": EXPOSE_HEADERS,
+    vary: "Origin"
+  })
+
+/** The answer to any `OPTIONS` request; a preflight from an allowed origin gets its permissions. */
+export const preflight = (origin: string | undefined): HttpServerResponse.HttpServerResponse =>
+  origin === undefined
+    ? HttpServerResponse.empty({ status: 204, headers: { allow: `${ALLOW_METHODS}, OPTIONS`, vary: "Origin" } })
+    : HttpServerResponse.empty({
+      status: 204,
+      headers: {
+        "access-control-allow-origin": origin,
+        "access-control-allow-methods": ALLOW_METHODS,
+        "access-control-allow-headers": ALLOW_HEADERS,
+        "access-control-max-age": "600",
+        vary: "Origin"
+      }
+    })

@@ -1,0 +1,61 @@
+import { Cause, Effect } from "effect"
+import { HttpServerError, HttpServerResponse } from "effect/http"
+import { HttpApiError } from "effect/http-api"
+import { toInputIssues } from "./Validation.ts"
+
+const json = (status: number, error: string, details: unknown) =>
+  HttpServerResponse.jsonUnsafe({ error, details }, { status })
+
+export const notFound = json(
+  404,
+  "Not Found",
+  "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."
+)
+
+const payloadTooLarge = json(413, "Payload Too Large", "The request body is too large")
+
+const badRequest = json(400, "Bad Request", "The request could not be parsed")
+
+export const internalServerError = (requestId: string) => json(500, "Internal Server Error", requestId)
+
+// FastAPI's names for where a request value came from.
+const slot = { Params: "path", Headers: "header", Query: "query", Payload: "body" } as const
+
+const fromSchemaError = (error: HttpApiError.HttpApiSchemaError) =>
+  error.kind === "Body" || error.kind === "ResponseHeaders"
+    ? undefined
+    : json(422, "Validation Error", toInputIssues(error.cause.issue, undefined, [slot[error.kind]]))
+
+const fromServerError = (error: HttpServerError.HttpServerError) => {
+  switch (error.reason._tag) {
+    case "RouteNotFound":
+      return notFound
+    case "RequestParseError":
+      return error.reason.reason === "BodyTooLarge" ? payloadTooLarge : badRequest
+    default:
+      return undefined
+  }
+}
+
+const known = (value: unknown): HttpServerResponse.HttpServerResponse | undefined => {
+  if (HttpServerResponse.isHttpServerResponse(value)) return value
+  if (HttpServerError.isHttpServerError(value)) return fromServerError(value)
+  if (HttpApiError.HttpApiSchemaError.is(value)) return fromSchemaError(value)
+  return undefined
+}
+
+/**
+ * Turns whatever escaped the routes into the standard error body. Anything unexpected is a 500
+ * whose details are the request id; the cause goes to the log, never to the caller.
+ */
+export const fromCause = (
+  cause: Cause.Cause<unknown>,
+  requestId: string
+): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown> => {
+  if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+  for (const reason of cause.reasons) {
+    const response = reason._tag === "Fail" ? known(reason.error) : reason._tag === "Die" ? known(reason.defect) : undefined
+    if (response !== undefined) return Effect.succeed(response)
+  }
+  return Effect.as(Effect.logError("Unhandled failure", cause), internalServerError(requestId))
+}

@@ -1,0 +1,92 @@
+import { Effect } from "effect"
+import { HttpEffect, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import { DistributionLists, type DistributionListsError, type RequestHints } from "../../application/DistributionLists.ts"
+import { Api, CreateBody, MembersBody, UpdateBody } from "./Api.ts"
+import * as ApiErrors from "./ApiErrors.ts"
+import * as Body from "./Body.ts"
+
+type ApiError =
+  | ApiErrors.NotFound
+  | ApiErrors.Conflict
+  | ApiErrors.ValidationError
+  | ApiErrors.BadGateway
+  | ApiErrors.ServiceUnavailable
+
+const retryAfter = (millis: number) =>
+  HttpEffect.appendPreResponseHandler((_request, response) =>
+    Effect.succeed(HttpServerResponse.setHeader(response, "retry-after", String(Math.max(1, Math.ceil(millis / 1000)))))
+  )
+
+/** Whitelists what callers may learn of a failure; status codes live on the error classes. */
+export const toApiError = (
+  error: DistributionListsError
+): Effect.Effect<never, ApiError, HttpServerRequest.HttpServerRequest> => {
+  switch (error._tag) {
+    case "DistributionListNotFound":
+      return Effect.fail(new ApiErrors.NotFound({ error: "Distribution List not found", details: error.message }))
+    case "UsersNotFound":
+      return Effect.fail(new ApiErrors.NotFound({ error: "User(s) not found", details: error.addresses }))
+    case "DistributionListExists":
+      return Effect.fail(new ApiErrors.Conflict({ error: "Distribution List already exists", details: error.message }))
+    case "InvalidInput":
+      return Effect.fail(ApiErrors.validationError(error.issues))
+    case "UpstreamError": {
+      const reason = error.reason
+      const logged = Effect.logWarning("Upstream failure").pipe(
+        Effect.annotateLogs({ operation: error.operation, reason: reason._tag, detail: error.message })
+      )
+      if (reason._tag === "Transient") {
+        const failure = Effect.fail(
+          new ApiErrors.ServiceUnavailable({
+            error: "Service Unavailable",
+            details: "Exchange Online or Microsoft Graph is temporarily unavailable; please retry."
+          })
+        )
+        return Effect.andThen(
+          logged,
+          reason.retryAfterMillis === undefined ? failure : Effect.andThen(retryAfter(reason.retryAfterMillis), failure)
+        )
+      }
+      return Effect.andThen(logged, Effect.fail(new ApiErrors.BadGateway({ error: "Bad Gateway", details: error.message })))
+    }
+  }
+}
+
+const hintsOf = (headers: { readonly "x-anchormailbox"?: string }): RequestHints => {
+  const anchor = headers["x-anchormailbox"]?.trim()
+  return anchor ? { anchorMailbox: anchor } : {}
+}
+
+const decodeCreate = Body.decoder(CreateBody)
+const decodeUpdate = Body.decoder(UpdateBody)
+const decodeMembers = Body.decoder(MembersBody)
+
+/** The six endpoints over the `DistributionLists` use cases; bodies are decoded here (see Body.ts). */
+export const layer = HttpApiBuilder.group(
+  Api,
+  "distributionLists",
+  Effect.fn(function*(handlers) {
+    const lists = yield* DistributionLists
+    return handlers
+      .handleRaw("create", ({ headers, request }) =>
+        Effect.flatMap(decodeCreate(request), (body) =>
+          lists.create({
+            name: body.name,
+            ownerEmails: body.ownerEmails,
+            memberEmails: body.memberEmails ?? [],
+            allowExternalSenders: body.allowExternalSenders ?? false
+          }, hintsOf(headers)).pipe(Effect.catch(toApiError))))
+      .handle("get", ({ headers, params }) => lists.get(params.dlId, hintsOf(headers)).pipe(Effect.catch(toApiError)))
+      .handleRaw("update", ({ headers, params, request }) =>
+        Effect.flatMap(decodeUpdate(request), (body) =>
+          lists.update(params.dlId, body, hintsOf(headers)).pipe(Effect.catch(toApiError))))
+      .handle("remove", ({ headers, params }) => lists.remove(params.dlId, hintsOf(headers)).pipe(Effect.catch(toApiError)))
+      .handleRaw("addMembers", ({ headers, params, request }) =>
+        Effect.flatMap(decodeMembers(request), (body) =>
+          lists.addMembers(params.dlId, body.memberEmails, hintsOf(headers)).pipe(Effect.catch(toApiError))))
+      .handleRaw("removeMembers", ({ headers, params, request }) =>
+        Effect.flatMap(decodeMembers(request), (body) =>
+          lists.removeMembers(params.dlId, body.memberEmails, hintsOf(headers)).pipe(Effect.catch(toApiError))))
+  })
+)

@@ -1,0 +1,64 @@
+import { Clock, Context, Effect } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as Cors from "./Cors.ts"
+import * as ErrorResponses from "./ErrorResponses.ts"
+
+/** The id of the request being served ("" outside a request); it is also on every log line as `requestId`. */
+export const RequestId = Context.Reference<string>("distribution-list-api/adapters/http/RequestId", {
+  defaultValue: () => ""
+})
+
+const SANE_REQUEST_ID = /^[\x20-\x7E]{1,200}$/
+
+/** The caller's `X-Request-ID` when it is at most 200 printable characters, else a new UUID. */
+export const requestIdOf = (header: string | undefined): string => {
+  const trimmed = header?.trim()
+  return trimmed !== undefined && SANE_REQUEST_ID.test(trimmed) ? trimmed : globalThis.crypto.randomUUID()
+}
+
+const pathOf = (url: string): string => {
+  const end = url.search(/[?#]/)
+  return end === -1 ? url : url.slice(0, end)
+}
+
+type App = Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
+
+/**
+ * Wraps every request, matched or not: request id (echoed, put in the logs), CORS, the standard
+ * error body for anything the routes did not answer themselves, and one access-log line.
+ */
+export const make = (options: { readonly allowOrigin: (origin: string) => boolean }) => (app: App): App =>
+  Effect.withFiber((fiber) => {
+    const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
+    const requestId = requestIdOf(request.headers["x-request-id"])
+    const clock = fiber.getRef(Clock.Clock)
+    const start = clock.currentTimeMillisUnsafe()
+    const originHeader = request.headers.origin
+    const origin = originHeader !== undefined && options.allowOrigin(originHeader) ? originHeader : undefined
+    const handled: App = request.method === "OPTIONS"
+      ? Effect.succeed(Cors.preflight(origin))
+      : Effect.catchCause(app, (cause) => ErrorResponses.fromCause(cause, requestId))
+    return handled.pipe(
+      Effect.flatMap((response) => {
+        const withId = HttpServerResponse.setHeader(response, "x-request-id", requestId)
+        const final = origin === undefined || request.method === "OPTIONS" ? withId : Cors.withCorsHeaders(withId, origin)
+        const log = Effect.logInfo("HTTP request").pipe(
+          Effect.annotateLogs({
+            method: request.method,
+            path: pathOf(request.url),
+            status: final.status,
+            durationMs: clock.currentTimeMillisUnsafe() - start
+          })
+        )
+        return Effect.as(log, final)
+      }),
+      Effect.annotateLogs("requestId", requestId),
+      Effect.provideService(RequestId, requestId)
+    )
+  })
+
+/** The request middleware for every route, configured from `CORS_ORIGINS`. */
+export const layer = HttpRouter.middleware(
+  Effect.map(Cors.origins, (origins) => make({ allowOrigin: (origin) => origins.has(origin) })),
+  { global: true }
+)

@@ -1,0 +1,19 @@
+import { Layer } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import { Api } from "./Api.ts"
+import * as Docs from "./Docs.ts"
+import * as Handlers from "./Handlers.ts"
+import * as Health from "./Health.ts"
+import * as Middleware from "./Middleware.ts"
+
+/** The API under `/api` plus `/openapi.json`, from the `Api` contract. */
+export const apiLayer = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
+  Layer.provide(Handlers.layer)
+)
+
+/**
+ * Every route of the service with its request middleware; needs `DistributionLists` (and reads
+ * `CORS_ORIGINS`, `DOCS_ENABLED`). Serve with `HttpRouter.serve(layer, { disableLogger: true })`
+ * (this middleware writes the access log, with the request id) or `HttpRouter.toWebHandler`.
+ */
+export const layer = Layer.mergeAll(apiLayer, Docs.layer, Health.layer, Middleware.layer)

@@ -1,0 +1,132 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import type { CreateRequest, RequestHints, UpdateRequest } from "../../../src/application/DistributionLists.ts"
+import { app, details } from "./support.ts"
+
+describe("HTTP endpoints", () => {
+  it.effect("POST /api/dl creates with defaults and answers 201 with the seed's body", () =>
+    Effect.gen(function*() {
+      const calls: Array<[CreateRequest, RequestHints]> = []
+      const { request } = yield* app({
+        create: (req, hints) =>
+          Effect.sync(() => {
+            calls.push([req, hints])
+            return {
+              dlId: "marketing-team",
+              primaryEmail: "marketing-team@contoso.example",
+              status: "DL 'marketing-team' created. All members added.",
+              failedMembers: []
+            }
+          })
+      })
+      const res = yield* request("POST", "/api/dl", {
+        body: { name: "Marketing Team", ownerEmails: [" John.Doe@contoso.example "] }
+      })
+      assert.strictEqual(res.status, 201)
+      assert.deepStrictEqual(res.json, {
+        dlId: "marketing-team",
+        primaryEmail: "marketing-team@contoso.example",
+        status: "DL 'marketing-team' created. All members added.",
+        failedMembers: []
+      })
+      assert.deepStrictEqual(calls, [[{
+        name: "Marketing Team",
+        ownerEmails: ["John.Doe@contoso.example"],
+        memberEmails: [],
+        allowExternalSenders: false
+      }, {}]])
+    }).pipe(Effect.scoped))
+
+  it.effect("POST /api/dl passes members, allowExternalSenders and X-AnchorMailbox through", () =>
+    Effect.gen(function*() {
+      const calls: Array<[CreateRequest, RequestHints]> = []
+      const { request } = yield* app({
+        create: (req, hints) =>
+          Effect.sync(() => {
+            calls.push([req, hints])
+            return { dlId: "a", primaryEmail: "a@contoso.example", status: "ok", failedMembers: ["m2@contoso.example"] }
+          })
+      })
+      const res = yield* request("POST", "/api/dl", {
+        body: {
+          name: "A",
+          ownerEmails: ["o@contoso.example"],
+          memberEmails: ["m1@contoso.example", "m2@contoso.example"],
+          allowExternalSenders: true
+        },
+        headers: { "X-AnchorMailbox": "admin@contoso.example" }
+      })
+      assert.strictEqual(res.status, 201)
+      assert.deepStrictEqual(res.json.failedMembers, ["m2@contoso.example"])
+      assert.deepStrictEqual(calls[0]![0].memberEmails, ["m1@contoso.example", "m2@contoso.example"])
+      assert.isTrue(calls[0]![0].allowExternalSenders)
+      assert.deepStrictEqual(calls[0]![1], { anchorMailbox: "admin@contoso.example" })
+    }).pipe(Effect.scoped))
+
+  it.effect("GET /api/dl/{dlId} answers the details; an URL-encoded email id arrives decoded", () =>
+    Effect.gen(function*() {
+      const ids: Array<string> = []
+      const { request } = yield* app({
+        get: (dlId) => Effect.sync(() => (ids.push(dlId), { ...details, extra: "dropped" }))
+      })
+      const res = yield* request("GET", "/api/dl/marketing-team%40contoso.example")
+      const raw = yield* request("GET", "/api/dl/marketing-team@contoso.example")
+      assert.strictEqual(res.status, 200)
+      assert.strictEqual(raw.status, 200)
+      assert.deepStrictEqual(res.json, details)
+      assert.deepStrictEqual(ids, ["marketing-team@contoso.example", "marketing-team@contoso.example"])
+    }).pipe(Effect.scoped))
+
+  it.effect("PATCH /api/dl/{dlId} passes only the given fields and answers {message}", () =>
+    Effect.gen(function*() {
+      const calls: Array<[string, UpdateRequest]> = []
+      const { request } = yield* app({
+        update: (dlId, req) =>
+          Effect.sync(() => (calls.push([dlId, req]), { message: `Distribution List '${dlId}' updated successfully.` }))
+      })
+      const res = yield* request("PATCH", "/api/dl/marketing-team", {
+        body: { displayName: "Marketing", memberEmails: ["a@contoso.example"], name: null, unknown: 1 }
+      })
+      assert.strictEqual(res.status, 200)
+      assert.deepStrictEqual(res.json, { message: "Distribution List 'marketing-team' updated successfully." })
+      assert.deepStrictEqual(calls, [["marketing-team", { displayName: "Marketing", memberEmails: ["a@contoso.example"] }]])
+    }).pipe(Effect.scoped))
+
+  it.effect("PATCH passes failedMembers through when the service reports some", () =>
+    Effect.gen(function*() {
+      const { request } = yield* app({
+        update: () => Effect.succeed({ message: "updated", failedMembers: ["x@contoso.example"] })
+      })
+      const res = yield* request("PATCH", "/api/dl/a", { body: { allowExternalSenders: true } })
+      assert.strictEqual(res.status, 200)
+      assert.deepStrictEqual(res.json, { message: "updated", failedMembers: ["x@contoso.example"] })
+    }).pipe(Effect.scoped))
+
+  it.effect("DELETE /api/dl/{dlId} answers {message}", () =>
+    Effect.gen(function*() {
+      const { request } = yield* app({
+        remove: (dlId, hints) => Effect.succeed({ message: `Distribution List '${dlId}' deleted successfully. ${hints.anchorMailbox}` })
+      })
+      const res = yield* request("DELETE", "/api/dl/marketing-team", { headers: { "x-anchormailbox": "a@contoso.example" } })
+      assert.strictEqual(res.status, 200)
+      assert.deepStrictEqual(res.json, { message: "Distribution List 'marketing-team' deleted successfully. a@contoso.example" })
+    }).pipe(Effect.scoped))
+
+  it.effect("POST and DELETE /api/dl/{dlId}/members take a JSON body and answer {message, failed}", () =>
+    Effect.gen(function*() {
+      const calls: Array<[string, string, ReadonlyArray<string>]> = []
+      const { request } = yield* app({
+        addMembers: (dlId, emails) =>
+          Effect.sync(() => (calls.push(["add", dlId, emails]), { message: "All members added.", failed: [] })),
+        removeMembers: (dlId, emails) =>
+          Effect.sync(() => (calls.push(["remove", dlId, emails]), { message: "Some failed.", failed: [emails[0]!] }))
+      })
+      const added = yield* request("POST", "/api/dl/a/members", { body: { memberEmails: ["n@contoso.example"] } })
+      const removed = yield* request("DELETE", "/api/dl/a/members", { body: { memberEmails: ["o@contoso.example"] } })
+      assert.strictEqual(added.status, 200)
+      assert.deepStrictEqual(added.json, { message: "All members added.", failed: [] })
+      assert.strictEqual(removed.status, 200)
+      assert.deepStrictEqual(removed.json, { message: "Some failed.", failed: ["o@contoso.example"] })
+      assert.deepStrictEqual(calls, [["add", "a", ["n@contoso.example"]], ["remove", "a", ["o@contoso.example"]]])
+    }).pipe(Effect.scoped))
+})

@@ -1,0 +1,68 @@
+import { ConfigProvider, Effect, Layer, Logger, References } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
+import { DistributionLists, type DistributionListDetails } from "../../../src/application/DistributionLists.ts"
+import * as Routes from "../../../src/adapters/http/Routes.ts"
+
+export const details: DistributionListDetails = {
+  dlId: "marketing-team",
+  name: "marketing-team",
+  displayName: "Marketing Team",
+  primaryEmail: "marketing-team@contoso.example",
+  owners: ["john.doe@contoso.example"],
+  members: ["john.doe@contoso.example", "member1@contoso.example"],
+  allowExternalSenders: false
+}
+
+export interface LogLine {
+  readonly message: unknown
+  readonly level: string
+  readonly annotations: Record<string, unknown>
+}
+
+export interface Response {
+  readonly status: number
+  readonly headers: Headers
+  readonly text: string
+  readonly json: any
+}
+
+/** The real routes over a `DistributionLists` stub, served as a web handler (no network). */
+export const makeApp = (
+  service: Partial<DistributionLists["Service"]>,
+  env: Record<string, string> = {},
+  extra: Layer.Layer<never> = Layer.empty
+) => {
+  const logs: Array<LogLine> = []
+  const logger = Logger.make(({ fiber, logLevel, message }) => {
+    logs.push({ message, level: logLevel, annotations: { ...fiber.getRef(References.CurrentLogAnnotations) } })
+  })
+  const app = Routes.layer.pipe(
+    Layer.provide(Layer.mock(DistributionLists, service)),
+    Layer.provide(HttpServer.layerServices),
+    Layer.provide(extra),
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))),
+    Layer.provideMerge(Logger.layer([logger]))
+  )
+  const { dispose, handler } = HttpRouter.toWebHandler(app, { disableLogger: true })
+  const request = (method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) =>
+    Effect.promise(async (): Promise<Response> => {
+      const body = init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body)
+      const headers = body !== undefined && typeof init.body !== "string"
+        ? { "content-type": "application/json", ...init.headers }
+        : init.headers
+      const response = await handler(new Request(`http://localhost${path}`, { method, body: body ?? null, headers: headers ?? {} }))
+      const text = await response.text()
+      let json: unknown = undefined
+      try {
+        json = JSON.parse(text)
+      } catch {
+        json = undefined
+      }
+      return { status: response.status, headers: response.headers, text, json }
+    })
+  return { request, logs, dispose: Effect.promise(dispose) }
+}
+
+/** `makeApp` as a scoped resource, disposed after the test. */
+export const app = (...args: Parameters<typeof makeApp>) =>
+  Effect.acquireRelease(Effect.sync(() => makeApp(...args)), (app) => app.dispose)
