@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import type { DirectoryUser } from "../../domain/DistributionList.ts"
+export { chunk } from "./Wire.ts"
 
 // spec graph-and-identity.md §1.2 "Limits": `in` takes at most 15 expressions by default.
 export const MAX_IN_VALUES = 15
@@ -7,12 +8,6 @@ export const MAX_IN_VALUES = 15
 export const MAX_BATCH_REQUESTS = 20
 // spec §3: getByIds takes at most 1,000 ids.
 export const MAX_IDS_PER_CALL = 1000
-
-export const chunk = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> => {
-  const chunks: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size))
-  return chunks
-}
 
 /** An OData string literal: single quotes doubled. */
 export const odataString = (value: string): string => `'${value.replaceAll("'", "''")}'`

@@ -3,6 +3,12 @@ import { type HttpClient, HttpClientRequest, type HttpClientResponse } from "eff
 import { Failed, Transient, UpstreamError } from "../../application/ports/UpstreamError.ts"
 import type { Resource, Tokens } from "./Tokens.ts"
 
+export const chunk = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> => {
+  const chunks: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size))
+  return chunks
+}
+
 /**
  * `Retry-After` in milliseconds. Graph and Exchange send seconds, possibly fractional
  * (spec graph-and-identity.md §5 "Retry-After: 2.128"; exchange-admin-rest.md §5.2: parsed as double);

@@ -1,0 +1,179 @@
+import { Clock, Effect, Schema } from "effect"
+import { type HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import type { UpstreamError } from "../../application/ports/UpstreamError.ts"
+import type { CloudSettings } from "./Cloud.ts"
+import { commandError, ExchangeCommandError } from "./ExchangeErrors.ts"
+import type { Tokens } from "./Tokens.ts"
+import { authorized, failed, headerValue, jsonBody } from "./Wire.ts"
+
+export interface Command {
+  readonly cmdlet: string
+  readonly parameters: Readonly<Record<string, unknown>>
+}
+
+export type CommandResult =
+  | { readonly _tag: "Ok"; readonly value: ReadonlyArray<unknown> }
+  | { readonly _tag: "Error"; readonly error: ExchangeCommandError }
+
+// spec exchange-admin-rest.md §1.4: the module's app-only anchor.
+const SYSTEM_MAILBOX = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}"
+// spec §1.1: at most 10 cmdlets per `$batch`.
+export const MAX_BATCH_COMMANDS = 10
+// spec §3.3: pages of at most 1,000.
+export const MAX_PAGE_SIZE = 1000
+const MAX_PAGES = 10_000
+
+/**
+ * `X-AnchorMailbox` (spec §1.4). The port hands us a bare address: sent as `SMTP:<address>`, the form
+ * the module uses for parameter-based routing. A value that already has a prefix is sent as given; the
+ * system mailbox (or no anchor at all) uses the app-only `APP:SystemMailbox{…}@<tenant>` form.
+ */
+export const anchorHeader = (anchor: string, tenantId: string): string => {
+  const value = anchor.trim()
+  if (value === "") return `APP:${SYSTEM_MAILBOX}@${tenantId}`
+  if (/^(?:UPN|SMTP|APP|MBX):/i.test(value)) return value
+  if (value.toLowerCase().startsWith("systemmailbox{")) return `APP:${value}`
+  return `SMTP:${value}`
+}
+
+const Envelope = Schema.Struct({
+  value: Schema.optional(Schema.NullOr(Schema.Array(Schema.Unknown))),
+  "@odata.nextLink": Schema.optional(Schema.String)
+})
+
+const BatchEnvelope = Schema.Struct({
+  responses: Schema.Array(Schema.Struct({
+    id: Schema.String,
+    status: Schema.optional(Schema.Number),
+    headers: Schema.optional(Schema.Unknown),
+    body: Schema.optional(Schema.Unknown)
+  }))
+})
+
+export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], cloud: CloudSettings) => {
+  const send = authorized(client, tokens, "exchange")
+  const root = `${cloud.exchangeBaseUrl}/adminapi/beta/${encodeURIComponent(cloud.tenantId)}`
+  const invokeUrl = `${root}/InvokeCommand`
+  const baseOrigin = new URL(cloud.exchangeBaseUrl)
+
+  // A nextLink must point at Exchange: our bearer token goes with the re-POST.
+  const trustedLink = (link: string) => {
+    const url = URL.parse(link)
+    return url !== null && (url.origin === baseOrigin.origin ||
+      (url.protocol === "https:" && url.hostname.endsWith(`.${baseOrigin.hostname}`)))
+  }
+
+  const headersFor = (cmdlet: string, anchor: string) => ({
+    "Content-Type": "application/json",
+    "X-CmdletName": cmdlet,
+    "X-AnchorMailbox": anchorHeader(anchor, cloud.tenantId)
+  })
+
+  const body = (command: Command) => ({
+    CmdletInput: { CmdletName: command.cmdlet, Parameters: command.parameters }
+  })
+
+  const failure = (cmdlet: string, response: HttpClientResponse.HttpClientResponse) =>
+    Effect.gen(function*() {
+      const rawText = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+      const parsed = yield* jsonBody(response)
+      return commandError({
+        cmdlet,
+        status: response.status,
+        body: parsed,
+        rawText,
+        retryAfter: response.headers["retry-after"],
+        exceptionHeader: response.headers["x-exceptiontype"],
+        nowMillis: yield* Clock.currentTimeMillis
+      })
+    })
+
+  /** One POST of a cmdlet; every page, by re-POSTing the same body and headers to `@odata.nextLink` (spec §3.3). */
+  const invoke = Effect.fnUntraced(function*(
+    command: Command,
+    anchor: string,
+    options: { readonly paged?: boolean } = {}
+  ): Effect.fn.Return<ReadonlyArray<unknown>, ExchangeCommandError | UpstreamError> {
+    const operation = command.cmdlet
+    const request = HttpClientRequest.post(invokeUrl).pipe(
+      HttpClientRequest.setHeaders({
+        ...headersFor(command.cmdlet, anchor),
+        ...(options.paged ? { Prefer: `odata.maxpagesize=${MAX_PAGE_SIZE}` } : {})
+      }),
+      HttpClientRequest.acceptJson,
+      HttpClientRequest.bodyJsonUnsafe(body(command))
+    )
+    const values: Array<unknown> = []
+    let next: string | undefined = invokeUrl
+    for (let page = 0; next !== undefined; page++) {
+      if (page >= MAX_PAGES) return yield* Effect.fail(failed(operation, "too many result pages"))
+      const response: HttpClientResponse.HttpClientResponse = yield* send(HttpClientRequest.setUrl(request, next), operation)
+      if (response.status < 200 || response.status >= 300) return yield* Effect.fail(yield* failure(command.cmdlet, response))
+      const envelope = yield* Schema.decodeUnknownEffect(Envelope)(yield* jsonBody(response)).pipe(
+        Effect.mapError(() => failed(operation, "Exchange returned an unreadable response"))
+      )
+      values.push(...(envelope.value ?? []))
+      next = options.paged ? envelope["@odata.nextLink"] : undefined
+      if (next !== undefined && !trustedLink(next)) {
+        return yield* Effect.fail(failed(operation, "Exchange sent a nextLink to another host"))
+      }
+    }
+    return values
+  })
+
+  /** Up to 10 cmdlets in one `$batch` (spec §1.1); each gets its own result. */
+  const batch = Effect.fnUntraced(function*(
+    commands: ReadonlyArray<Command>,
+    anchor: string
+  ): Effect.fn.Return<ReadonlyArray<CommandResult>, ExchangeCommandError | UpstreamError> {
+    const cmdlet = commands[0]?.cmdlet ?? "$batch"
+    const requests = commands.map((command, i) => ({
+      id: String(i + 1),
+      method: "POST",
+      url: invokeUrl,
+      headers: headersFor(command.cmdlet, anchor),
+      body: body(command)
+    }))
+    const response = yield* send(
+      HttpClientRequest.post(`${root}/$batch`).pipe(
+        HttpClientRequest.setHeaders({ ...headersFor(cmdlet, anchor), Prefer: "odata.continue-on-error" }),
+        HttpClientRequest.acceptJson,
+        HttpClientRequest.bodyJsonUnsafe({ requests })
+      ),
+      cmdlet
+    )
+    if (response.status < 200 || response.status >= 300) return yield* Effect.fail(yield* failure(cmdlet, response))
+    const envelope = yield* Schema.decodeUnknownEffect(BatchEnvelope)(yield* jsonBody(response)).pipe(
+      Effect.mapError(() => failed(cmdlet, "Exchange returned an unreadable $batch response"))
+    )
+    const byId = new Map(envelope.responses.map((item) => [item.id, item]))
+    const now = yield* Clock.currentTimeMillis
+    return commands.map((command, i): CommandResult => {
+      const item = byId.get(String(i + 1))
+      const itemBody = item?.body as { error?: unknown; value?: unknown } | undefined
+      // S4 reads only `body`; a missing status is judged by the body (spec §1.1 "Batch").
+      const status = item?.status ?? (itemBody?.error === undefined ? 200 : 400)
+      if (item !== undefined && status >= 200 && status < 300) {
+        return { _tag: "Ok", value: Array.isArray(itemBody?.value) ? itemBody.value : [] }
+      }
+      return {
+        _tag: "Error",
+        error: item === undefined
+          ? new ExchangeCommandError({ cmdlet: command.cmdlet, status: 503, kind: "Unavailable", errorId: "", exceptionType: "" })
+          : commandError({
+            cmdlet: command.cmdlet,
+            status,
+            body: item.body,
+            rawText: typeof item.body === "string" ? item.body : "",
+            retryAfter: headerValue(item.headers, "retry-after"),
+            exceptionHeader: headerValue(item.headers, "x-exceptiontype"),
+            nowMillis: now
+          })
+      }
+    })
+  })
+
+  return { invoke, batch }
+}
+
+export type ExchangeClient = ReturnType<typeof make>

@@ -1,0 +1,253 @@
+import { Effect, Layer, Schema } from "effect"
+import { HttpClient } from "effect/http"
+import {
+  GroupAlreadyExists,
+  type GroupChanges,
+  GroupNotFound,
+  GroupStore,
+  type GroupStoreError,
+  type MemberOutcome,
+  type NewGroup,
+  RecipientNotFound,
+  type Target
+} from "../../application/ports/GroupStore.ts"
+import { Failed, Forbidden, Transient, UpstreamError } from "../../application/ports/UpstreamError.ts"
+import type { DistributionList } from "../../domain/DistributionList.ts"
+import { Cloud } from "./Cloud.ts"
+import * as ExchangeClient from "./ExchangeClient.ts"
+import type { ExchangeCommandError } from "./ExchangeErrors.ts"
+import { Tokens } from "./Tokens.ts"
+import { chunk } from "./Wire.ts"
+
+/** How many `$batch` requests (of 10 cmdlets each) one bulk member change keeps in flight. */
+export const BATCH_CONCURRENCY = 6
+
+const FORBIDDEN_HINT = "Exchange Online refused the app: grant it the application permission Exchange.ManageAsApp " +
+  "(Office 365 Exchange Online, admin consent) and assign it the Exchange Administrator or Exchange Recipient " +
+  "Administrator role in Entra ID"
+
+/** The adapter-private failure as a port error: `identity` is the group, `member` the address in play. */
+export const toPortError = (
+  error: ExchangeCommandError,
+  context: { readonly identity: string; readonly member?: string | undefined }
+): GroupStoreError => {
+  const operation = error.cmdlet
+  switch (error.kind) {
+    case "GroupNotFound":
+      // Ex6F9304 names the object; if that is the member we sent, the member is what is missing.
+      return context.member !== undefined && error.subject?.toLowerCase() === context.member.toLowerCase()
+        ? new RecipientNotFound({ address: context.member })
+        : new GroupNotFound({ identity: context.identity })
+    case "RecipientNotFound":
+      return new RecipientNotFound({ address: context.member ?? error.subject ?? "" })
+    case "AlreadyExists":
+      return new GroupAlreadyExists({
+        identity: context.identity,
+        detail: `${error.exceptionType.split(".").at(-1) || "the name or address is already in use"}`
+      })
+    case "Throttled":
+    case "Unavailable":
+      return new UpstreamError({
+        operation,
+        reason: new Transient({
+          status: error.kind === "Throttled" && error.status === 0 ? 429 : error.status,
+          ...(error.retryAfterMillis === undefined ? {} : { retryAfterMillis: error.retryAfterMillis })
+        })
+      })
+    case "Forbidden":
+      return new UpstreamError({ operation, reason: new Forbidden({ hint: `${FORBIDDEN_HINT} (HTTP ${error.status})` }) })
+    default: {
+      const id = [error.errorId, error.exceptionType.split(".").at(-1)].filter((part) => part).join(" ")
+      return new UpstreamError({
+        operation,
+        reason: new Failed({ detail: `${error.cmdlet} failed with HTTP ${error.status}${id ? ` (${id})` : ""}` })
+      })
+    }
+  }
+}
+
+const GroupObject = Schema.Struct({
+  Guid: Schema.optional(Schema.NullOr(Schema.String)),
+  ExchangeObjectId: Schema.optional(Schema.NullOr(Schema.String)),
+  ExternalDirectoryObjectId: Schema.optional(Schema.NullOr(Schema.String)),
+  Identity: Schema.optional(Schema.NullOr(Schema.String)),
+  Name: Schema.String,
+  Alias: Schema.optional(Schema.NullOr(Schema.String)),
+  DisplayName: Schema.optional(Schema.NullOr(Schema.String)),
+  PrimarySmtpAddress: Schema.String,
+  ManagedBy: Schema.optional(Schema.NullOr(Schema.Array(Schema.String))),
+  RequireSenderAuthenticationEnabled: Schema.optional(Schema.NullOr(Schema.Boolean))
+})
+
+/** A Get-/New-DistributionGroup object (spec §4.1): identity is the `Guid`, owners the `ManagedBy` ids. */
+const toDistributionList = (object: typeof GroupObject.Type): DistributionList => ({
+  identity: object.Guid ?? object.ExchangeObjectId ?? object.ExternalDirectoryObjectId ?? object.Identity ?? object.Name,
+  name: object.Name,
+  alias: object.Alias ?? "",
+  displayName: object.DisplayName ?? object.Name,
+  primarySmtpAddress: object.PrimarySmtpAddress,
+  ownerIds: object.ManagedBy ?? [],
+  // Exchange's default is true (spec §6).
+  requireSenderAuthenticationEnabled: object.RequireSenderAuthenticationEnabled ?? true
+})
+
+const Member = Schema.Struct({ PrimarySmtpAddress: Schema.optional(Schema.NullOr(Schema.String)) })
+
+const decodeFirstGroup = (cmdlet: string, values: ReadonlyArray<unknown>) =>
+  Schema.decodeUnknownEffect(GroupObject)(values[0]).pipe(
+    Effect.mapError(() =>
+      new UpstreamError({ operation: cmdlet, reason: new Failed({ detail: `${cmdlet} returned no readable group` }) })
+    )
+  )
+
+export const make = Effect.gen(function*() {
+  const cloud = yield* Cloud
+  const exchange = ExchangeClient.make(yield* HttpClient.HttpClient, yield* Tokens, cloud)
+  const write = { BypassSecurityGroupManagerCheck: true }
+
+  const run = (command: ExchangeClient.Command, target: Target, options: { readonly paged?: boolean } = {}) =>
+    exchange.invoke(command, target.anchor, options).pipe(
+      Effect.catchTag("ExchangeCommandError", (error) => Effect.fail(toPortError(error, { identity: target.identity })))
+    )
+
+  const get = Effect.fn("ExchangeGroupStore.get")(function*(target: Target) {
+    if (target.identity.trim() === "") return yield* new GroupNotFound({ identity: target.identity })
+    const values = yield* run({ cmdlet: "Get-DistributionGroup", parameters: { Identity: target.identity } }, target)
+    if (values.length === 0) return yield* new GroupNotFound({ identity: target.identity })
+    return toDistributionList(yield* decodeFirstGroup("Get-DistributionGroup", values))
+  })
+
+  const create = Effect.fn("ExchangeGroupStore.create")(function*(group: NewGroup) {
+    const target = { identity: group.primarySmtpAddress, anchor: group.anchor }
+    const values = yield* run({
+      cmdlet: "New-DistributionGroup",
+      parameters: {
+        Name: group.name,
+        Alias: group.alias,
+        DisplayName: group.displayName,
+        PrimarySmtpAddress: group.primarySmtpAddress,
+        Type: "Distribution",
+        ManagedBy: group.managedBy,
+        ...(group.members.length > 0 ? { Members: group.members } : {}),
+        RequireSenderAuthenticationEnabled: group.requireSenderAuthenticationEnabled
+      }
+    }, target)
+    return toDistributionList(yield* decodeFirstGroup("New-DistributionGroup", values))
+  })
+
+  const listMembers = Effect.fn("ExchangeGroupStore.listMembers")(function*(target: Target) {
+    const values = yield* run({
+      cmdlet: "Get-DistributionGroupMember",
+      parameters: { Identity: target.identity, ResultSize: "Unlimited" }
+    }, target, { paged: true })
+    const addresses: Array<string> = []
+    for (const value of values) {
+      const member = Schema.decodeUnknownOption(Member)(value)
+      const address = member._tag === "Some" ? member.value.PrimarySmtpAddress : undefined
+      if (address) addresses.push(address)
+    }
+    return addresses as ReadonlyArray<string>
+  })
+
+  const update = Effect.fn("ExchangeGroupStore.update")(function*(target: Target, changes: GroupChanges) {
+    const add = changes.managedBy?.add ?? []
+    const remove = changes.managedBy?.remove ?? []
+    const parameters: Record<string, unknown> = {
+      ...(changes.name === undefined ? {} : { Name: changes.name }),
+      ...(changes.alias === undefined ? {} : { Alias: changes.alias }),
+      ...(changes.displayName === undefined ? {} : { DisplayName: changes.displayName }),
+      ...(changes.primarySmtpAddress === undefined ? {} : { PrimarySmtpAddress: changes.primarySmtpAddress }),
+      ...(changes.requireSenderAuthenticationEnabled === undefined
+        ? {}
+        : { RequireSenderAuthenticationEnabled: changes.requireSenderAuthenticationEnabled }),
+      // spec §2.1: a delta needs the GenericHashTable odata type to bind.
+      ...(add.length + remove.length === 0 ? {} : {
+        ManagedBy: {
+          "@odata.type": "#Exchange.GenericHashTable",
+          ...(add.length > 0 ? { Add: add } : {}),
+          ...(remove.length > 0 ? { Remove: remove } : {})
+        }
+      })
+    }
+    if (Object.keys(parameters).length === 0) return
+    yield* run({ cmdlet: "Set-DistributionGroup", parameters: { Identity: target.identity, ...parameters, ...write } }, target)
+  })
+
+  const remove = Effect.fn("ExchangeGroupStore.remove")(function*(target: Target) {
+    yield* run({
+      cmdlet: "Remove-DistributionGroup",
+      parameters: { Identity: target.identity, ...write, Confirm: false }
+    }, target)
+  })
+
+  const replaceMembers = Effect.fn("ExchangeGroupStore.replaceMembers")(function*(
+    target: Target,
+    addresses: ReadonlyArray<string>
+  ) {
+    yield* run({
+      cmdlet: "Update-DistributionGroupMember",
+      parameters: { Identity: target.identity, Members: addresses, ...write, Confirm: false }
+    }, target)
+  })
+
+  const bulk = (cmdlet: string, unchanged: "AlreadyMember" | "NotMember") =>
+    Effect.fnUntraced(function*(target: Target, addresses: ReadonlyArray<string>) {
+      const parameters = (member: string) => ({
+        Identity: target.identity,
+        Member: member,
+        ...write,
+        ...(cmdlet.startsWith("Remove") ? { Confirm: false } : {})
+      })
+      const outcomes = (yield* Effect.forEach(
+        chunk(addresses, ExchangeClient.MAX_BATCH_COMMANDS),
+        (part) => memberBatch(cmdlet, unchanged, target, part, parameters),
+        { concurrency: BATCH_CONCURRENCY }
+      )).flat()
+      // Every member answered "no such group": the group is unusable, not the members.
+      if (outcomes.length > 0 && outcomes.every((o) => o._tag === "Rejected" && o.error._tag === "GroupNotFound")) {
+        return yield* new GroupNotFound({ identity: target.identity })
+      }
+      return outcomes as ReadonlyArray<MemberOutcome>
+    })
+
+  const memberBatch = (
+    cmdlet: string,
+    unchanged: "AlreadyMember" | "NotMember",
+    target: Target,
+    part: ReadonlyArray<string>,
+    parameters: (member: string) => Record<string, unknown>
+  ): Effect.Effect<ReadonlyArray<MemberOutcome>, GroupStoreError> =>
+    exchange.batch(part.map((member) => ({ cmdlet, parameters: parameters(member) })), target.anchor).pipe(
+      Effect.map((results) =>
+        results.map((result, i): MemberOutcome => {
+          const address = part[i]!
+          if (result._tag === "Ok") return { address, _tag: "Applied" }
+          if (result.error.kind === unchanged) return { address, _tag: "Unchanged" }
+          return { address, _tag: "Rejected", error: toPortError(result.error, { identity: target.identity, member: address }) }
+        })
+      ),
+      Effect.catchTag("ExchangeCommandError", (error) => {
+        const mapped = toPortError(error, { identity: target.identity })
+        // A throttled or unavailable batch rejects just its members; the application retries them.
+        return mapped._tag === "UpstreamError" && mapped.reason._tag === "Transient"
+          ? Effect.succeed(part.map((address): MemberOutcome => ({ address, _tag: "Rejected", error: mapped })))
+          : Effect.fail(mapped)
+      })
+    )
+
+  return GroupStore.of({
+    create,
+    get,
+    listMembers,
+    update,
+    remove,
+    addMembers: bulk("Add-DistributionGroupMember", "AlreadyMember"),
+    removeMembers: bulk("Remove-DistributionGroupMember", "NotMember"),
+    replaceMembers
+  })
+})
+
+export const layer: Layer.Layer<GroupStore, never, HttpClient.HttpClient | Tokens | Cloud> = Layer.effect(
+  GroupStore,
+  make
+)
