@@ -1,0 +1,75 @@
+import type { Calls } from "./Sandbox.ts"
+
+/** One side (ours or the baseline) of a scenario, as measured or extrapolated. */
+export interface Side {
+  readonly wallMs: number
+  readonly roundTrips: number
+  readonly calls: Calls
+  /** 429s the sandbox answered during the window (absorbed or not). */
+  readonly throttled: number
+  /** What the caller saw, e.g. "201" or "200 (3 failed)"; for many requests, a status histogram. */
+  readonly outcome: string
+  /** The DL's state afterwards, read from Exchange: "exact (1,000)" or what is off. */
+  readonly state?: string
+  readonly stateOk?: boolean
+  /** Set when the side was not run whole, e.g. "measured on 100, ×10". */
+  readonly extrapolated?: string
+  readonly throughputPerS?: number
+  readonly p50Ms?: number
+  readonly p99Ms?: number
+  /** Every caller-visible answer was a success (no 429 or 5xx surfaced). */
+  readonly allSucceeded: boolean
+}
+
+export interface ScenarioResult {
+  readonly id: string
+  readonly title: string
+  ours?: Side
+  baseline?: Side
+  error?: string
+  readonly notes: Array<string>
+}
+
+export interface OverheadResult {
+  readonly connections: number
+  readonly durationMs: number
+  readonly mode: string
+  readonly rows: ReadonlyArray<{ readonly path: string; readonly bareRps: number; readonly oursRps: number; readonly ratio: number; readonly oursStatuses: Record<string, number>; readonly bareStatuses: Record<string, number> }>
+  error?: string
+}
+
+export interface ColdStartResult {
+  readonly samplesMs: ReadonlyArray<number>
+  readonly medianMs: number
+  error?: string
+}
+
+export interface MemoryResult {
+  readonly members: number
+  readonly returned: number
+  readonly complete: boolean
+  readonly status: number
+  readonly wallMs: number
+  readonly hwmBeforeMiB: number
+  readonly hwmAfterMiB: number
+  readonly bytes: number
+  error?: string
+}
+
+export interface Target {
+  readonly name: string
+  readonly measured: string
+  readonly limit: string
+  readonly pass: boolean | undefined
+}
+
+export interface BenchReport {
+  readonly startedAt: string
+  readonly config: Record<string, unknown>
+  readonly scenarios: Array<ScenarioResult>
+  overhead?: OverheadResult
+  coldStart?: ColdStartResult
+  memory?: MemoryResult
+  targets: Array<Target>
+  readonly problems: Array<string>
+}

@@ -1,0 +1,91 @@
+import { request } from "./lib/HttpClient.ts"
+import { runLoad } from "./lib/LoadGen.ts"
+import { median } from "./lib/Percentiles.ts"
+import { memoryOf, waitReady } from "./lib/Proc.ts"
+import type { ColdStartResult, MemoryResult, OverheadResult } from "./Model.ts"
+import { type Launch, startBare, startService } from "./Service.ts"
+
+/**
+ * The service's own cost: req/s of GET /healthz and of a 404 lookup against a bare node:http server,
+ * same load generator, same run. `serviceEnv` picks the zero-latency sandbox the service talks to.
+ */
+export async function overhead(
+  launch: Launch,
+  serviceEnv: Record<string, string>,
+  mode: string,
+  apiKey: string,
+  connections: number,
+  durationMs: number,
+  log: (line: string) => void
+): Promise<OverheadResult> {
+  const bare = await startBare(launch)
+  const svc = await startService(launch, "service(overhead)", serviceEnv)
+  try {
+    await waitReady(svc.proc, `${svc.baseUrl}/readyz`, 60_000)
+    const headers = { "x-api-key": apiKey }
+    const rows = []
+    for (const path of ["/healthz", "/api/dl/does-not-exist"]) {
+      // warm both (JIT, token, caches), then measure bare and ours back to back
+      await runLoad({ url: bare.baseUrl + path, connections, durationMs: 500 })
+      await runLoad({ url: svc.baseUrl + path, connections, durationMs: 500, headers })
+      log(`  overhead GET ${path}: bare node:http`)
+      const b = await runLoad({ url: bare.baseUrl + path, connections, durationMs, warmupMs: 300 })
+      log(`  overhead GET ${path}: service`)
+      const o = await runLoad({ url: svc.baseUrl + path, connections, durationMs, warmupMs: 300, headers })
+      rows.push({ path, bareRps: b.rps, oursRps: o.rps, ratio: o.rps / b.rps, oursStatuses: o.statuses, bareStatuses: b.statuses })
+    }
+    return { connections, durationMs, mode, rows }
+  } finally {
+    await svc.proc.stop()
+    await bare.proc.stop()
+  }
+}
+
+/** Spawn → first 200 on /healthz, `runs` times (a fresh process each time), polled every 2 ms. */
+export async function coldStart(launch: Launch, runs: number, log: (line: string) => void): Promise<ColdStartResult> {
+  const samples: Array<number> = []
+  for (let i = 0; i < runs; i++) {
+    const svc = await startService(launch, `service(cold ${i + 1})`)
+    try {
+      samples.push(await waitReady(svc.proc, `${svc.baseUrl}/healthz`, 30_000, (s) => s === 200, 2))
+      log(`  cold start ${i + 1}/${runs}: ${Math.round(samples.at(-1)!)} ms`)
+    } finally {
+      await svc.proc.stop()
+    }
+  }
+  return { samplesMs: samples, medianMs: median(samples) }
+}
+
+/** Peak RSS (VmHWM) of a fresh service process across one GET of a large DL, and whether the list was complete. */
+export async function memoryPeak(launch: Launch, alias: string, members: number, apiKey: string): Promise<MemoryResult> {
+  const svc = await startService(launch, "service(memory)")
+  try {
+    await waitReady(svc.proc, `${svc.baseUrl}/readyz`, 60_000)
+    // one small request first, so tokens and lazy modules are in place before the baseline reading
+    await request({ method: "GET", url: `${svc.baseUrl}/api/dl/bench-warmup-absent`, headers: { "x-api-key": apiKey }, timeoutMs: 60_000 })
+    const before = memoryOf(svc.proc.pid)
+    const started = performance.now()
+    const res = await request({ method: "GET", url: `${svc.baseUrl}/api/dl/${alias}`, headers: { "x-api-key": apiKey }, timeoutMs: 300_000 })
+    const wallMs = performance.now() - started
+    const after = memoryOf(svc.proc.pid)
+    let returned = -1
+    try {
+      const body = JSON.parse(res.text) as { members?: Array<unknown> }
+      returned = Array.isArray(body.members) ? body.members.length : -1
+    } catch {
+      returned = -1
+    }
+    return {
+      members,
+      returned,
+      complete: res.status === 200 && returned === members,
+      status: res.status,
+      wallMs,
+      hwmBeforeMiB: before?.hwmMiB ?? Number.NaN,
+      hwmAfterMiB: after?.hwmMiB ?? Number.NaN,
+      bytes: Buffer.byteLength(res.text)
+    }
+  } finally {
+    await svc.proc.stop()
+  }
+}

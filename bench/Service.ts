@@ -1,0 +1,21 @@
+import { join } from "node:path"
+import { freePort, type Proc, startProc, waitReady } from "./lib/Proc.ts"
+
+/** How to start the pieces as separate processes, on 127.0.0.1 only. */
+export interface Launch {
+  readonly root: string
+  readonly serviceEnv: (port: number) => Record<string, string>
+}
+
+export const startService = async (launch: Launch, name: string, extraEnv: Record<string, string> = {}): Promise<{ proc: Proc; baseUrl: string }> => {
+  const port = await freePort()
+  const proc = startProc(name, [join(launch.root, "src/main.ts")], { ...launch.serviceEnv(port), ...extraEnv }, launch.root)
+  return { proc, baseUrl: `http://127.0.0.1:${port}` }
+}
+
+export const startBare = async (launch: Launch): Promise<{ proc: Proc; baseUrl: string }> => {
+  const port = await freePort()
+  const proc = startProc("bare-node-http", [join(launch.root, "bench/BareServer.ts")], { PORT: String(port) }, launch.root)
+  await waitReady(proc, `http://127.0.0.1:${port}/healthz`, 10_000)
+  return { proc, baseUrl: `http://127.0.0.1:${port}` }
+}
