@@ -1,0 +1,121 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Clock, Effect, Ref } from "effect"
+import { GroupNotFound, RecipientNotFound } from "../../src/application/ports/GroupStore.ts"
+import { backoff, MembersPending, schedules } from "../../src/application/Retry.ts"
+import { defaults } from "../../src/application/Settings.ts"
+import { failed, forbidden, transient } from "../support/FakeTenant.ts"
+import { gaps, withTime } from "../support/Harness.ts"
+
+/** Fails with `errors` in turn (then succeeds), recording the clock time of every attempt. */
+const scripted = (errors: ReadonlyArray<{ readonly _tag: string }>) =>
+  Effect.gen(function*() {
+    const attempts = yield* Ref.make<ReadonlyArray<number>>([])
+    const effect = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const done = yield* Ref.modify(attempts, (list) => [list.length, [...list, now]])
+      const error = errors[done]
+      if (error !== undefined) return yield* Effect.fail(error)
+      return "ok" as const
+    })
+    return { attempts, effect }
+  })
+
+const always = <E>(error: E, times = 50): ReadonlyArray<E> => Array.from({ length: times }, () => error)
+const { member, upstream, verify } = schedules(defaults)
+
+describe("Retry schedules", () => {
+  it.effect("verification waits 5, 10, 20, 30, 30 s and gives up after 6 attempts", () =>
+    Effect.gen(function*() {
+      const { attempts, effect } = yield* scripted(always(new GroupNotFound({ identity: "x" })))
+      const exit = yield* withTime(Effect.exit(Effect.retry(effect, verify)))
+      assert.isTrue(exit._tag === "Failure")
+      assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [5000, 10000, 20000, 30000, 30000])
+    }))
+
+  it.effect("verification stops as soon as the group is visible", () =>
+    Effect.gen(function*() {
+      const { attempts, effect } = yield* scripted(always(new GroupNotFound({ identity: "x" }), 2))
+      assert.strictEqual(yield* withTime(Effect.retry(effect, verify)), "ok")
+      assert.strictEqual((yield* Ref.get(attempts)).length, 3)
+    }))
+
+  it.effect("member operations wait 2, 4, 8, 16 s and give up after 5 attempts", () =>
+    Effect.gen(function*() {
+      const { attempts, effect } = yield* scripted(always(new RecipientNotFound({ address: "a@b.example" })))
+      yield* withTime(Effect.exit(Effect.retry(effect, member)))
+      assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [2000, 4000, 8000, 16000])
+    }))
+
+  it.effect("the member delay is capped at 20 s", () =>
+    Effect.gen(function*() {
+      const schedule = backoff({ ...defaults.member, attempts: 7 }, () => true, 60_000)
+      const { attempts, effect } = yield* scripted(always(transient()))
+      yield* withTime(Effect.exit(Effect.retry(effect, schedule)))
+      assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [
+        2000,
+        4000,
+        8000,
+        16000,
+        20000,
+        20000
+      ])
+    }))
+
+  it.effect("the general schedule retries transient failures: 0.5, 1, 2, 4, 8 s, 6 attempts", () =>
+    Effect.gen(function*() {
+      const { attempts, effect } = yield* scripted(always(transient()))
+      yield* withTime(Effect.exit(Effect.retry(effect, upstream)))
+      assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [500, 1000, 2000, 4000, 8000])
+    }))
+
+  it.effect("an upstream Retry-After longer than the computed delay wins; a shorter one does not", () =>
+    Effect.gen(function*() {
+      const { attempts, effect } = yield* scripted([transient("get", 7_000), transient("get", 100), transient("get")])
+      assert.strictEqual(yield* withTime(Effect.retry(effect, upstream)), "ok")
+      assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [7000, 1000, 2000])
+    }))
+
+  it.effect("a member batch still pending carries the largest Retry-After of its members", () =>
+    Effect.gen(function*() {
+      const pending = new MembersPending({ addresses: ["a@b.example"], retryAfterMillis: 9_000 })
+      const { attempts, effect } = yield* scripted([pending])
+      assert.strictEqual(yield* withTime(Effect.retry(effect, member)), "ok")
+      assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [9000])
+    }))
+
+  it.effect("a Retry-After beyond RETRY_AFTER_MAX_S is not waited for", () =>
+    Effect.gen(function*() {
+      const { attempts, effect } = yield* scripted([transient("get", 61_000)])
+      const exit = yield* withTime(Effect.exit(Effect.retry(effect, upstream)))
+      assert.isTrue(exit._tag === "Failure")
+      assert.strictEqual((yield* Ref.get(attempts)).length, 1)
+    }))
+
+  it.effect.each([
+    ["Forbidden", forbidden()],
+    ["Failed", failed()],
+    ["GroupNotFound (plain read)", new GroupNotFound({ identity: "x" })],
+    ["RecipientNotFound (plain call)", new RecipientNotFound({ address: "a@b.example" })]
+  ] as const)("the general schedule does not retry %s", ([, error]) =>
+    Effect.gen(function*() {
+      const { attempts, effect } = yield* scripted([error])
+      const exit = yield* Effect.exit(Effect.retry(effect, upstream))
+      assert.isTrue(exit._tag === "Failure")
+      assert.strictEqual((yield* Ref.get(attempts)).length, 1)
+    }))
+
+  it.effect("verification does not retry a refusal", () =>
+    Effect.gen(function*() {
+      const { attempts, effect } = yield* scripted([forbidden()])
+      yield* Effect.exit(Effect.retry(effect, verify))
+      assert.strictEqual((yield* Ref.get(attempts)).length, 1)
+    }))
+
+  it.effect("VERIFY_ATTEMPTS=1 means no retry", () =>
+    Effect.gen(function*() {
+      const { verify: once } = schedules({ ...defaults, verify: { ...defaults.verify, attempts: 1 } })
+      const { attempts, effect } = yield* scripted([new GroupNotFound({ identity: "x" })])
+      yield* withTime(Effect.exit(Effect.retry(effect, once)))
+      assert.strictEqual((yield* Ref.get(attempts)).length, 1)
+    }))
+})

@@ -1,0 +1,298 @@
+import { Clock, Context, Effect, Layer } from "effect"
+import { type DirectoryUser, type DistributionList, userAddress } from "../../src/domain/DistributionList.ts"
+import { normalizeEmail, sameEmail } from "../../src/domain/Email.ts"
+import {
+  GroupAlreadyExists,
+  GroupNotFound,
+  GroupStore,
+  type GroupStoreError,
+  type MemberOutcome,
+  RecipientNotFound,
+  type Target
+} from "../../src/application/ports/GroupStore.ts"
+import { Failed, Forbidden, Transient, UpstreamError } from "../../src/application/ports/UpstreamError.ts"
+import { UserDirectory } from "../../src/application/ports/UserDirectory.ts"
+
+/** One call the fake received, with the (test) clock time it arrived at. */
+export interface Call {
+  readonly op: string
+  readonly at: number
+  readonly args: ReadonlyArray<unknown>
+}
+
+export type Op =
+  | "findUsers"
+  | "usersByIds"
+  | "create"
+  | "get"
+  | "listMembers"
+  | "update"
+  | "remove"
+  | "addMembers"
+  | "removeMembers"
+  | "replaceMembers"
+
+/** A scripted failure: `before` fails without effect; `after` applies the call, then loses the reply. */
+export interface Fault {
+  readonly error: GroupStoreError
+  readonly when?: "before" | "after"
+}
+
+export interface StoredGroup {
+  dl: DistributionList
+  members: Array<string>
+  /** Reads (get, listMembers) that still do not see the group: replication lag. */
+  hiddenReads: number
+}
+
+export const transient = (op = "op", retryAfterMillis?: number) =>
+  new UpstreamError({
+    operation: op,
+    reason: new Transient({ status: 503, ...(retryAfterMillis === undefined ? {} : { retryAfterMillis }) })
+  })
+export const forbidden = (op = "op") => new UpstreamError({ operation: op, reason: new Forbidden({ hint: "no role" }) })
+export const failed = (op = "op") => new UpstreamError({ operation: op, reason: new Failed({ detail: "boom" }) })
+
+export const user = (local: string, domain = "contoso.example", extra: Partial<DirectoryUser> = {}): DirectoryUser => ({
+  id: `id-${local}`,
+  userPrincipalName: `${local}@${domain}`,
+  mail: `${local}@${domain}`,
+  displayName: local,
+  ...extra
+})
+
+/** An in-memory tenant behind both ports, with scripted faults and a call log, for application tests. */
+export class FakeTenant extends Context.Service<FakeTenant, {
+  readonly users: Array<DirectoryUser>
+  readonly groups: Map<string, StoredGroup>
+  readonly calls: Array<Call>
+  /** Scripted failures per operation, consumed one per call. */
+  readonly faults: Map<Op, Array<Fault>>
+  /** Per-address rejections in member operations, consumed one per attempt. */
+  readonly memberFaults: Map<string, Array<GroupStoreError>>
+  /** Addresses Graph knows but Exchange does not (yet): how many more Exchange lookups miss them. */
+  readonly unseenByExchange: Map<string, number>
+  /** How many reads a newly created group stays invisible for. */
+  replicationReads: number
+}>()("test/support/FakeTenant") {}
+
+export const callsOf = (tenant: FakeTenant["Service"], op: Op) => tenant.calls.filter((call) => call.op === op)
+
+export const failNext = (tenant: FakeTenant["Service"], op: Op, ...faults: ReadonlyArray<Fault | GroupStoreError>) => {
+  const list = tenant.faults.get(op) ?? []
+  list.push(...faults.map((fault) => ("error" in fault ? fault : { error: fault })))
+  tenant.faults.set(op, list)
+}
+
+let nextId = 0
+
+export const seedGroup = (
+  tenant: FakeTenant["Service"],
+  init: Partial<DistributionList> & { readonly alias: string; readonly members?: ReadonlyArray<string> }
+): DistributionList => {
+  const { members = [], ...rest } = init
+  const dl: DistributionList = {
+    identity: `guid-${++nextId}`,
+    name: init.alias,
+    displayName: init.alias,
+    primarySmtpAddress: `${init.alias}@contoso.example`,
+    ownerIds: [],
+    requireSenderAuthenticationEnabled: true,
+    ...rest
+  }
+  tenant.groups.set(dl.identity, { dl, members: [...members], hiddenReads: 0 })
+  return dl
+}
+
+const make = (users: ReadonlyArray<DirectoryUser>) =>
+  Effect.gen(function*() {
+    const tenant: FakeTenant["Service"] = {
+      users: [...users],
+      groups: new Map(),
+      calls: [],
+      faults: new Map(),
+      memberFaults: new Map(),
+      unseenByExchange: new Map(),
+      replicationReads: 0
+    }
+
+    const record = (op: Op, ...args: ReadonlyArray<unknown>) =>
+      Effect.flatMap(Clock.currentTimeMillis, (at) =>
+        Effect.sync(() => {
+          tenant.calls.push({ op, at, args })
+          const fault = tenant.faults.get(op)?.shift()
+          return fault
+        }))
+
+    /** Runs `body` as the store would, with the scripted fault of this call, if any. */
+    const call = <A, E>(op: Op, args: ReadonlyArray<unknown>, body: () => Effect.Effect<A, E>) =>
+      Effect.flatMap(record(op, ...args), (fault): Effect.Effect<A, E | GroupStoreError> => {
+        if (fault === undefined) return Effect.suspend(body)
+        if (fault.when === "after") return Effect.flatMap(Effect.suspend(body), () => Effect.fail(fault.error))
+        return Effect.fail(fault.error)
+      })
+
+    const userBy = (address: string) =>
+      tenant.users.find((u) => sameEmail(u.userPrincipalName, address) || (u.mail !== null && sameEmail(u.mail, address)))
+
+    /** Exchange's view of a recipient: a directory user it already sees. */
+    const recipient = (address: string): DirectoryUser | undefined => {
+      const key = normalizeEmail(address)
+      const unseen = tenant.unseenByExchange.get(key) ?? 0
+      if (unseen > 0) {
+        tenant.unseenByExchange.set(key, unseen - 1)
+        return undefined
+      }
+      return userBy(address)
+    }
+
+    const find = (identity: string): StoredGroup | undefined =>
+      tenant.groups.get(identity) ??
+        [...tenant.groups.values()].find(({ dl }) =>
+          [dl.alias, dl.name, dl.primarySmtpAddress].some((key) => sameEmail(key, identity))
+        )
+
+    const visible = (target: Target) =>
+      Effect.suspend(() => {
+        const group = find(target.identity)
+        if (group === undefined) return Effect.fail(new GroupNotFound({ identity: target.identity }))
+        if (group.hiddenReads > 0) {
+          group.hiddenReads--
+          return Effect.fail(new GroupNotFound({ identity: target.identity }))
+        }
+        return Effect.succeed(group)
+      })
+
+    const existing = (target: Target) =>
+      Effect.suspend(() => {
+        const group = find(target.identity)
+        return group === undefined ? Effect.fail(new GroupNotFound({ identity: target.identity })) : Effect.succeed(group)
+      })
+
+    const conflict = (self: string | undefined, keys: ReadonlyArray<string | undefined>) =>
+      [...tenant.groups.values()].find(({ dl }) =>
+        dl.identity !== self &&
+        keys.some((key) => key !== undefined && [dl.alias, dl.name, dl.primarySmtpAddress].some((k) => sameEmail(k, key)))
+      )
+
+    const memberFault = (address: string) => tenant.memberFaults.get(normalizeEmail(address))?.shift()
+
+    const directory = UserDirectory.of({
+      findUsers: (addresses) =>
+        call("findUsers", [addresses], () =>
+          Effect.succeed(
+            new Map(addresses.flatMap((address) => {
+              const found = userBy(address)
+              return found === undefined ? [] : [[address.toLowerCase(), found] as const]
+            }))
+          )) as Effect.Effect<ReadonlyMap<string, DirectoryUser>, UpstreamError>,
+      usersByIds: (ids) =>
+        call("usersByIds", [ids], () =>
+          Effect.succeed(
+            new Map(ids.flatMap((id) => {
+              const found = tenant.users.find((u) => u.id === id)
+              return found === undefined ? [] : [[id, found] as const]
+            }))
+          )) as Effect.Effect<ReadonlyMap<string, DirectoryUser>, UpstreamError>
+    })
+
+    const store = GroupStore.of({
+      create: (group) =>
+        call("create", [group], (): Effect.Effect<DistributionList, GroupStoreError> => {
+          const clash = conflict(undefined, [group.name, group.alias, group.primarySmtpAddress])
+          if (clash !== undefined) {
+            return Effect.fail(new GroupAlreadyExists({ identity: group.alias, detail: `in use by ${clash.dl.alias}` }))
+          }
+          const owners: Array<DirectoryUser> = []
+          for (const address of [...group.managedBy, ...group.members]) {
+            const found = recipient(address)
+            if (found === undefined) return Effect.fail(new RecipientNotFound({ address }))
+            if (group.managedBy.includes(address)) owners.push(found)
+          }
+          const dl: DistributionList = {
+            identity: `guid-${++nextId}`,
+            name: group.name,
+            alias: group.alias,
+            displayName: group.displayName,
+            primarySmtpAddress: group.primarySmtpAddress,
+            ownerIds: owners.map((o) => o.id),
+            requireSenderAuthenticationEnabled: group.requireSenderAuthenticationEnabled
+          }
+          tenant.groups.set(dl.identity, {
+            dl,
+            members: group.members.map((address) => userAddress(userBy(address)!)),
+            hiddenReads: tenant.replicationReads
+          })
+          return Effect.succeed(dl)
+        }),
+      get: (target) => call("get", [target], () => Effect.map(visible(target), (group) => group.dl)),
+      listMembers: (target) => call("listMembers", [target], () => Effect.map(visible(target), (g) => [...g.members])),
+      update: (target, changes) =>
+        call("update", [target, changes], () =>
+          Effect.flatMap(existing(target), (group): Effect.Effect<void, GroupStoreError> => {
+            const clash = conflict(group.dl.identity, [changes.name, changes.alias, changes.primarySmtpAddress])
+            if (clash !== undefined) {
+              return Effect.fail(new GroupAlreadyExists({ identity: changes.alias ?? "", detail: "in use" }))
+            }
+            const add: Array<string> = []
+            for (const address of changes.managedBy?.add ?? []) {
+              const found = recipient(address)
+              if (found === undefined) return Effect.fail(new RecipientNotFound({ address }))
+              add.push(found.id)
+            }
+            const remove = (changes.managedBy?.remove ?? []).map((key) => userBy(key)?.id ?? key)
+            const { managedBy: _, ...props } = changes
+            group.dl = {
+              ...group.dl,
+              ...props,
+              ownerIds: [...group.dl.ownerIds.filter((id) => !remove.includes(id)), ...add.filter((id) =>
+                !group.dl.ownerIds.includes(id)
+              )]
+            }
+            return Effect.void
+          })),
+      remove: (target) =>
+        call("remove", [target], () =>
+          Effect.map(existing(target), (group) => {
+            tenant.groups.delete(group.dl.identity)
+          })),
+      addMembers: (target, addresses) =>
+        call("addMembers", [target, addresses], () =>
+          Effect.map(existing(target), (group) =>
+            addresses.map((address): MemberOutcome => {
+              const error = memberFault(address)
+              if (error !== undefined) return { address, _tag: "Rejected", error }
+              const found = recipient(address)
+              if (found === undefined) return { address, _tag: "Rejected", error: new RecipientNotFound({ address }) }
+              if (group.members.some((m) => sameEmail(m, userAddress(found)))) return { address, _tag: "Unchanged" }
+              group.members.push(userAddress(found))
+              return { address, _tag: "Applied" }
+            }))),
+      removeMembers: (target, addresses) =>
+        call("removeMembers", [target, addresses], () =>
+          Effect.map(existing(target), (group) =>
+            addresses.map((address): MemberOutcome => {
+              const error = memberFault(address)
+              if (error !== undefined) return { address, _tag: "Rejected", error }
+              const found = recipient(address)
+              if (found === undefined) return { address, _tag: "Rejected", error: new RecipientNotFound({ address }) }
+              const before = group.members.length
+              group.members = group.members.filter((m) => !sameEmail(m, userAddress(found)))
+              return { address, _tag: group.members.length < before ? "Applied" : "Unchanged" }
+            }))),
+      replaceMembers: (target, addresses) =>
+        call("replaceMembers", [target, addresses], () =>
+          Effect.map(existing(target), (group) => {
+            group.members = [...addresses]
+          }))
+    })
+
+    return Context.make(FakeTenant, tenant).pipe(
+      Context.add(UserDirectory, directory),
+      Context.add(GroupStore, store)
+    )
+  })
+
+/** Both ports over one fresh fake tenant holding `users`, plus the tenant itself for seeding and assertions. */
+export const layer = (users: ReadonlyArray<DirectoryUser>): Layer.Layer<FakeTenant | UserDirectory | GroupStore> =>
+  Layer.effectContext(make(users))
