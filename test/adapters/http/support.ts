@@ -1,4 +1,4 @@
-import { ConfigProvider, Effect, Layer, Logger, References } from "effect"
+import { Cause, ConfigProvider, Effect, Layer, Logger, References } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { DistributionLists, type DistributionListDetails } from "../../../src/application/DistributionLists.ts"
 import * as Routes from "../../../src/adapters/http/Routes.ts"
@@ -17,6 +17,7 @@ export interface LogLine {
   readonly message: unknown
   readonly level: string
   readonly annotations: Record<string, unknown>
+  readonly cause: string
 }
 
 export interface Response {
@@ -33,8 +34,9 @@ export const makeApp = (
   extra: Layer.Layer<never> = Layer.empty
 ) => {
   const logs: Array<LogLine> = []
-  const logger = Logger.make(({ fiber, logLevel, message }) => {
-    logs.push({ message, level: logLevel, annotations: { ...fiber.getRef(References.CurrentLogAnnotations) } })
+  const logger = Logger.make(({ cause, fiber, logLevel, message }) => {
+    const annotations = { ...fiber.getRef(References.CurrentLogAnnotations) }
+    logs.push({ message, level: logLevel, annotations, cause: cause.reasons.length > 0 ? Cause.pretty(cause) : "" })
   })
   const app = Routes.layer.pipe(
     Layer.provide(Layer.mock(DistributionLists, service)),
@@ -46,10 +48,9 @@ export const makeApp = (
   const { dispose, handler } = HttpRouter.toWebHandler(app, { disableLogger: true })
   const request = (method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) =>
     Effect.promise(async (): Promise<Response> => {
-      const body = init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body)
-      const headers = body !== undefined && typeof init.body !== "string"
-        ? { "content-type": "application/json", ...init.headers }
-        : init.headers
+      const raw = init.body === undefined || typeof init.body === "string" || init.body instanceof Uint8Array
+      const body = raw ? init.body as string | Uint8Array<ArrayBuffer> | undefined : JSON.stringify(init.body)
+      const headers = raw ? init.headers : { "content-type": "application/json", ...init.headers }
       const response = await handler(new Request(`http://localhost${path}`, { method, body: body ?? null, headers: headers ?? {} }))
       const text = await response.text()
       let json: unknown = undefined

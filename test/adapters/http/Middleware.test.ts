@@ -1,0 +1,108 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { requestIdOf } from "../../../src/adapters/http/Middleware.ts"
+import { app, details } from "./support.ts"
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+const service = {
+  get: (dlId: string) => Effect.as(Effect.logInfo(`Looking up ${dlId}`), { ...details, dlId })
+}
+
+const cors = { CORS_ORIGINS: "https://portal.contoso.example, https://hr.contoso.example/" }
+
+describe("request id", () => {
+  it("keeps a sane caller id and replaces anything else with a UUID", () => {
+    assert.strictEqual(requestIdOf("abc-123"), "abc-123")
+    assert.strictEqual(requestIdOf(" trimmed "), "trimmed")
+    assert.strictEqual(requestIdOf("x".repeat(200)), "x".repeat(200))
+    assert.match(requestIdOf("x".repeat(201)), UUID)
+    assert.match(requestIdOf("caf\u00e9"), UUID)
+    assert.match(requestIdOf("a\tb"), UUID)
+    assert.match(requestIdOf(""), UUID)
+    assert.match(requestIdOf(undefined), UUID)
+  })
+
+  it.effect("echoes the caller's X-Request-ID and puts it on every log line of the request", () =>
+    Effect.gen(function*() {
+      const { logs, request } = yield* app(service)
+      const res = yield* request("GET", "/api/dl/a?x=1", { headers: { "X-Request-ID": "trace-42" } })
+      assert.strictEqual(res.status, 200)
+      assert.strictEqual(res.headers.get("x-request-id"), "trace-42")
+      assert.isAbove(logs.length, 1)
+      for (const line of logs) assert.strictEqual(line.annotations.requestId, "trace-42")
+    }).pipe(Effect.scoped))
+
+  it.effect("generates an id when there is none or it is not sane, also for errors, 404s and OPTIONS", () =>
+    Effect.gen(function*() {
+      const { request } = yield* app(service)
+      const answers = [
+        yield* request("GET", "/api/dl/a"),
+        yield* request("GET", "/api/dl/a", { headers: { "x-request-id": "y".repeat(201) } }),
+        yield* request("POST", "/api/dl", { body: {} }),
+        yield* request("GET", "/nowhere"),
+        yield* request("OPTIONS", "/api/dl")
+      ]
+      assert.deepStrictEqual(answers.map((res) => res.status), [200, 200, 422, 404, 204])
+      const ids = answers.map((res) => res.headers.get("x-request-id") ?? "")
+      for (const id of ids) assert.match(id, UUID)
+      assert.strictEqual(new Set(ids).size, ids.length)
+    }).pipe(Effect.scoped))
+
+  it.effect("writes one access-log line per request with method, path, status and duration, without bodies", () =>
+    Effect.gen(function*() {
+      const { logs, request } = yield* app(service)
+      yield* request("POST", "/api/dl", { body: { secretish: "do-not-log-me" }, headers: { "x-request-id": "r1" } })
+      const access = logs.filter((line) => line.annotations.status !== undefined)
+      assert.strictEqual(access.length, 1)
+      const { durationMs, method, path, status } = access[0]!.annotations
+      assert.deepStrictEqual({ method, path, status }, { method: "POST", path: "/api/dl", status: 422 })
+      assert.isNumber(durationMs)
+      assert.notInclude(JSON.stringify(logs), "do-not-log-me")
+    }).pipe(Effect.scoped))
+})
+
+describe("CORS", () => {
+  it.effect("allows only the origins in CORS_ORIGINS", () =>
+    Effect.gen(function*() {
+      const { request } = yield* app(service, cors)
+      const allowed = yield* request("GET", "/api/dl/a", { headers: { origin: "https://hr.contoso.example" } })
+      assert.strictEqual(allowed.headers.get("access-control-allow-origin"), "https://hr.contoso.example")
+      assert.include(allowed.headers.get("access-control-expose-headers") ?? "", "X-Request-ID")
+      const refused = yield* request("GET", "/api/dl/a", { headers: { origin: "https://evil.example" } })
+      assert.strictEqual(refused.status, 200)
+      assert.isNull(refused.headers.get("access-control-allow-origin"))
+    }).pipe(Effect.scoped))
+
+  it.effect("allows no origin by default", () =>
+    Effect.gen(function*() {
+      const { request } = yield* app(service)
+      const res = yield* request("GET", "/api/dl/a", { headers: { origin: "https://portal.contoso.example" } })
+      assert.isNull(res.headers.get("access-control-allow-origin"))
+    }).pipe(Effect.scoped))
+
+  it.effect("answers a preflight from an allowed origin with the methods and headers", () =>
+    Effect.gen(function*() {
+      const { request } = yield* app(service, cors)
+      const preflight = {
+        origin: "https://portal.contoso.example",
+        "access-control-request-method": "DELETE",
+        "access-control-request-headers": "content-type, x-anchormailbox"
+      }
+      const allowed = yield* request("OPTIONS", "/api/dl/a/members", { headers: preflight })
+      assert.strictEqual(allowed.status, 204)
+      assert.strictEqual(allowed.headers.get("access-control-allow-origin"), "https://portal.contoso.example")
+      const methods = allowed.headers.get("access-control-allow-methods") ?? ""
+      for (const method of ["GET", "POST", "PATCH", "DELETE"]) assert.include(methods, method)
+      const headers = (allowed.headers.get("access-control-allow-headers") ?? "").toLowerCase()
+      for (const header of ["content-type", "x-request-id", "x-anchormailbox", "authorization", "x-api-key"]) {
+        assert.include(headers, header)
+      }
+      assert.isNotNull(allowed.headers.get("x-request-id"))
+      const refused = yield* request("OPTIONS", "/api/dl/a/members", {
+        headers: { ...preflight, origin: "https://evil.example" }
+      })
+      assert.isNull(refused.headers.get("access-control-allow-origin"))
+      assert.isNull(refused.headers.get("access-control-allow-methods"))
+    }).pipe(Effect.scoped))
+})
