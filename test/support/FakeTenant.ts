@@ -132,8 +132,18 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
         return Effect.fail(fault.error)
       })
 
-    const userBy = (address: string) =>
-      tenant.users.find((u) => sameEmail(u.userPrincipalName, address) || (u.mail !== null && sameEmail(u.mail, address)))
+    let index = new Map<string, DirectoryUser>()
+    let indexed = -1
+    const userBy = (address: string): DirectoryUser | undefined => {
+      if (indexed !== tenant.users.length) {
+        index = new Map(tenant.users.flatMap((u) => [
+          [normalizeEmail(u.userPrincipalName), u] as const,
+          ...(u.mail === null ? [] : [[normalizeEmail(u.mail), u] as const])
+        ]))
+        indexed = tenant.users.length
+      }
+      return index.get(normalizeEmail(address))
+    }
 
     /** Exchange's view of a recipient: a directory user it already sees. */
     const recipient = (address: string): DirectoryUser | undefined => {
@@ -204,10 +214,10 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
             return Effect.fail(new GroupAlreadyExists({ identity: group.alias, detail: `in use by ${clash.dl.alias}` }))
           }
           const owners: Array<DirectoryUser> = []
-          for (const address of [...group.managedBy, ...group.members]) {
+          for (const [index, address] of [...group.managedBy, ...group.members].entries()) {
             const found = recipient(address)
             if (found === undefined) return Effect.fail(new RecipientNotFound({ address }))
-            if (group.managedBy.includes(address)) owners.push(found)
+            if (index < group.managedBy.length) owners.push(found)
           }
           const dl: DistributionList = {
             identity: `guid-${++nextId}`,

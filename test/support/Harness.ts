@@ -1,4 +1,4 @@
-import { Effect, Fiber, Layer } from "effect"
+import { type Duration, Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import * as DistributionLists from "../../src/application/DistributionLists.ts"
 import * as Settings from "../../src/application/Settings.ts"
@@ -13,7 +13,7 @@ export const appLayer = (users: ReadonlyArray<DirectoryUser>, settings: Partial<
   )
 
 /** Runs `effect` in a child fiber while the test clock moves `total` ahead (retries sleep on it), then joins it. */
-export const withTime = <A, E, R>(effect: Effect.Effect<A, E, R>, total: string = "1 hour") =>
+export const withTime = <A, E, R>(effect: Effect.Effect<A, E, R>, total: Duration.Input = "1 hour") =>
   Effect.gen(function*() {
     const fiber = yield* Effect.forkChild(effect)
     yield* TestClock.adjust(total)

@@ -1,0 +1,111 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { DistributionLists } from "../../src/application/DistributionLists.ts"
+import { GroupNotFound, type Target } from "../../src/application/ports/GroupStore.ts"
+import * as FakeTenant from "../support/FakeTenant.ts"
+import { appLayer, withTime } from "../support/Harness.ts"
+
+const { callsOf, failNext, seedGroup, transient, user } = FakeTenant
+const users = [user("john"), user("jane", "contoso.example", { mail: null }), user("m1")]
+
+const setup = Effect.gen(function*() {
+  const tenant = yield* FakeTenant.FakeTenant
+  const dl = seedGroup(tenant, {
+    alias: "marketing-team",
+    name: "marketing-team",
+    displayName: "Marketing Team",
+    ownerIds: ["id-john", "id-jane", "id-gone"],
+    requireSenderAuthenticationEnabled: false,
+    members: ["m1@contoso.example", "john@contoso.example"]
+  })
+  return { dls: yield* DistributionLists, tenant, dl }
+})
+
+describe("DistributionLists.get", () => {
+  it.effect("returns the seed's shape; owners resolved from their ids, unresolvable ones left out", () =>
+    Effect.gen(function*() {
+      const { dl, dls, tenant } = yield* setup
+      const details = yield* dls.get("Marketing-Team@contoso.example", {})
+      assert.deepStrictEqual(details, {
+        dlId: "marketing-team",
+        name: "marketing-team",
+        displayName: "Marketing Team",
+        primaryEmail: "marketing-team@contoso.example",
+        owners: ["john@contoso.example", "jane@contoso.example"],
+        members: ["m1@contoso.example", "john@contoso.example"],
+        allowExternalSenders: true
+      })
+      assert.deepStrictEqual(callsOf(tenant, "usersByIds")[0]!.args[0], ["id-john", "id-jane", "id-gone"])
+      // The first read names the DL as the caller did; later calls use its immutable identity.
+      assert.deepStrictEqual(callsOf(tenant, "listMembers").map((c) => (c.args[0] as Target).identity), [dl.identity])
+      assert.deepStrictEqual(callsOf(tenant, "get").map((c) => (c.args[0] as Target).anchor), [
+        "Marketing-Team@contoso.example"
+      ])
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("404 at once for an absent DL: one read, no waiting", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      const error = yield* Effect.flip(dls.get("nope", {}))
+      assert.strictEqual(error._tag, "DistributionListNotFound")
+      assert.strictEqual(callsOf(tenant, "get").length, 1)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("transient failures of every read are retried", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      failNext(tenant, "get", transient("get"))
+      failNext(tenant, "listMembers", transient("listMembers", 3000))
+      failNext(tenant, "usersByIds", transient("usersByIds"))
+      const details = yield* withTime(dls.get("marketing-team", {}))
+      assert.strictEqual(details.members.length, 2)
+      assert.strictEqual(tenant.calls.length, 6)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a refusal is not retried and surfaces as an upstream error", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      failNext(tenant, "get", FakeTenant.forbidden("get"))
+      const error = yield* Effect.flip(dls.get("marketing-team", {}))
+      assert.strictEqual(error._tag, "UpstreamError")
+      assert.strictEqual(tenant.calls.length, 1)
+    }).pipe(Effect.provide(appLayer(users))))
+})
+
+describe("DistributionLists.remove", () => {
+  it.effect("deletes permanently, by identity", () =>
+    Effect.gen(function*() {
+      const { dl, dls, tenant } = yield* setup
+      const result = yield* dls.remove("marketing-team", {})
+      assert.deepStrictEqual(result, { message: "Distribution List 'marketing-team' deleted successfully." })
+      assert.strictEqual(tenant.groups.size, 0)
+      assert.strictEqual((callsOf(tenant, "remove")[0]!.args[0] as Target).identity, dl.identity)
+      assert.strictEqual((callsOf(tenant, "remove")[0]!.args[0] as Target).anchor, "marketing-team@contoso.example")
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("404 for an absent DL", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      const error = yield* Effect.flip(dls.remove("nope", {}))
+      assert.strictEqual(error._tag, "DistributionListNotFound")
+      assert.strictEqual(callsOf(tenant, "remove").length, 0)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a lost reply (deleted, then a transient error) ends as deleted on retry", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      failNext(tenant, "remove", { error: transient("remove"), when: "after" })
+      const result = yield* withTime(dls.remove("marketing-team", {}))
+      assert.strictEqual(result.message, "Distribution List 'marketing-team' deleted successfully.")
+      assert.strictEqual(callsOf(tenant, "remove").length, 2)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a group that vanished between read and delete, without a lost reply, is a 404", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      failNext(tenant, "remove", new GroupNotFound({ identity: "x" }))
+      const error = yield* Effect.flip(dls.remove("marketing-team", {}))
+      assert.strictEqual(error._tag, "DistributionListNotFound")
+    }).pipe(Effect.provide(appLayer(users))))
+})
+
