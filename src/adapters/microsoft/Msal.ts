@@ -140,7 +140,8 @@ const toUpstreamError = (cause: unknown, cloud: CloudSettings, credential: Crede
   const operation = "Tokens.acquire"
   if (cause instanceof ServerError) {
     const status = cause.status
-    const code = cause.errorNo ?? ""
+    // errorNo is typed string but holds the JSON number of `error_codes[0]` (spec §7.5).
+    const code = cause.errorNo === undefined || cause.errorNo === null ? "" : String(cause.errorNo)
     // No status and no AADSTS number: msal's own throttle cache refused locally after a 429/5xx (spec §7.5).
     if (status === undefined ? cause.errorNo === undefined : status === 429 || status >= 500) {
       return new UpstreamError({ operation, reason: new Transient({ status }) })

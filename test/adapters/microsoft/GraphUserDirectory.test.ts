@@ -1,0 +1,247 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer } from "effect"
+import { TestClock } from "effect/testing"
+import * as GraphUserDirectory from "../../../src/adapters/microsoft/GraphUserDirectory.ts"
+import { UserDirectory } from "../../../src/application/ports/UserDirectory.ts"
+import { cloudLayer, type FakeReply, type FakeRequest, fakeHttp, fakeTokens, GRAPH, parseFilter } from "./FakeHttp.ts"
+
+interface User {
+  readonly id: string
+  readonly userPrincipalName: string
+  readonly mail: string | null
+  readonly displayName: string
+  readonly proxyAddresses: ReadonlyArray<string>
+}
+
+const user = (n: number): User => ({
+  id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
+  userPrincipalName: `u${n}@contoso.onmicrosoft.com`,
+  mail: `User.${n}@contoso.com`,
+  displayName: `User ${n}`,
+  proxyAddresses: [`SMTP:User.${n}@contoso.com`, `smtp:u${n}@contoso.onmicrosoft.com`]
+})
+
+interface Knobs {
+  /** Inner requests (by id) answered 429 this many times each. */
+  throttleInner?: Record<string, number>
+  topLevel429?: number
+  topLevelStatus?: number
+  innerStatus?: number
+  rejectCombined?: boolean
+}
+
+/** A small Graph: `$batch` of filtered `GET /users`, and `getByIds`. */
+const fakeGraph = (users: ReadonlyArray<User>, knobs: Knobs = {}) => {
+  const batches: Array<ReadonlyArray<{ id: string; url: string }>> = []
+  const getByIds: Array<ReadonlyArray<string>> = []
+  const inner = (request: { id: string; url: string }): FakeReply => {
+    const throttled = knobs.throttleInner?.[request.id] ?? 0
+    if (throttled > 0) {
+      knobs.throttleInner![request.id] = throttled - 1
+      return { status: 429, headers: { "Retry-After": "3" }, body: { error: { code: "TooManyRequests" } } }
+    }
+    if (knobs.innerStatus) return { status: knobs.innerStatus, body: { error: { code: "Authorization_RequestDenied" } } }
+    const params = new URL(`https://x${request.url}`).searchParams
+    const filter = params.get("$filter")!
+    const select = params.get("$select")!.split(",")
+    const { lists, proxies } = parseFilter(filter)
+    if (knobs.rejectCombined && Object.keys(lists).length > 1) {
+      return { status: 400, body: { error: { code: "Request_UnsupportedQuery", message: "Too many child clauses" } } }
+    }
+    const lower = (values: ReadonlyArray<string> | undefined) => new Set((values ?? []).map((v) => v.toLowerCase()))
+    const upns = lower(lists["userPrincipalName"])
+    const mails = lower(lists["mail"])
+    const proxySet = lower(proxies)
+    const value = users.filter((u) =>
+      upns.has(u.userPrincipalName.toLowerCase()) || (u.mail !== null && mails.has(u.mail.toLowerCase())) ||
+      u.proxyAddresses.some((p) => proxySet.has(p.toLowerCase()))
+    )
+    return { status: 200, body: { value: value.map((u) => Object.fromEntries(select.map((key) => [key, u[key as keyof User]]))) } }
+  }
+  const handler = (request: FakeRequest): Effect.Effect<FakeReply> =>
+    Effect.sync(() => {
+      if (request.url === `${GRAPH}/$batch`) {
+        batches.push(request.json.requests)
+        if ((knobs.topLevel429 ?? 0) > 0) {
+          knobs.topLevel429!--
+          return { status: 429, headers: { "retry-after": "2" }, body: { error: { code: "TooManyRequests" } } }
+        }
+        if (knobs.topLevelStatus) return { status: knobs.topLevelStatus, body: { error: { code: "InvalidAuthenticationToken" } } }
+        return { status: 200, body: { responses: request.json.requests.map((r: { id: string; url: string }) => ({ id: r.id, ...inner(r) })) } }
+      }
+      if (request.url === `${GRAPH}/directoryObjects/getByIds`) {
+        getByIds.push(request.json.ids)
+        const ids = new Set<string>(request.json.ids)
+        return {
+          status: 200,
+          body: {
+            value: [
+              ...users.filter((u) => ids.has(u.id)).map((u) => ({ "@odata.type": "#microsoft.graph.user", ...u })),
+              { "@odata.type": "#microsoft.graph.group", id: "group-id", displayName: "a group" }
+            ]
+          }
+        }
+      }
+      return { status: 404, body: { error: { code: "Request_ResourceNotFound" } } }
+    })
+  const http = fakeHttp(handler)
+  const tokens = fakeTokens()
+  const layer = GraphUserDirectory.layer.pipe(Layer.provide([http.layer, tokens.layer, cloudLayer]))
+  return { batches, getByIds, requests: http.requests, invalidated: tokens.invalidated, layer }
+}
+
+const findUsers = (addresses: ReadonlyArray<string>) => Effect.flatMap(UserDirectory, (d) => d.findUsers(addresses))
+
+describe("GraphUserDirectory.findUsers", () => {
+  it.effect("1,000 addresses take 4 $batch calls of ≤ 20 requests with ≤ 15 values per in-list", () => {
+    const users = Array.from({ length: 1000 }, (_, i) => user(i))
+    const graph = fakeGraph(users)
+    return Effect.gen(function*() {
+      const found = yield* findUsers(users.map((u) => u.mail!.toUpperCase()))
+      assert.strictEqual(found.size, 1000)
+      assert.strictEqual(found.get("user.7@contoso.com")?.id, users[7]!.id)
+      assert.deepStrictEqual(graph.batches.map((b) => b.length), [20, 20, 20, 7])
+      for (const request of graph.batches.flat()) {
+        const { lists } = parseFilter(new URL(`https://x${request.url}`).searchParams.get("$filter")!)
+        assert.isAtMost(lists["userPrincipalName"]!.length, 15)
+        assert.deepStrictEqual(lists["mail"], lists["userPrincipalName"])
+        assert.match(request.url, /\$select=id,userPrincipalName,mail,displayName$/)
+      }
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("matches UPN, mail and secondary SMTP addresses case-insensitively; unknown addresses are absent", () => {
+    const alice: User = {
+      id: "a1",
+      userPrincipalName: "a@contoso.onmicrosoft.com",
+      mail: "Alice@contoso.com",
+      displayName: "Alice",
+      proxyAddresses: ["SMTP:Alice@contoso.com", "smtp:alias@contoso.com"]
+    }
+    const graph = fakeGraph([alice, { ...user(1), mail: null }])
+    return Effect.gen(function*() {
+      const found = yield* findUsers([" ALICE@contoso.com", "a@Contoso.onmicrosoft.com", "Alias@contoso.com", "nobody@contoso.com", "u1@contoso.onmicrosoft.com"])
+      assert.deepStrictEqual([...found.keys()].sort(), ["a@contoso.onmicrosoft.com", "alias@contoso.com", "alice@contoso.com", "u1@contoso.onmicrosoft.com"])
+      assert.deepStrictEqual(found.get("alias@contoso.com"), {
+        id: "a1",
+        userPrincipalName: "a@contoso.onmicrosoft.com",
+        mail: "Alice@contoso.com",
+        displayName: "Alice"
+      })
+      assert.strictEqual(found.get("u1@contoso.onmicrosoft.com")?.mail, null)
+      // The proxy round asks only for what the first round did not resolve.
+      assert.strictEqual(graph.batches.length, 2)
+      assert.deepStrictEqual(parseFilter(new URL(`https://x${graph.batches[1]![0]!.url}`).searchParams.get("$filter")!).proxies, [
+        "smtp:alias@contoso.com",
+        "smtp:nobody@contoso.com"
+      ])
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("no addresses, no calls", () => {
+    const graph = fakeGraph([])
+    return Effect.gen(function*() {
+      assert.strictEqual((yield* findUsers([])).size, 0)
+      assert.strictEqual(graph.requests.length, 0)
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("a throttled inner request is retried alone, after its Retry-After", () => {
+    const users = Array.from({ length: 40 }, (_, i) => user(i))
+    const graph = fakeGraph(users, { throttleInner: { "2": 1 } })
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(findUsers(users.map((u) => u.mail!)))
+      yield* TestClock.adjust("2900 millis")
+      assert.strictEqual(graph.batches.length, 1)
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("100 millis")
+      const found = yield* Fiber.join(fiber)
+      assert.strictEqual(found.size, 40)
+      assert.deepStrictEqual(graph.batches.map((b) => b.map((r) => r.id)), [["1", "2", "3"], ["2"]])
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("an inner request throttled every round fails Transient with its Retry-After", () => {
+    const graph = fakeGraph([user(1)], { throttleInner: { "1": 99 } })
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(Effect.flip(findUsers(["user.1@contoso.com"])))
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "UpstreamError")
+      assert.strictEqual(error.reason._tag, "Transient")
+      if (error.reason._tag === "Transient") {
+        assert.strictEqual(error.reason.status, 429)
+        assert.strictEqual(error.reason.retryAfterMillis, 3000)
+      }
+      assert.strictEqual(graph.batches.length, 4)
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("a throttled $batch is sent again after the top-level Retry-After", () => {
+    const graph = fakeGraph([user(1)], { topLevel429: 1 })
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(findUsers(["user.1@contoso.com"]))
+      yield* TestClock.adjust("1999 millis")
+      assert.strictEqual(graph.batches.length, 1)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual((yield* Fiber.join(fiber)).size, 1)
+      assert.strictEqual(graph.batches.length, 2)
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("403 is Forbidden with a hint about Graph application permissions", () => {
+    const graph = fakeGraph([user(1)], { innerStatus: 403 })
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(findUsers(["user.1@contoso.com"]))
+      assert.strictEqual(error.reason._tag, "Forbidden")
+      assert.match(error.message, /User\.Read\.All.*Directory\.Read\.All/)
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("a 401 drops the cached token and tries once more before failing Forbidden", () => {
+    const graph = fakeGraph([user(1)], { topLevelStatus: 401 })
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(findUsers(["user.1@contoso.com"]))
+      assert.strictEqual(error.reason._tag, "Forbidden")
+      assert.deepStrictEqual(graph.invalidated, ["graph"])
+      assert.strictEqual(graph.batches.length, 2)
+      assert.strictEqual(graph.requests[0]!.headers["authorization"], "Bearer token-for-graph")
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("a 400 on the combined UPN-or-mail filter falls back to one filter per property", () => {
+    const graph = fakeGraph([user(1), { ...user(2), mail: "other@contoso.com" }], { rejectCombined: true })
+    return Effect.gen(function*() {
+      const found = yield* findUsers(["user.1@contoso.com", "u2@contoso.onmicrosoft.com"])
+      assert.strictEqual(found.size, 2)
+      const filters = graph.batches.slice(1).flat().map((r) => Object.keys(parseFilter(new URL(`https://x${r.url}`).searchParams.get("$filter")!).lists))
+      assert.deepStrictEqual(filters, [["userPrincipalName"], ["mail"]])
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("quotes in addresses are escaped as OData literals", () => {
+    const graph = fakeGraph([{ ...user(1), mail: "o'brien@contoso.com" }])
+    return Effect.gen(function*() {
+      const found = yield* findUsers(["O'Brien@contoso.com"])
+      assert.strictEqual(found.size, 1)
+      assert.include(decodeURIComponent(graph.batches[0]![0]!.url), "'o''brien@contoso.com'")
+    }).pipe(Effect.provide(graph.layer))
+  })
+})
+
+describe("GraphUserDirectory.usersByIds", () => {
+  it.effect("chunks ids by 1,000 per getByIds call, asks for users only, and omits unknown ids", () => {
+    const users = Array.from({ length: 2500 }, (_, i) => user(i))
+    const graph = fakeGraph(users)
+    return Effect.gen(function*() {
+      const directory = yield* UserDirectory
+      const ids = [...users.map((u) => u.id), "ffffffff-0000-4000-8000-000000000000", "group-id"]
+      const found = yield* directory.usersByIds(ids)
+      assert.deepStrictEqual(graph.getByIds.map((c) => c.length), [1000, 1000, 502])
+      assert.strictEqual(found.size, 2500)
+      assert.strictEqual(found.get(users[42]!.id)?.userPrincipalName, users[42]!.userPrincipalName)
+      assert.isFalse(found.has("group-id"))
+      assert.deepStrictEqual(graph.requests.find((r) => r.url.endsWith("getByIds"))?.json.types, ["user"])
+    }).pipe(Effect.provide(graph.layer))
+  })
+})

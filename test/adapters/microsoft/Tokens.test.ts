@@ -1,0 +1,103 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Clock, Effect, Fiber, Redacted } from "effect"
+import { TestClock } from "effect/testing"
+import type * as Msal from "../../../src/adapters/microsoft/Msal.ts"
+import * as Tokens from "../../../src/adapters/microsoft/Tokens.ts"
+import { Transient, UpstreamError } from "../../../src/application/ports/UpstreamError.ts"
+
+const scopes = { graph: "https://graph.microsoft.com/.default", exchange: "https://outlook.office365.com/.default" }
+
+/** A token source that takes `latencyMillis` of (test) time and can be told to fail. */
+const fakeSource = (options: { readonly lifetimeSeconds?: number; readonly latencyMillis?: number } = {}) => {
+  const calls: Array<string> = []
+  let failNext = 0
+  const source: Msal.TokenSource = {
+    acquire: (scope) =>
+      Effect.gen(function*() {
+        calls.push(scope)
+        yield* Effect.sleep(options.latencyMillis ?? 0)
+        if (failNext > 0) {
+          failNext--
+          return yield* new UpstreamError({ operation: "Tokens.acquire", reason: new Transient({ status: 503 }) })
+        }
+        const now = yield* Clock.currentTimeMillis
+        return {
+          token: Redacted.make(`token-${calls.length}`),
+          expiresOnMillis: now + (options.lifetimeSeconds ?? 3600) * 1000
+        }
+      })
+  }
+  return { source, calls, failTimes: (n: number) => (failNext = n) }
+}
+
+const value = (token: Redacted.Redacted<string>) => Redacted.value(token)
+
+describe("Tokens", () => {
+  it.effect("concurrent requests share one acquisition (single flight)", () =>
+    Effect.gen(function*() {
+      const fake = fakeSource({ latencyMillis: 1000 })
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      const fiber = yield* Effect.forkChild(
+        Effect.all(Array.from({ length: 10 }, () => tokens.get("graph")), { concurrency: "unbounded" })
+      )
+      yield* TestClock.adjust(1000)
+      const results = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(new Set(results.map(value)), new Set(["token-1"]))
+      assert.deepStrictEqual(fake.calls, [scopes.graph])
+    }))
+
+  it.effect("tokens are cached per resource and refreshed 5 minutes before expiry", () =>
+    Effect.gen(function*() {
+      const fake = fakeSource({ lifetimeSeconds: 3600 })
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      assert.strictEqual(value(yield* tokens.get("exchange")), "token-2")
+      yield* TestClock.adjust("54 minutes")
+      yield* TestClock.adjust("59 seconds")
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      assert.strictEqual(fake.calls.length, 2)
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-3")
+      assert.deepStrictEqual(fake.calls, [scopes.graph, scopes.exchange, scopes.graph])
+    }))
+
+  it.effect("a failed acquisition is not cached", () =>
+    Effect.gen(function*() {
+      const fake = fakeSource()
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      fake.failTimes(1)
+      const error = yield* Effect.flip(tokens.get("graph"))
+      assert.strictEqual(error.reason._tag, "Transient")
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-2")
+    }))
+
+  it.effect("a refresh that fails keeps serving the still-valid token", () =>
+    Effect.gen(function*() {
+      const fake = fakeSource({ lifetimeSeconds: 3600 })
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      yield* TestClock.adjust("56 minutes")
+      fake.failTimes(1)
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      // The stale token is kept only briefly: the next try after that refreshes.
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-3")
+    }))
+
+  it.effect("invalidate forces a new token", () =>
+    Effect.gen(function*() {
+      const fake = fakeSource()
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      yield* tokens.get("exchange")
+      yield* tokens.invalidate("exchange")
+      assert.strictEqual(value(yield* tokens.get("exchange")), "token-2")
+    }))
+
+  it("refreshAt: 5 minutes early, refresh_in when sooner, halfway for short-lived tokens", () => {
+    const now = 1_000_000
+    const hour = { token: Redacted.make("t"), expiresOnMillis: now + 3_600_000 }
+    assert.strictEqual(Tokens.refreshAt(hour, now), now + 3_300_000)
+    assert.strictEqual(Tokens.refreshAt({ ...hour, refreshOnMillis: now + 1_800_000 }, now), now + 1_800_000)
+    assert.strictEqual(Tokens.refreshAt({ ...hour, expiresOnMillis: now + 240_000 }, now), now + 120_000)
+  })
+})
