@@ -1,5 +1,5 @@
 import { request } from "./lib/HttpClient.ts"
-import { runLoad } from "./lib/LoadGen.ts"
+import { type LoadResult, runLoad } from "./lib/LoadGen.ts"
 import { median } from "./lib/Percentiles.ts"
 import { memoryOf, waitReady } from "./lib/Proc.ts"
 import type { ColdStartResult, MemoryResult, OverheadResult } from "./Model.ts"
@@ -16,6 +16,7 @@ export async function overhead(
   apiKey: string,
   connections: number,
   durationMs: number,
+  rounds: number,
   log: (line: string) => void
 ): Promise<OverheadResult> {
   const bare = await startBare(launch)
@@ -25,20 +26,32 @@ export async function overhead(
     const headers = { "x-api-key": apiKey }
     const rows = []
     for (const path of ["/healthz", "/api/dl/does-not-exist"]) {
-      // warm both (JIT, token, caches), then measure bare and ours back to back
+      // warm both (JIT, tokens, caches); then alternate bare and ours `rounds` times and keep the medians,
+      // so a noisy neighbour on the machine hits both sides alike
       await runLoad({ url: bare.baseUrl + path, connections, durationMs: 500 })
       await runLoad({ url: svc.baseUrl + path, connections, durationMs: 500, headers })
-      log(`  overhead GET ${path}: bare node:http`)
-      const b = await runLoad({ url: bare.baseUrl + path, connections, durationMs, warmupMs: 300 })
-      log(`  overhead GET ${path}: service`)
-      const o = await runLoad({ url: svc.baseUrl + path, connections, durationMs, warmupMs: 300, headers })
-      rows.push({ path, bareRps: b.rps, oursRps: o.rps, ratio: o.rps / b.rps, oursStatuses: o.statuses, bareStatuses: b.statuses })
+      const b: Array<LoadResult> = []
+      const o: Array<LoadResult> = []
+      for (let round = 0; round < rounds; round++) {
+        b.push(await runLoad({ url: bare.baseUrl + path, connections, durationMs, warmupMs: 200 }))
+        o.push(await runLoad({ url: svc.baseUrl + path, connections, durationMs, warmupMs: 200, headers }))
+      }
+      const bareRps = median(b.map((r) => r.rps))
+      const oursRps = median(o.map((r) => r.rps))
+      log(`  overhead GET ${path}: bare ${b.map((r) => Math.round(r.rps)).join("/")} req/s, service ${o.map((r) => Math.round(r.rps)).join("/")} req/s`)
+      rows.push({ path, bareRps, oursRps, ratio: oursRps / bareRps, oursStatuses: merge(o), bareStatuses: merge(b) })
     }
     return { connections, durationMs, mode, rows }
   } finally {
     await svc.proc.stop()
     await bare.proc.stop()
   }
+}
+
+const merge = (results: ReadonlyArray<LoadResult>): Record<string, number> => {
+  const out: Record<string, number> = {}
+  for (const r of results) for (const [k, v] of Object.entries(r.statuses)) out[k] = (out[k] ?? 0) + v
+  return out
 }
 
 /** Spawn → first 200 on /healthz, `runs` times (a fresh process each time), polled every 2 ms. */

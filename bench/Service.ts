@@ -9,7 +9,9 @@ export interface Launch {
 
 export const startService = async (launch: Launch, name: string, extraEnv: Record<string, string> = {}): Promise<{ proc: Proc; baseUrl: string }> => {
   const port = await freePort()
-  const proc = startProc(name, [join(launch.root, "src/main.ts")], { ...launch.serviceEnv(port), ...extraEnv }, launch.root)
+  // an empty value in extraEnv removes the variable (e.g. TENANT_ID for the in-process sandbox mode)
+  const env = Object.fromEntries(Object.entries({ ...launch.serviceEnv(port), ...extraEnv }).filter(([, v]) => v !== ""))
+  const proc = startProc(name, [join(launch.root, "src/main.ts")], env, launch.root)
   return { proc, baseUrl: `http://127.0.0.1:${port}` }
 }
 

@@ -34,7 +34,9 @@ const config = {
   baselineCap: num("BENCH_BASELINE_CAP", 100),
   runBaseline: process.env.BENCH_BASELINE !== "0",
   only: (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
-  overheadSeconds: num("BENCH_OVERHEAD_SECONDS", 5),
+  /** Seconds per load round; bare and ours alternate `overheadRounds` times per path (medians kept). */
+  overheadSeconds: num("BENCH_OVERHEAD_SECONDS", 2),
+  overheadRounds: num("BENCH_OVERHEAD_ROUNDS", 3),
   connections: num("BENCH_CONNECTIONS", 50),
   coldRuns: num("BENCH_COLD_RUNS", 5),
   memoryMembers: num("BENCH_MEMORY_MEMBERS", 50_000),
@@ -61,7 +63,7 @@ const printAll = () => {
   for (const s of report.scenarios) log(scenarioTable(s) + "\n")
   if (report.overhead !== undefined) {
     const o = report.overhead
-    log(`### service overhead (${o.connections} keep-alive connections × ${o.durationMs / 1000} s, ${o.mode})`)
+    log(`### service overhead (${o.connections} keep-alive connections, ${config.overheadRounds} alternating rounds × ${o.durationMs / 1000} s, medians; ${o.mode})`)
     for (const r of o.rows) {
       log(`  GET ${r.path}: service ${Math.round(r.oursRps)} req/s ${JSON.stringify(r.oursStatuses)}, bare node:http ${Math.round(r.bareRps)} req/s ${JSON.stringify(r.bareStatuses)} → ${r.ratio.toFixed(2)}×`)
     }
@@ -216,11 +218,11 @@ async function main(): Promise<void> {
     // The issue asks for the in-process sandbox (npm start without TENANT_ID); if that mode is not
     // there, the external sandbox with latency and throttle set to zero stands in.
     try {
-      report.overhead = await overhead(launch, { TENANT_ID: "", CLIENT_ID: "", CLIENT_SECRET: "", AUTHORITY_HOST: "", GRAPH_BASE_URL: "", EXCHANGE_BASE_URL: "" }, "in-process sandbox, zero latency", apiKey, config.connections, durationMs, log)
+      report.overhead = await overhead(launch, { TENANT_ID: "", CLIENT_ID: "", CLIENT_SECRET: "", AUTHORITY_HOST: "", GRAPH_BASE_URL: "", EXCHANGE_BASE_URL: "" }, "in-process sandbox, zero latency", apiKey, config.connections, durationMs, config.overheadRounds, log)
     } catch (e) {
       report.problems.push(`overhead with the in-process sandbox failed (${(e as Error).message.split("\n")[0]}); measured against the external sandbox at zero latency`)
       if (knobsWork) await sandbox.setKnobs({ latencyMillis: 0, throttleRps: 0 })
-      report.overhead = await overhead(launch, {}, "external sandbox, zero latency, no throttle", apiKey, config.connections, durationMs, log).catch((e2: Error) => ({
+      report.overhead = await overhead(launch, {}, "external sandbox, zero latency, no throttle", apiKey, config.connections, durationMs, config.overheadRounds, log).catch((e2: Error) => ({
         connections: config.connections, durationMs, mode: "failed", rows: [], error: e2.message
       }))
     }

@@ -1,0 +1,59 @@
+import { assert, describe, it } from "@effect/vitest"
+import type { BenchReport, Side } from "../../bench/Model.ts"
+import { evaluateTargets, scenarioTable } from "../../bench/Report.ts"
+import { diffStats, type StatsSnapshot } from "../../bench/Sandbox.ts"
+
+const snapshot = (graph: Record<string, number>, exchange: Record<string, number>): StatsSnapshot => ({
+  total: 0,
+  surfaces: {
+    identity: { total: 0, operations: { token: 2 } },
+    graph: { total: 0, operations: graph },
+    exchange: { total: 0, operations: exchange }
+  }
+})
+
+describe("diffStats", () => {
+  it("counts only what moved between two snapshots, per surface and operation", () => {
+    const calls = diffStats(snapshot({ "POST /$batch": 3 }, {}), snapshot({ "POST /$batch": 5, "GET /users": 1 }, { "New-DistributionGroup": 1 }))
+    assert.deepStrictEqual(calls, {
+      identity: 0, graph: 3, exchange: 1, total: 4,
+      operations: { "graph POST /$batch": 2, "graph GET /users": 1, "exchange New-DistributionGroup": 1 }
+    })
+  })
+
+  it("treats a reset in between as counting from zero", () => {
+    assert.strictEqual(diffStats(undefined, snapshot({ "GET /users": 2 }, {})).total, 4)
+  })
+})
+
+const side = (over: Partial<Side>): Side => ({
+  wallMs: 100, roundTrips: 4, calls: { identity: 0, graph: 2, exchange: 3, total: 5, operations: {} }, throttled: 0,
+  outcome: "201", allSucceeded: true, stateOk: true, ...over
+})
+
+describe("evaluateTargets", () => {
+  const report = (): BenchReport => ({
+    startedAt: "", config: {}, targets: [], problems: [],
+    scenarios: [
+      { id: "create-1000", title: "create with 1,000 members", notes: [], ours: side({}), baseline: side({ calls: { identity: 0, graph: 1000, exchange: 1002, total: 2002, operations: {} } }) },
+      { id: "get-5000", title: "GET a 5,000-member DL", notes: [], ours: side({ roundTrips: 9 }), baseline: side({ calls: { identity: 0, graph: 1, exchange: 2, total: 3, operations: {} } }) }
+    ],
+    coldStart: { samplesMs: [250, 310, 290], medianMs: 290 }
+  })
+  const result = (name: string) => evaluateTargets(report()).find((t) => t.name.startsWith(name))?.pass
+
+  it("passes and fails each target on its own limit", () => {
+    assert.isTrue(result("create with 1,000 members: round trips"))
+    assert.isTrue(result("create with 1,000 members: upstream calls"))
+    assert.isFalse(result("GET a 5,000-member DL: round trips"))
+    assert.isFalse(result("never more upstream calls"))
+    assert.isTrue(result("cold start"))
+    assert.isUndefined(result("create-10000"))
+  })
+
+  it("prints a ratio row when both sides ran", () => {
+    const table = scenarioTable(report().scenarios[0]!)
+    assert.include(table, "| ours ÷ baseline |")
+    assert.include(table, "2,002")
+  })
+})
