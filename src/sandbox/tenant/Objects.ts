@@ -23,12 +23,16 @@ export interface User {
 
 export type MemberRestriction = "Open" | "Closed" | "ApprovalRequired"
 
-/** A mail-enabled universal distribution group (Exchange `MailUniversalDistributionGroup`). */
+export type GroupKind = "MailUniversalDistributionGroup" | "MailUniversalSecurityGroup"
+
+/** A mail-enabled universal group: a distribution list, or (`Type Security`) a mail-enabled security group. */
 export interface Group {
   /** Exchange `Guid` (our `DistributionList.identity`). */
   readonly guid: string
   /** Entra object id (Graph group `id`). */
   readonly externalDirectoryObjectId: string
+  /** Exchange `RecipientTypeDetails`; Graph shows a security group with `securityEnabled` true. */
+  readonly kind: GroupKind
   name: string
   alias: string
   displayName: string
@@ -43,6 +47,8 @@ export interface Group {
   memberJoinRestriction: MemberRestriction
   memberDepartRestriction: MemberRestriction
   hiddenFromAddressListsEnabled: boolean
+  /** Other settable cmdlet properties the sandbox stores but does not interpret (Notes, CustomAttribute1 ...). */
+  readonly extra: Map<string, unknown>
   readonly whenCreated: number
   whenChanged: number
   /** Reads do not see the group before this time (replication delay). */

@@ -19,7 +19,7 @@ export interface GraphGroupView {
   readonly mail: string
   readonly mailNickname: string
   readonly mailEnabled: true
-  readonly securityEnabled: false
+  readonly securityEnabled: boolean
   readonly groupTypes: ReadonlyArray<string>
   readonly proxyAddresses: ReadonlyArray<string>
   readonly createdDateTime: string
@@ -32,7 +32,7 @@ export const graphGroupView = (group: Group): GraphGroupView => ({
   mail: group.primarySmtpAddress,
   mailNickname: group.alias,
   mailEnabled: true,
-  securityEnabled: false,
+  securityEnabled: group.kind === "MailUniversalSecurityGroup",
   groupTypes: [],
   proxyAddresses: [...group.emailAddresses],
   createdDateTime: new Date(group.whenCreated).toISOString().replace(/\.\d{3}Z$/, "Z"),
@@ -58,8 +58,9 @@ export interface TenantOptions {
  * - `userByIdOrUpn(value)`: Graph `GET /users/{id | userPrincipalName}`.
  * - `usersPage(offset, limit)`: every user in a stable order, plus the total (60,000+ with the demo directory).
  * - `directoryObjectsByIds(ids)`: users and groups by Entra object id (`/directoryObjects/getByIds`).
- * - `distributionGroups()`: visible DLs (Graph: mailEnabled true, securityEnabled false, groupTypes []);
- *   use `graphGroupView` to shape them. `groupByObjectId(id)`, `groupsByMail(address)`.
+ * - `distributionGroups`: visible mail-enabled groups created through Exchange: DLs (Graph: mailEnabled
+ *   true, securityEnabled false, groupTypes []) and, if ever created with `-Type Security`, mail-enabled
+ *   security groups (securityEnabled true); use `graphGroupView` to shape them. `groupByObjectId(id)`, `groupsByMail(address)`.
  * - `groupMembers(objectId)`: a visible group's members (users and nested groups), in order.
  * Writes: `addUser(entry, { exchangeDelayMillis })` (control face, tests); Exchange cmdlets use `transact`.
  */

@@ -13,6 +13,9 @@ export class TenantState {
   private readonly groups = new Map<string, Group>()
   private readonly groupGuidByExternalId = new Map<string, string>()
   private readonly groupGuidByAddress = new Map<string, string>()
+  private readonly groupGuidByName = new Map<string, string>()
+  private readonly groupGuidsByAlias = new Map<string, Set<string>>()
+  private readonly userIdsByAlias = new Map<string, Set<string>>()
 
   readonly domain: string
   /** How many generated users `user00001@domain ...` exist (materialized on first use). */
@@ -70,6 +73,8 @@ export class TenantState {
   insertGroup(group: Group): void {
     this.groups.set(group.guid, group)
     this.groupGuidByExternalId.set(group.externalDirectoryObjectId, group.guid)
+    this.groupGuidByName.set(group.name.toLowerCase(), group.guid)
+    addToIndex(this.groupGuidsByAlias, group.alias.toLowerCase(), group.guid)
     for (const proxy of group.emailAddresses) {
       const smtp = smtpOf(proxy)
       if (smtp !== undefined) this.groupGuidByAddress.set(smtp.toLowerCase(), group.guid)
@@ -79,11 +84,39 @@ export class TenantState {
   deleteGroup(group: Group): void {
     this.groups.delete(group.guid)
     this.groupGuidByExternalId.delete(group.externalDirectoryObjectId)
-    for (const proxy of group.emailAddresses) {
-      const smtp = smtpOf(proxy)
-      if (smtp !== undefined) this.groupGuidByAddress.delete(smtp.toLowerCase())
-    }
+    this.groupGuidByName.delete(group.name.toLowerCase())
+    removeFromIndex(this.groupGuidsByAlias, group.alias.toLowerCase(), group.guid)
+    this.deleteGroupAddressIndex(group)
     for (const other of this.groups.values()) other.members.delete(group.externalDirectoryObjectId)
+  }
+
+  renameGroup(group: Group, name: string): void {
+    this.groupGuidByName.delete(group.name.toLowerCase())
+    group.name = name
+    this.groupGuidByName.set(name.toLowerCase(), group.guid)
+  }
+
+  realiasGroup(group: Group, alias: string): void {
+    removeFromIndex(this.groupGuidsByAlias, group.alias.toLowerCase(), group.guid)
+    group.alias = alias
+    addToIndex(this.groupGuidsByAlias, alias.toLowerCase(), group.guid)
+  }
+
+  groupByName(name: string): Group | undefined {
+    const guid = this.groupGuidByName.get(name.toLowerCase())
+    return guid === undefined ? undefined : this.groups.get(guid)
+  }
+
+  groupsByAlias(alias: string): ReadonlyArray<Group> {
+    return [...(this.groupGuidsByAlias.get(alias.toLowerCase()) ?? [])].flatMap((guid) => this.groups.get(guid) ?? [])
+  }
+
+  usersByAlias(alias: string): ReadonlyArray<User> {
+    const key = alias.toLowerCase()
+    const found = [...(this.userIdsByAlias.get(key) ?? [])].flatMap((id) => this.users.get(id) ?? [])
+    if (found.length > 0) return found
+    const generated = /^user\d{5}$/.test(key) ? this.findUserByAddress(`${key}@${this.domain}`) : undefined
+    return generated === undefined ? [] : [generated]
   }
 
   /** Replaces a group's proxy addresses and keeps the address index in step. */
@@ -180,6 +213,20 @@ export class TenantState {
 
   private indexUser(user: User): void {
     this.users.set(user.id, user)
+    addToIndex(this.userIdsByAlias, user.alias.toLowerCase(), user.id)
     for (const address of this.addressesOf(user)) this.userIdByAddress.set(address, user.id)
   }
+}
+
+const addToIndex = (index: Map<string, Set<string>>, key: string, value: string): void => {
+  const set = index.get(key)
+  if (set === undefined) index.set(key, new Set([value]))
+  else set.add(value)
+}
+
+const removeFromIndex = (index: Map<string, Set<string>>, key: string, value: string): void => {
+  const set = index.get(key)
+  if (set === undefined) return
+  set.delete(value)
+  if (set.size === 0) index.delete(key)
 }
