@@ -4,6 +4,8 @@ import { freePort, type Proc, startProc, waitReady } from "./lib/Proc.ts"
 /** How to start the pieces as separate processes, on 127.0.0.1 only. */
 export interface Launch {
   readonly root: string
+  /** The service's entry, relative to root: `src/main.ts`, or a bundle (BENCH_SERVICE_ENTRY). */
+  readonly entry: string
   readonly serviceEnv: (port: number) => Record<string, string>
 }
 
@@ -11,7 +13,7 @@ export const startService = async (launch: Launch, name: string, extraEnv: Recor
   const port = await freePort()
   // an empty value in extraEnv removes the variable (e.g. TENANT_ID for the in-process sandbox mode)
   const env = Object.fromEntries(Object.entries({ ...launch.serviceEnv(port), ...extraEnv }).filter(([, v]) => v !== ""))
-  const proc = startProc(name, [join(launch.root, "src/main.ts")], env, launch.root)
+  const proc = startProc(name, [join(launch.root, launch.entry)], env, launch.root)
   return { proc, baseUrl: `http://127.0.0.1:${port}` }
 }
 

@@ -18,7 +18,7 @@ import { coldStart, memoryPeak, overhead } from "./Overhead.ts"
 import { evaluateTargets, scenarioTable, summaryTable, targetsTable } from "./Report.ts"
 import { Sandbox } from "./Sandbox.ts"
 import { addScenario, type BenchContext, concurrentScenario, createScenarios, getScenario, syncScenario } from "./Scenarios.ts"
-import type { Launch } from "./Service.ts"
+import { type Launch, startService } from "./Service.ts"
 import { range, UserPool } from "./Users.ts"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
@@ -41,7 +41,9 @@ const config = {
   coldRuns: num("BENCH_COLD_RUNS", 5),
   memoryMembers: num("BENCH_MEMORY_MEMBERS", 50_000),
   maxSeconds: num("BENCH_MAX_SECONDS", 900),
-  domain: process.env.BENCH_CUSTOM_DOMAIN ?? "contoso.example"
+  domain: process.env.BENCH_CUSTOM_DOMAIN ?? "contoso.example",
+  /** What `node <entry>` runs for the service; a bundle may be measured instead of src/main.ts. */
+  serviceEntry: process.env.BENCH_SERVICE_ENTRY ?? "src/main.ts"
 }
 const wanted = (id: string) => config.only.length === 0 || config.only.some((o) => id.startsWith(o))
 
@@ -103,7 +105,7 @@ setTimeout(() => {
 }, config.maxSeconds * 1000).unref()
 
 async function main(): Promise<void> {
-  for (const [file, who] of [["src/sandbox/main.ts", "the sandbox (issue 3)"], ["src/main.ts", "the service (integrator)"]] as const) {
+  for (const [file, who] of [["src/sandbox/main.ts", "the sandbox (issue 3)"], [config.serviceEntry, "the service (integrator)"]] as const) {
     if (!existsSync(join(root, file))) {
       log(`bench: ${file} does not exist yet: ${who} has not landed, so there is nothing to measure. Nothing was started.`)
       process.exit(2)
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
     CUSTOM_DOMAIN: config.domain,
     API_KEYS: `bench:admin:${apiKey}`
   })
-  const launch: Launch = { root, serviceEnv }
+  const launch: Launch = { root, entry: config.serviceEntry, serviceEnv }
 
   log(`bench: starting the sandbox on ${sandboxUrl} (latency ${config.latencyMs} ms, throttle ${config.throttleRps}/s per surface)`)
   const sandboxProc = startProc("sandbox", [join(root, "src/sandbox/main.ts")], sandboxEnv, root)
@@ -158,10 +160,8 @@ async function main(): Promise<void> {
     }
   }
 
-  log("bench: starting the service (node src/main.ts)")
-  const port = await freePort()
-  const serviceProc = startProc("service", [join(root, "src/main.ts")], serviceEnv(port), root)
-  const serviceUrl = `http://127.0.0.1:${port}`
+  log(`bench: starting the service (node ${config.serviceEntry})`)
+  const { proc: serviceProc, baseUrl: serviceUrl } = await startService(launch, "service")
   await waitReady(serviceProc, `${serviceUrl}/readyz`, 60_000)
   const ours = new Ours(serviceUrl, apiKey)
 
