@@ -1,0 +1,143 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { DistributionLists } from "../../src/application/DistributionLists.ts"
+import { RecipientNotFound, type Target } from "../../src/application/ports/GroupStore.ts"
+import * as FakeTenant from "../support/FakeTenant.ts"
+import { appLayer, gaps, withTime } from "../support/Harness.ts"
+
+const { callsOf, failed, failNext, seedGroup, transient, user } = FakeTenant
+const users = ["john", "m1", "m2", "m3", "m4"].map((name) => user(name))
+
+const setup = Effect.gen(function*() {
+  const tenant = yield* FakeTenant.FakeTenant
+  const dl = seedGroup(tenant, { alias: "team", ownerIds: ["id-john"], members: ["m1@contoso.example"] })
+  const members = () => tenant.groups.get(dl.identity)!.members
+  return { dls: yield* DistributionLists, tenant, dl, members }
+})
+
+describe("DistributionLists.addMembers", () => {
+  it.effect("adds by identity; an existing member is skipped silently", () =>
+    Effect.gen(function*() {
+      const { dl, dls, members, tenant } = yield* setup
+      const result = yield* dls.addMembers("team", ["M1@contoso.example", "m2@contoso.example", "m2@contoso.example"], {})
+      assert.deepStrictEqual(result, { message: "All members added.", failed: [] })
+      assert.deepStrictEqual(members(), ["m1@contoso.example", "m2@contoso.example"])
+      const [add] = callsOf(tenant, "addMembers")
+      assert.deepStrictEqual(add!.args, [{ identity: dl.identity, anchor: "team@contoso.example" }, [
+        "m1@contoso.example",
+        "m2@contoso.example"
+      ]])
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("validates every user first: 404 names all unknown ones, and nothing changes", () =>
+    Effect.gen(function*() {
+      const { dls, members, tenant } = yield* setup
+      const error = yield* Effect.flip(
+        dls.addMembers("team", ["m2@contoso.example", "x@contoso.example", "Y@contoso.example"], {})
+      )
+      assert.strictEqual(error._tag, "UsersNotFound")
+      if (error._tag === "UsersNotFound") assert.deepStrictEqual(error.addresses, ["x@contoso.example", "Y@contoso.example"])
+      assert.deepStrictEqual(members(), ["m1@contoso.example"])
+      assert.deepStrictEqual(tenant.calls.map((c) => c.op), ["findUsers"])
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("404 for an absent DL (after the users are validated)", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      const error = yield* Effect.flip(dls.addMembers("nope", ["m2@contoso.example"], {}))
+      assert.strictEqual(error._tag, "DistributionListNotFound")
+      assert.strictEqual(callsOf(tenant, "addMembers").length, 0)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("only the members still pending are retried, on the member schedule", () =>
+    Effect.gen(function*() {
+      const { dls, members, tenant } = yield* setup
+      tenant.unseenByExchange.set("m3@contoso.example", 2)
+      tenant.memberFaults.set("m4@contoso.example", [transient("addMembers", 5000)])
+      const result = yield* withTime(
+        dls.addMembers("team", ["m2@contoso.example", "m3@contoso.example", "m4@contoso.example"], {})
+      )
+      assert.deepStrictEqual(result, { message: "All members added.", failed: [] })
+      const adds = callsOf(tenant, "addMembers")
+      assert.deepStrictEqual(adds.map((c) => c.args[1]), [
+        ["m2@contoso.example", "m3@contoso.example", "m4@contoso.example"],
+        ["m3@contoso.example", "m4@contoso.example"],
+        ["m3@contoso.example"]
+      ])
+      // Retry-After (5 s) beats the first computed delay (2 s); then 4 s.
+      assert.deepStrictEqual(gaps(adds), [5000, 4000])
+      assert.deepStrictEqual(members().length, 4)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("failed lists exactly the members not applied, in the caller's spelling", () =>
+    Effect.gen(function*() {
+      const { dls, members, tenant } = yield* setup
+      tenant.memberFaults.set("m2@contoso.example", [failed("addMembers")])
+      tenant.unseenByExchange.set("m4@contoso.example", 100)
+      const result = yield* withTime(
+        dls.addMembers("team", ["M2@contoso.example", "m3@contoso.example", "M4@Contoso.example"], {})
+      )
+      assert.deepStrictEqual(result, {
+        message: "Some members could not be added.",
+        failed: ["M2@contoso.example", "M4@Contoso.example"]
+      })
+      assert.deepStrictEqual(members(), ["m1@contoso.example", "m3@contoso.example"])
+      assert.strictEqual(callsOf(tenant, "addMembers").length, 5)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a transient failure of the whole call is retried with the same batch", () =>
+    Effect.gen(function*() {
+      const { dls, members, tenant } = yield* setup
+      failNext(tenant, "addMembers", { error: transient("addMembers"), when: "after" })
+      const result = yield* withTime(dls.addMembers("team", ["m2@contoso.example"], {}))
+      assert.deepStrictEqual(result.failed, [])
+      assert.deepStrictEqual(members(), ["m1@contoso.example", "m2@contoso.example"])
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a refusal of the whole call is an upstream error, not a partial success", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      failNext(tenant, "addMembers", FakeTenant.forbidden("addMembers"))
+      const error = yield* Effect.flip(dls.addMembers("team", ["m2@contoso.example"], {}))
+      assert.strictEqual(error._tag, "UpstreamError")
+    }).pipe(Effect.provide(appLayer(users))))
+})
+
+describe("DistributionLists.removeMembers", () => {
+  it.effect("removes; a non-member or an unknown address counts as removed", () =>
+    Effect.gen(function*() {
+      const { dls, members, tenant } = yield* setup
+      const result = yield* dls.removeMembers("team", ["m1@contoso.example", "m2@contoso.example", "x@y.example"], {})
+      assert.deepStrictEqual(result, { message: "All members removed (or already absent).", failed: [] })
+      assert.deepStrictEqual(members(), [])
+      // No user validation for removals, and no retry for "not a recipient".
+      assert.deepStrictEqual(tenant.calls.map((c) => c.op), ["get", "removeMembers"])
+      assert.strictEqual((callsOf(tenant, "removeMembers")[0]!.args[0] as Target).anchor, "team@contoso.example")
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("404 for an absent DL", () =>
+    Effect.gen(function*() {
+      const { dls } = yield* setup
+      const error = yield* Effect.flip(dls.removeMembers("nope", ["m1@contoso.example"], {}))
+      assert.strictEqual(error._tag, "DistributionListNotFound")
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("failed lists exactly the members not removed", () =>
+    Effect.gen(function*() {
+      const { dls, members, tenant } = yield* setup
+      tenant.groups.get([...tenant.groups.keys()][0]!)!.members.push("m2@contoso.example")
+      tenant.memberFaults.set("m2@contoso.example", Array(5).fill(transient("removeMembers")))
+      const result = yield* withTime(dls.removeMembers("team", ["m1@contoso.example", "m2@contoso.example"], {}))
+      assert.deepStrictEqual(result, { message: "Some members could not be removed.", failed: ["m2@contoso.example"] })
+      assert.deepStrictEqual(members(), ["m2@contoso.example"])
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a recipient-not-found for a removal is not retried", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      tenant.memberFaults.set("m1@contoso.example", [new RecipientNotFound({ address: "m1@contoso.example" })])
+      const result = yield* dls.removeMembers("team", ["m1@contoso.example"], {})
+      assert.deepStrictEqual(result.failed, [])
+      assert.strictEqual(callsOf(tenant, "removeMembers").length, 1)
+    }).pipe(Effect.provide(appLayer(users))))
+})
