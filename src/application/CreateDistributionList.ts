@@ -58,8 +58,13 @@ export const make = (kit: Toolkit) => {
   const findOurs = (group: NewGroup, users: FoundUsers) =>
     kit.store.get({ identity: group.primarySmtpAddress, anchor: group.anchor }).pipe(
       Effect.retry(kit.schedules.verify),
-      Effect.option,
-      Effect.map((found) => (found._tag === "Some" && isOurs(found.value, group, users) ? found.value : undefined))
+      Effect.map((dl) => (isOurs(dl, group, users) ? dl : undefined)),
+      // Not found (or any odd store answer) means the name belongs to something else: a real conflict.
+      Effect.catchTags({
+        GroupNotFound: () => Effect.succeed(undefined),
+        GroupAlreadyExists: () => Effect.succeed(undefined),
+        RecipientNotFound: () => Effect.succeed(undefined)
+      })
     )
 
   /**
