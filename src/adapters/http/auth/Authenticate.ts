@@ -1,0 +1,185 @@
+import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { HttpApiEndpoint } from "effect/http-api"
+import { RateLimiter } from "effect/persistence"
+import { type Action, authorize, type Caller, isMutation, needsOwners } from "../../../domain/Access.ts"
+import { ApiKeys } from "./ApiKeys.ts"
+import { auditOnResponse } from "./Audit.ts"
+import { type AuthError, Forbidden, TooManyRequests, Unauthorized } from "./Errors.ts"
+import { Owners } from "./Owners.ts"
+import { Authentication, CurrentCaller } from "./Security.ts"
+import { TokenVerifier } from "./TokenVerifier.ts"
+
+export const realm = "distribution-list-api"
+
+/** The action an endpoint performs, from its method and path (`…/members` is membership). */
+export const actionOf = (method: string, path: string): Action => {
+  const members = /\/members\/?$/.test(path)
+  switch (method.toUpperCase()) {
+    case "GET":
+    case "HEAD":
+    case "OPTIONS":
+      return "read"
+    case "POST":
+      return members ? "addMembers" : "create"
+    case "DELETE":
+      return members ? "removeMembers" : "delete"
+    default:
+      return "update"
+  }
+}
+
+const quote = (value: string) => `"${value.replace(/["\\]/g, "")}"`
+
+/** `RATE_LIMIT_PER_MINUTE`: requests per caller per minute (0 turns the limit off). */
+export const rateLimitConfig = Config.Int("RATE_LIMIT_PER_MINUTE").pipe(Config.withDefault(600))
+
+const bodyOwners = (request: HttpServerRequest.HttpServerRequest) =>
+  request.json.pipe(
+    Effect.map((body): ReadonlyArray<string> | undefined => {
+      const owners = typeof body === "object" && body !== null && !Array.isArray(body)
+        ? (body as Record<string, unknown>)["ownerEmails"]
+        : undefined
+      return Array.isArray(owners) && owners.every((o) => typeof o === "string") ? owners : undefined
+    }),
+    Effect.orElseSucceed(() => undefined)
+  )
+
+export const make = Effect.gen(function*() {
+  const apiKeys = yield* ApiKeys
+  const tokens = yield* TokenVerifier
+  const owners = yield* Owners
+  const limiter = yield* RateLimiter.RateLimiter
+  const perMinute = yield* rateLimitConfig
+
+  const challenge = (bearerError: string | undefined) => {
+    const bearer = [`Bearer realm=${quote(realm)}`]
+    if (tokens.challenge !== "") bearer.push(tokens.challenge)
+    if (bearerError !== undefined) bearer.push(`error="invalid_token"`, `error_description=${quote(bearerError)}`)
+    const schemes = [bearer.join(", ")]
+    if (apiKeys.enabled) schemes.push(`ApiKey realm=${quote(realm)}, header="X-API-Key"`)
+    return schemes.join(", ")
+  }
+
+  const reject = (error: Unauthorized, bearerPresented: boolean, scheme: string) =>
+    HttpEffect.appendPreResponseHandler((_request, response) =>
+      Effect.succeed(
+        response.status === 401
+          ? HttpServerResponse.setHeader(response, "www-authenticate", challenge(bearerPresented ? error.details : undefined))
+          : response
+      )
+    ).pipe(
+      Effect.andThen(Effect.logWarning("Authentication failed").pipe(
+        Effect.annotateLogs({ scheme, reason: error.details })
+      )),
+      Effect.andThen(Effect.fail(error))
+    )
+
+  const authenticate = Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const authorization = request.headers["authorization"]
+    const apiKey = request.headers["x-api-key"]
+    const bearer = authorization === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1]
+    if (bearer !== undefined) {
+      return yield* tokens.verify(Redacted.make(bearer)).pipe(
+        Effect.catchIf((error) => error instanceof Unauthorized, (error) => reject(error, true, "Bearer"))
+      )
+    }
+    if (apiKey !== undefined) {
+      const caller = apiKeys.enabled ? apiKeys.authenticate(Redacted.make(apiKey)) : Option.none()
+      if (Option.isSome(caller)) return caller.value
+      const why = apiKeys.enabled ? "The API key is not valid." : "API keys are not enabled."
+      return yield* reject(Unauthorized.because(why), false, "ApiKey")
+    }
+    const why = authorization === undefined
+      ? "Authentication required: send an access token (Authorization: Bearer) or an API key (X-API-Key)."
+      : "Unsupported authorization scheme: send an access token (Authorization: Bearer) or an API key (X-API-Key)."
+    return yield* reject(Unauthorized.because(why), false, "none")
+  })
+
+  const limit = (caller: Caller) =>
+    perMinute <= 0 ? Effect.void : limiter.consume({
+      key: `${caller.kind}:${caller.name}`,
+      limit: perMinute,
+      window: "1 minute",
+      onExceeded: "fail"
+    }).pipe(
+      Effect.asVoid,
+      Effect.catch((error) => {
+        if (error.reason._tag !== "RateLimitExceeded") {
+          return Effect.logWarning("Rate limiter unavailable; request let through")
+        }
+        const seconds = Math.max(1, Math.ceil(Duration.toSeconds(error.reason.retryAfter)))
+        return HttpEffect.appendPreResponseHandler((_request, response) =>
+          Effect.succeed(response.status === 429 ? HttpServerResponse.setHeader(response, "retry-after", String(seconds)) : response)
+        ).pipe(Effect.andThen(Effect.fail(TooManyRequests.because(
+          `More than ${perMinute} requests per minute; retry after ${seconds} s.`
+        ))))
+      })
+    )
+
+  const permit = Effect.fnUntraced(function*(caller: Caller, action: Action, dlId: string | undefined) {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    let listOwners: ReadonlyArray<string> | undefined
+    if (needsOwners(caller, action) && dlId !== undefined) {
+      const found = yield* owners.of(dlId, request.headers["x-anchormailbox"])
+      // An unknown list: the endpoint answers 404 itself, and there is nothing to protect.
+      if (Option.isNone(found)) return
+      listOwners = found.value
+    }
+    const selfService = caller.role === undefined && caller.selfService === true
+    const requestedOwners = selfService && (action === "create" || action === "update")
+      ? yield* bodyOwners(request)
+      : undefined
+    const decision = authorize(caller, action, { owners: listOwners, requestedOwners })
+    if (!decision.allowed) {
+      yield* Effect.logWarning("Access denied").pipe(Effect.annotateLogs({ caller: caller.name, action }))
+      return yield* Forbidden.because(decision.reason)
+    }
+  })
+
+  const decide = (endpoint: HttpApiEndpoint.Top): Effect.Effect<
+    Caller,
+    AuthError,
+    HttpServerRequest.HttpServerRequest | HttpRouter.RouteContext
+  > =>
+    Effect.gen(function*() {
+      const route = yield* HttpRouter.RouteContext
+      const action = actionOf(endpoint.method, endpoint.path)
+      const dlId = route.params["dlId"] ?? Object.values(route.params)[0]
+      const caller = yield* authenticate
+      if (isMutation(action)) yield* auditOnResponse(caller, action, dlId)
+      yield* limit(caller)
+      yield* permit(caller, action, dlId)
+      return caller
+    })
+
+  // Both security schemes share one decision per request: the builder tries the next scheme when
+  // one fails, and the second attempt must neither log, count nor audit again.
+  const decisions = new WeakMap<object, Effect.Effect<Caller, AuthError, any>>()
+  const run: Authentication["Service"]["bearer"] = (httpEffect, { endpoint }) =>
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      let decision = decisions.get(request)
+      if (decision === undefined) {
+        decision = yield* Effect.cached(decide(endpoint))
+        decisions.set(request, decision)
+      }
+      const caller: Caller = yield* decision
+      return yield* Effect.provideService(httpEffect, CurrentCaller, caller)
+    })
+
+  return Authentication.of({ bearer: run, apiKey: run })
+})
+
+/** Needs `ApiKeys`, `TokenVerifier`, `Owners` and a `RateLimiter` (see `layerRateLimiterMemory`). */
+export const layer: Layer.Layer<
+  Authentication,
+  Config.ConfigError,
+  ApiKeys | TokenVerifier | Owners | RateLimiter.RateLimiter
+> = Layer.effect(Authentication, make)
+
+/** The in-memory rate limiter store (one process); a shared store can replace it later. */
+export const layerRateLimiterMemory: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.layer.pipe(
+  Layer.provide(RateLimiter.layerStoreMemory)
+)

@@ -1,0 +1,35 @@
+import { Context, Effect, Layer, Option } from "effect"
+import { DistributionLists } from "../../../application/DistributionLists.ts"
+import { AuthUnavailable } from "./Errors.ts"
+
+/** The owner addresses of a distribution list, for owner self-service checks. */
+export class Owners extends Context.Service<Owners, {
+  /** `None` when the list does not exist (the endpoint then answers 404 itself). */
+  readonly of: (
+    dlId: string,
+    anchorMailbox: string | undefined
+  ) => Effect.Effect<Option.Option<ReadonlyArray<string>>, AuthUnavailable>
+}>()("distribution-list-api/adapters/http/auth/Owners") {}
+
+export const make = Effect.gen(function*() {
+  const lists = yield* DistributionLists
+  return Owners.of({
+    of: (dlId, anchorMailbox) =>
+      lists.get(dlId, { anchorMailbox }).pipe(
+        Effect.map((details) => Option.some(details.owners)),
+        Effect.catchTag("DistributionListNotFound", () => Effect.succeed(Option.none())),
+        Effect.catchTag("InvalidInput", () => Effect.succeed(Option.none())),
+        // Fail closed: without the owners nothing may proceed.
+        Effect.catch(() => Effect.fail(AuthUnavailable.because("Could not check the list's owners; try again.")))
+      )
+  })
+})
+
+export const layer: Layer.Layer<Owners, never, DistributionLists> = Layer.effect(Owners, make)
+
+/** Fixed owners per list id, for tests. */
+export const layerFixed = (lists: Readonly<Record<string, ReadonlyArray<string>>>): Layer.Layer<Owners> =>
+  Layer.succeed(
+    Owners,
+    Owners.of({ of: (dlId) => Effect.succeed(Option.fromNullishOr(lists[dlId])) })
+  )
