@@ -1,0 +1,63 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Config, ConfigProvider, Effect, Layer, Logger, Redacted, References } from "effect"
+import { FetchHttpClient, HttpRouter } from "effect/http"
+import { createServer } from "node:http"
+import * as Routes from "./adapters/http/Routes.ts"
+import * as MicrosoftAdapters from "./adapters/microsoft/MicrosoftAdapters.ts"
+import * as DistributionLists from "./application/DistributionLists.ts"
+import * as Sandbox from "./sandbox/Server.ts"
+
+/**
+ * Microsoft Graph and Exchange Online through the real adapters: at Microsoft when `TENANT_ID` is
+ * set, otherwise at the sandbox tenant started in this process on a loopback port.
+ */
+const Upstream = Layer.unwrap(Effect.gen(function*() {
+  const tenantId = yield* Config.String("TENANT_ID").pipe(Config.withDefault(""))
+  if (tenantId.trim() !== "") {
+    yield* Config.String("CUSTOM_DOMAIN")
+    return MicrosoftAdapters.layer
+  }
+  const sandbox = yield* Sandbox.start
+  yield* Effect.logInfo(
+    `No TENANT_ID: serving on the embedded sandbox tenant at ${sandbox.baseUrl} (tenant ${sandbox.tenantDomain}).`
+  )
+  return MicrosoftAdapters.layerWith({
+    TENANT_ID: sandbox.tenantId,
+    CLIENT_ID: sandbox.clientId,
+    CLIENT_SECRET: Redacted.value(sandbox.clientSecret),
+    AUTHORITY_HOST: sandbox.baseUrl,
+    GRAPH_BASE_URL: `${sandbox.baseUrl}/v1.0`,
+    EXCHANGE_BASE_URL: sandbox.baseUrl
+  })
+})).pipe(Layer.provide(FetchHttpClient.layer))
+
+const HttpServerLayer = Layer.unwrap(Effect.gen(function*() {
+  const port = yield* Config.Port("PORT").pipe(Config.withDefault(8080))
+  return NodeHttpServer.layer(createServer, { port })
+}))
+
+const LogLevel = Layer.unwrap(Effect.gen(function*() {
+  const level = yield* Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info"))
+  return Layer.succeed(References.MinimumLogLevel, level)
+}))
+
+/** Environment variables first, then a `.env` file in the working directory when there is one. */
+const DotEnv = ConfigProvider.layerAdd(
+  ConfigProvider.fromDotEnv().pipe(
+    Effect.catch(() => Effect.succeed(ConfigProvider.fromUnknown({}))),
+    Effect.provide(NodeFileSystem.layer)
+  )
+)
+
+const App = HttpRouter.serve(Routes.layer, { disableLogger: true }).pipe(
+  Layer.provide(DistributionLists.layer),
+  Layer.provide(Upstream),
+  Layer.provide(HttpServerLayer),
+  Layer.provide(LogLevel),
+  Layer.provide(Logger.layer([Logger.consolePretty()])),
+  Layer.provide(DotEnv)
+)
+
+Layer.launch(App).pipe(NodeRuntime.runMain)
