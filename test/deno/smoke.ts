@@ -1,0 +1,62 @@
+// Deno smoke test: start the service under Deno on the embedded sandbox, then create, get and delete a DL.
+// Run by `npm run test:deno` (Node 24 drives it; the service under test runs on the pinned Deno).
+import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { setTimeout as delay } from "node:timers/promises"
+
+const port = 18_000 + Math.floor(Math.random() * 2_000)
+const key = randomBytes(24).toString("base64url")
+const base = `http://127.0.0.1:${port}`
+const headers = { "content-type": "application/json", "x-api-key": key }
+
+const service = spawn("node_modules/.bin/deno", ["run", "-A", "src/main.ts"], {
+  env: { ...process.env, PORT: String(port), API_KEYS: `smoke:admin:${key}`, TENANT_ID: "", LOG_LEVEL: "Warn" },
+  stdio: ["ignore", "inherit", "inherit"]
+})
+
+let passed = 0
+let failed = 0
+const check = (name: string, ok: boolean, detail: unknown) => {
+  if (ok) passed++
+  else failed++
+  console.log(`${ok ? "ok" : "FAIL"} - ${name}${ok ? "" : `: ${JSON.stringify(detail)}`}`)
+}
+
+const waitReady = async () => {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    const response = await fetch(`${base}/readyz`).catch(() => undefined)
+    if (response?.ok) return true
+    await delay(200)
+  }
+  return false
+}
+
+try {
+  check("service starts under Deno", await waitReady(), "no 200 from /readyz within 30 s")
+  const name = `Deno Smoke ${randomBytes(3).toString("hex")}`
+  const created = await fetch(`${base}/api/dl`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ name, ownerEmails: ["adele.vance@contoso.example"], memberEmails: ["alex.wilber@contoso.example"] })
+  })
+  const createdBody = await created.json()
+  check("POST /api/dl → 201", created.status === 201, createdBody)
+  const dlId = createdBody.dlId as string
+  const got = await fetch(`${base}/api/dl/${encodeURIComponent(dlId)}`, { headers })
+  const gotBody = await got.json()
+  check(
+    "GET /api/dl/{dlId} → 200 with members",
+    got.status === 200 && gotBody.members?.some((m: string) => m.toLowerCase() === "alex.wilber@contoso.example"),
+    gotBody
+  )
+  const deleted = await fetch(`${base}/api/dl/${encodeURIComponent(dlId)}`, { method: "DELETE", headers })
+  check("DELETE /api/dl/{dlId} → 200", deleted.status === 200, await deleted.json())
+  const gone = await fetch(`${base}/api/dl/${encodeURIComponent(dlId)}`, { headers })
+  check("GET after DELETE → 404", gone.status === 404, await gone.json())
+} catch (error) {
+  check("smoke run", false, String(error))
+} finally {
+  service.kill("SIGTERM")
+}
+console.log(`deno smoke: ${passed} passed, ${failed} failed`)
+process.exit(failed === 0 ? 0 : 1)
