@@ -15,26 +15,21 @@ export const odataString = (value: string): string => `'${value.replaceAll("'", 
 const inList = (values: ReadonlyArray<string>) => `(${values.map(odataString).join(",")})`
 
 /**
- * Which properties one filter matches. `upnOrMail` puts both `in` lists in one request
- * (`userPrincipalName in (…) or mail in (…)`, 2 × ≤15 values); whether Graph counts that as 30
- * expressions against its limit of 15 is UNVERIFIED, so a 400 on it falls back to `upn` + `mail`.
+ * Graph allows 15 expressions per filter by default, and the directory counts every `in` value and
+ * every `or` branch against that one budget (spec graph-and-identity.md §1.2: "limited to 15
+ * expressions in the filter clause"; the sandbox enforces it the same way). So each request asks one
+ * property about ≤ 15 addresses: first `mail` (what callers send), then, for what is still unresolved,
+ * `userPrincipalName` and the SMTP proxy addresses.
  */
-export type UserMatch = "upnOrMail" | "upn" | "mail"
+export type UserMatch = "mail" | "upn"
 
 export const SELECT = "id,userPrincipalName,mail,displayName"
 
 const query = (filter: string, select: string) =>
   `/users?$filter=${encodeURIComponent(filter)}&$select=${select}`
 
-export const userFilterUrl = (addresses: ReadonlyArray<string>, match: UserMatch): string => {
-  const list = inList(addresses)
-  const filter = match === "upnOrMail"
-    ? `userPrincipalName in ${list} or mail in ${list}`
-    : match === "upn"
-    ? `userPrincipalName in ${list}`
-    : `mail in ${list}`
-  return query(filter, SELECT)
-}
+export const userFilterUrl = (addresses: ReadonlyArray<string>, match: UserMatch): string =>
+  query(`${match === "upn" ? "userPrincipalName" : "mail"} in ${inList(addresses)}`, SELECT)
 
 /**
  * Secondary SMTP addresses: `proxyAddresses/any(p:p eq 'smtp:…')` (spec §1.2, "Default" support),

@@ -35,43 +35,29 @@ export const make = Effect.gen(function*() {
       : Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.fail(graphError(operation, response.status, response.headers, response.body, now)))
 
-  /** One round: each chunk of ≤15 addresses becomes one filtered `GET /users` inside a `$batch`. */
+  /** One round: each chunk of ≤ 15 addresses becomes one filtered `GET /users` per query, inside `$batch`es. */
   const lookup = Effect.fnUntraced(function*(
     addresses: ReadonlyArray<string>,
-    toUrl: (chunk: ReadonlyArray<string>) => string,
+    queries: ReadonlyArray<(chunk: ReadonlyArray<string>) => string>,
     operation: string
   ) {
-    const chunks = Q.chunk(addresses, Q.MAX_IN_VALUES)
-    const requests = chunks.map((chunk, i) => ({ id: String(i + 1), method: "GET" as const, url: toUrl(chunk) }))
+    const requests = Q.chunk(addresses, Q.MAX_IN_VALUES).flatMap((chunk) => queries.map((toUrl) => toUrl(chunk)))
+      .map((url, i) => ({ id: String(i + 1), method: "GET" as const, url }))
     const responses = yield* runAll(requests, operation)
-    return { chunks, requests, responses }
+    const users: Array<Q.GraphUser> = []
+    for (const response of responses.values()) users.push(...(yield* usersOf(operation, response)))
+    return users
   })
 
   const findUsers = Effect.fn("GraphUserDirectory.findUsers")(function*(addresses: ReadonlyArray<string>) {
     const operation = "UserDirectory.findUsers"
     const wanted = [...new Set(addresses.map((address) => address.trim().toLowerCase()).filter((a) => a !== ""))]
-    const found: Array<Q.GraphUser> = []
-    const first = yield* lookup(wanted, (chunk) => Q.userFilterUrl(chunk, "upnOrMail"), operation)
-    const rejected: Array<string> = []
-    for (const [i, request] of first.requests.entries()) {
-      const response = first.responses.get(request.id)!
-      // UNVERIFIED limit (GraphQueries.UserMatch): a 400 on the combined filter is retried split.
-      if (response.status === 400) rejected.push(...first.chunks[i]!)
-      else found.push(...(yield* usersOf(operation, response)))
-    }
-    if (rejected.length > 0) {
-      for (const match of ["upn", "mail"] as const) {
-        const split = yield* lookup(rejected, (chunk) => Q.userFilterUrl(chunk, match), operation)
-        for (const response of split.responses.values()) found.push(...(yield* usersOf(operation, response)))
-      }
-    }
-    const result = matchAddresses(wanted, found)
+    const byMail = yield* lookup(wanted, [(chunk) => Q.userFilterUrl(chunk, "mail")], operation)
+    const result = matchAddresses(wanted, byMail)
     const unresolved = wanted.filter((address) => !result.has(address))
     if (unresolved.length > 0) {
-      const proxies = yield* lookup(unresolved, Q.proxyFilterUrl, operation)
-      const more: Array<Q.GraphUser> = []
-      for (const response of proxies.responses.values()) more.push(...(yield* usersOf(operation, response)))
-      for (const [address, user] of matchAddresses(unresolved, more)) result.set(address, user)
+      const more = yield* lookup(unresolved, [(chunk) => Q.userFilterUrl(chunk, "upn"), Q.proxyFilterUrl], operation)
+      for (const [address, user] of matchAddresses(unresolved, [...byMail, ...more])) result.set(address, user)
     }
     return result as ReadonlyMap<string, DirectoryUser>
   })
