@@ -110,7 +110,7 @@ export const make = (kit: Toolkit) => {
   /** Adds what the create did not; never fails (the group exists): what was not added is returned. */
   const addRest = (alias: string, target: Target, toAdd: ReadonlyArray<string>) =>
     applyMembers(
-      { run: (addresses) => kit.store.addMembers(target, addresses), schedule: kit.schedules.member },
+      { run: (addresses) => kit.store.addMembers(target, addresses), schedules: kit.schedules },
       toAdd
     ).pipe(
       Effect.catch((error) =>

@@ -27,7 +27,7 @@ export const makeAdd = (kit: Toolkit) =>
       const dl = yield* readGroup(kit, dlId, hints)
       const target = targetOf(kit, hints, dl)
       const failed = yield* applyMembers(
-        { run: (addresses) => kit.store.addMembers(target, addresses), schedule: kit.schedules.member },
+        { run: (addresses) => kit.store.addMembers(target, addresses), schedules: kit.schedules },
         uniqueEmails(requested.map(canonical(users)))
       )
       const asRequested = spelling(requested, users)
@@ -49,7 +49,7 @@ export const makeRemove = (kit: Toolkit) =>
         {
           run: (addresses) => kit.store.removeMembers(target, addresses),
           alreadyDone: (error) => error._tag === "RecipientNotFound",
-          schedule: kit.schedules.member
+          schedules: kit.schedules
         },
         uniqueEmails(memberEmails)
       )

@@ -1,64 +1,79 @@
-import { type Duration, Effect, Ref, type Schedule } from "effect"
+import { Effect, Ref } from "effect"
 import { normalizeEmail } from "../domain/Email.ts"
 import type { GroupStoreError, MemberOutcome } from "./ports/GroupStore.ts"
-import { memberRetryable, MembersPending, retryAfterMillis, type Tagged } from "./Retry.ts"
+import { isTransient, MembersPending, MembersThrottled, retryAfterMillis, type Schedules } from "./Retry.ts"
 
 export interface MemberChange {
   /** The bulk operation (`GroupStore.addMembers` or `removeMembers` on one group). */
   readonly run: (addresses: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<MemberOutcome>, GroupStoreError>
   /** A rejection that means "already so" (for removals: a recipient Exchange does not know is no member). */
   readonly alreadyDone?: (error: GroupStoreError) => boolean
-  readonly schedule: Schedule.Schedule<Duration.Duration, Tagged>
+  readonly schedules: Schedules
 }
 
-const maxOf = (a: number | undefined, b: number | undefined) =>
-  a === undefined ? b : b === undefined ? a : Math.max(a, b)
+const maxOf = (values: ReadonlyArray<number | undefined>) => {
+  const defined = values.filter((value) => value !== undefined)
+  return defined.length === 0 ? undefined : Math.max(...defined)
+}
 
 /**
- * Applies a member change to every address, retrying only the members rejected for a retryable reason
- * (Exchange not seeing a user yet, throttling) with the member schedule. Returns exactly the addresses that
- * were not applied, in the order given. Fails only when the operation as a whole fails after its retries.
+ * Applies a member change to every address and returns exactly the addresses that were not applied, in the
+ * order given. Two loops: each round retries the call, and the members rejected as throttled, on the general
+ * transient schedule; members Exchange cannot resolve yet (or a group not visible yet) wait for the member
+ * schedule (seed: 5 attempts, 2 s → 20 s). Only those still pending are sent again. Fails only when the
+ * operation as a whole still fails after both.
  */
-export const applyMembers = Effect.fnUntraced(function*(
-  change: MemberChange,
-  addresses: ReadonlyArray<string>
-) {
+export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, addresses: ReadonlyArray<string>) {
   if (addresses.length === 0) return [] as ReadonlyArray<string>
   const pending = yield* Ref.make<ReadonlyArray<string>>(addresses)
+  const unseen: Array<{ readonly address: string; readonly error: GroupStoreError }> = []
   const failed = new Set<string>()
 
-  const attempt = Effect.gen(function*() {
+  const round = Effect.gen(function*() {
     const batch = yield* Ref.get(pending)
-    const outcomes = yield* change.run(batch).pipe(
-      // A whole-call "recipient not found" names one member: retry the batch as it is.
-      Effect.catchTag("RecipientNotFound", (error) =>
-        Effect.fail(new MembersPending({ addresses: batch, retryAfterMillis: retryAfterMillis(error) })))
-    )
-    const seen = new Set<string>()
-    const retry: Array<string> = []
-    let retryAfter: number | undefined
+    const outcomes = yield* change.run(batch)
+    const reported = new Set(outcomes.map((outcome) => normalizeEmail(outcome.address)))
+    // A member the store did not report on was not confirmed: send it again.
+    const throttled = batch.filter((address) => !reported.has(normalizeEmail(address)))
+    const throttledErrors: Array<GroupStoreError> = []
     for (const outcome of outcomes) {
-      seen.add(normalizeEmail(outcome.address))
       if (outcome._tag !== "Rejected" || change.alreadyDone?.(outcome.error)) continue
-      if (memberRetryable(outcome.error)) {
-        retry.push(outcome.address)
-        retryAfter = maxOf(retryAfter, retryAfterMillis(outcome.error))
+      if (isTransient(outcome.error)) {
+        throttled.push(outcome.address)
+        throttledErrors.push(outcome.error)
+      } else if (outcome.error._tag === "RecipientNotFound" || outcome.error._tag === "GroupNotFound") {
+        unseen.push({ address: outcome.address, error: outcome.error })
       } else {
         failed.add(normalizeEmail(outcome.address))
       }
     }
-    // A member the store did not report on was not confirmed: try it again.
-    retry.push(...batch.filter((address) => !seen.has(normalizeEmail(address))))
-    yield* Ref.set(pending, retry)
-    if (retry.length > 0) {
-      return yield* new MembersPending({ addresses: retry, retryAfterMillis: retryAfter })
+    yield* Ref.set(pending, throttled)
+    if (throttled.length > 0) {
+      return yield* new MembersThrottled({
+        addresses: throttled,
+        retryAfterMillis: maxOf(throttledErrors.map(retryAfterMillis))
+      })
     }
   })
 
+  const attempt = Effect.gen(function*() {
+    yield* round.pipe(Effect.retry(change.schedules.memberRound))
+    if (unseen.length === 0) return
+    const later = unseen.splice(0).map(({ address }) => address)
+    yield* Ref.set(pending, later)
+    return yield* new MembersPending({ addresses: later })
+  })
+
   yield* attempt.pipe(
-    Effect.retry(change.schedule),
-    Effect.catchTag("MembersPending", (error) =>
-      Effect.sync(() => error.addresses.forEach((address) => failed.add(normalizeEmail(address)))))
+    // A whole-call "recipient not found" names one member: retry the batch as it is.
+    Effect.catchTag("RecipientNotFound", (error) =>
+      Effect.flatMap(Ref.get(pending), (batch) =>
+        Effect.fail(new MembersPending({ addresses: batch, retryAfterMillis: retryAfterMillis(error) })))),
+    Effect.retry(change.schedules.member),
+    Effect.catchTags({
+      MembersPending: (error) => Effect.sync(() => error.addresses.forEach((a) => failed.add(normalizeEmail(a)))),
+      MembersThrottled: (error) => Effect.sync(() => error.addresses.forEach((a) => failed.add(normalizeEmail(a))))
+    })
   )
   return addresses.filter((address) => failed.has(normalizeEmail(address)))
 })

@@ -6,8 +6,14 @@ export interface Tagged {
   readonly _tag: string
 }
 
-/** Some members of a bulk operation were rejected for a reason worth retrying (internal to the use cases). */
+/** Members of a bulk operation that Exchange could not resolve yet (internal to the use cases). */
 export class MembersPending extends Schema.TaggedError<MembersPending>()("MembersPending", {
+  addresses: Schema.Array(Schema.String),
+  retryAfterMillis: Schema.optional(Schema.Number)
+}) {}
+
+/** Members of a bulk operation rejected as throttled or temporarily failed (internal to the use cases). */
+export class MembersThrottled extends Schema.TaggedError<MembersThrottled>()("MembersThrottled", {
   addresses: Schema.Array(Schema.String),
   retryAfterMillis: Schema.optional(Schema.Number)
 }) {}
@@ -19,7 +25,9 @@ export const isTransient = (error: Tagged): boolean => reasonOf(error)?._tag ===
 
 /** The delay the upstream asked for (`Retry-After`), if any. */
 export const retryAfterMillis = (error: Tagged): number | undefined =>
-  error._tag === "MembersPending" ? (error as MembersPending).retryAfterMillis : reasonOf(error)?.retryAfterMillis
+  error._tag === "MembersPending" || error._tag === "MembersThrottled"
+    ? (error as MembersPending | MembersThrottled).retryAfterMillis
+    : reasonOf(error)?.retryAfterMillis
 
 const hasTag = (...tags: ReadonlyArray<string>) => (error: Tagged): boolean => tags.includes(error._tag)
 
@@ -29,9 +37,12 @@ export const transientOnly = (error: Tagged): boolean => isTransient(error)
 /** After create: the group may not be visible yet. */
 export const notYetVisible = (error: Tagged): boolean => isTransient(error) || hasTag("GroupNotFound")(error)
 
+/** Member calls, round by round: the whole call or some of its members failed transiently. */
+export const memberTransient = (error: Tagged): boolean => isTransient(error) || hasTag("MembersThrottled")(error)
+
 /** Member operations: Exchange may not see yet a user Graph knows, or the new group itself. */
 export const memberRetryable = (error: Tagged): boolean =>
-  isTransient(error) || hasTag("RecipientNotFound", "GroupNotFound", "MembersPending")(error)
+  memberTransient(error) || hasTag("RecipientNotFound", "GroupNotFound", "MembersPending")(error)
 
 /**
  * Exponential back-off `base, 2·base, …` capped at `cap`, for `attempts` tries in all, while `retryable`.
@@ -60,14 +71,17 @@ export interface Schedules {
   readonly verify: Schedule.Schedule<Duration.Duration, Tagged>
   /** Member adds and removes (seed: 5 attempts, 2 s → 20 s). */
   readonly member: Schedule.Schedule<Duration.Duration, Tagged>
-  /** Every other upstream call, transient failures only (6 attempts, 500 ms → 8 s). */
+  /** Every other upstream call, transient failures only (8 attempts, 500 ms → 8 s). */
   readonly upstream: Schedule.Schedule<Duration.Duration, Tagged>
+  /** One round of a member operation: like `upstream`, also for members rejected as throttled. */
+  readonly memberRound: Schedule.Schedule<Duration.Duration, Tagged>
 }
 
 export const schedules = (settings: SettingsShape): Schedules => ({
   verify: backoff(settings.verify, notYetVisible, settings.retryAfterMaxMillis),
   member: backoff(settings.member, memberRetryable, settings.retryAfterMaxMillis),
-  upstream: backoff(settings.upstream, transientOnly, settings.retryAfterMaxMillis)
+  upstream: backoff(settings.upstream, transientOnly, settings.retryAfterMaxMillis),
+  memberRound: backoff(settings.upstream, memberTransient, settings.retryAfterMaxMillis)
 })
 
 /**

@@ -124,13 +124,13 @@ export const make = (kit: Toolkit) => {
   const addOrRemove = (target: Target, toAdd: ReadonlyArray<string>, toRemove: ReadonlyArray<string>) =>
     Effect.all([
       applyMembers(
-        { run: (addresses) => kit.store.addMembers(target, addresses), schedule: kit.schedules.member },
+        { run: (addresses) => kit.store.addMembers(target, addresses), schedules: kit.schedules },
         toAdd
       ),
       applyMembers({
         run: (addresses) => kit.store.removeMembers(target, addresses),
         alreadyDone: (error) => error._tag === "RecipientNotFound",
-        schedule: kit.schedules.member
+        schedules: kit.schedules
       }, toRemove)
     ])
 

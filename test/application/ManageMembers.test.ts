@@ -49,7 +49,7 @@ describe("DistributionLists.addMembers", () => {
       assert.strictEqual(callsOf(tenant, "addMembers").length, 0)
     }).pipe(Effect.provide(appLayer(users))))
 
-  it.effect("only the members still pending are retried, on the member schedule", () =>
+  it.effect("only pending members are sent again: throttled ones at once, unseen ones on the member schedule", () =>
     Effect.gen(function*() {
       const { dls, members, tenant } = yield* setup
       tenant.unseenByExchange.set("m3@contoso.example", 2)
@@ -61,12 +61,23 @@ describe("DistributionLists.addMembers", () => {
       const adds = callsOf(tenant, "addMembers")
       assert.deepStrictEqual(adds.map((c) => c.args[1]), [
         ["m2@contoso.example", "m3@contoso.example", "m4@contoso.example"],
-        ["m3@contoso.example", "m4@contoso.example"],
+        ["m4@contoso.example"],
+        ["m3@contoso.example"],
         ["m3@contoso.example"]
       ])
-      // Retry-After (5 s) beats the first computed delay (2 s); then 4 s.
-      assert.deepStrictEqual(gaps(adds), [5000, 4000])
+      // m4: Retry-After (5 s) beats the computed 0.5 s; m3: then 2 s and 4 s on the member schedule.
+      assert.deepStrictEqual(gaps(adds), [5000, 2000, 4000])
       assert.deepStrictEqual(members().length, 4)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a member still throttled after every round and attempt is reported failed", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      tenant.memberFaults.set("m2@contoso.example", Array(100).fill(transient("addMembers")))
+      const result = yield* withTime(dls.addMembers("team", ["m2@contoso.example", "m3@contoso.example"], {}))
+      assert.deepStrictEqual(result.failed, ["m2@contoso.example"])
+      // 5 member attempts of 8 rounds each.
+      assert.strictEqual(callsOf(tenant, "addMembers").length, 40)
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect("failed lists exactly the members not applied, in the caller's spelling", () =>
@@ -126,7 +137,7 @@ describe("DistributionLists.removeMembers", () => {
     Effect.gen(function*() {
       const { dls, members, tenant } = yield* setup
       tenant.groups.get([...tenant.groups.keys()][0]!)!.members.push("m2@contoso.example")
-      tenant.memberFaults.set("m2@contoso.example", Array(5).fill(transient("removeMembers")))
+      tenant.memberFaults.set("m2@contoso.example", Array(100).fill(transient("removeMembers")))
       const result = yield* withTime(dls.removeMembers("team", ["m1@contoso.example", "m2@contoso.example"], {}))
       assert.deepStrictEqual(result, { message: "Some members could not be removed.", failed: ["m2@contoso.example"] })
       assert.deepStrictEqual(members(), ["m2@contoso.example"])

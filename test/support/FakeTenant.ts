@@ -74,6 +74,8 @@ export class FakeTenant extends Context.Service<FakeTenant, {
   readonly unseenByExchange: Map<string, number>
   /** How many reads a newly created group stays invisible for. */
   replicationReads: number
+  /** Random transient faults (503 or 429 with Retry-After, half of them after the call took effect). */
+  chaos: { readonly rate: number; seed: number } | undefined
 }>()("test/support/FakeTenant") {}
 
 export const callsOf = (tenant: FakeTenant["Service"], op: Op) => tenant.calls.filter((call) => call.op === op)
@@ -113,15 +115,33 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
       faults: new Map(),
       memberFaults: new Map(),
       unseenByExchange: new Map(),
-      replicationReads: 0
+      replicationReads: 0,
+      chaos: undefined
+    }
+
+    // A small deterministic generator (mulberry32), so that a chaos run is reproducible from its seed.
+    const random = (chaos: { seed: number }) => {
+      chaos.seed = (chaos.seed + 0x6D2B79F5) | 0
+      let t = chaos.seed
+      t = Math.imul(t ^ (t >>> 15), t | 1)
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    }
+    const chaosFault = (op: Op): Fault | undefined => {
+      const chaos = tenant.chaos
+      if (chaos === undefined || random(chaos) >= chaos.rate) return undefined
+      const throttled = random(chaos) < 0.5
+      return {
+        error: transient(op, throttled ? 1000 : undefined),
+        when: random(chaos) < 0.5 ? "after" : "before"
+      }
     }
 
     const record = (op: Op, ...args: ReadonlyArray<unknown>) =>
       Effect.flatMap(Clock.currentTimeMillis, (at) =>
         Effect.sync(() => {
           tenant.calls.push({ op, at, args })
-          const fault = tenant.faults.get(op)?.shift()
-          return fault
+          return tenant.faults.get(op)?.shift() ?? chaosFault(op)
         }))
 
     /** Runs `body` as the store would, with the scripted fault of this call, if any. */
@@ -185,7 +205,11 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
         keys.some((key) => key !== undefined && [dl.alias, dl.name, dl.primarySmtpAddress].some((k) => sameEmail(k, key)))
       )
 
-    const memberFault = (address: string) => tenant.memberFaults.get(normalizeEmail(address))?.shift()
+    const memberFault = (address: string): GroupStoreError | undefined => {
+      const scripted = tenant.memberFaults.get(normalizeEmail(address))?.shift()
+      if (scripted !== undefined || tenant.chaos === undefined) return scripted
+      return random(tenant.chaos) < tenant.chaos.rate ? transient("member", 1000) : undefined
+    }
 
     const directory = UserDirectory.of({
       findUsers: (addresses) =>
