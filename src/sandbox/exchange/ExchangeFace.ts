@@ -129,6 +129,6 @@ export const layer: Layer.Layer<
     }))
   })
 
+  // The router matches paths case-insensitively, so `/AdminApi/...` (S10) lands here too.
   yield* router.add("*", "/adminapi/:version/:tenant/:operation", handle)
-  yield* router.add("*", "/AdminApi/:version/:tenant/:operation", handle)
 }))
