@@ -4,6 +4,9 @@ import { HttpRouter, HttpServer, type HttpServerError } from "effect/http"
 import { createServer } from "node:http"
 import { SandboxConfig } from "./Config.ts"
 import { AccessTokens } from "./identity/AccessTokens.ts"
+import * as ControlRoutes from "./control/ControlRoutes.ts"
+import * as ExchangeFace from "./exchange/ExchangeFace.ts"
+import * as GraphRoutes from "./graph/GraphRoutes.ts"
 import * as IdentityRoutes from "./identity/IdentityRoutes.ts"
 import { RegisteredApps } from "./identity/RegisteredApps.ts"
 import { certificatePem, privateKeyPem } from "./identity/SandboxCertificate.ts"
@@ -16,7 +19,10 @@ export type SandboxServices = SandboxConfig | AccessTokens | RegisteredApps | Sa
 
 /** All faces on one router, by path: identity platform, Graph v1.0, Exchange admin REST, `/_sandbox` control. */
 export const routes: Layer.Layer<never, never, HttpRouter.HttpRouter | SandboxServices> = Layer.mergeAll(
-  IdentityRoutes.layer
+  IdentityRoutes.layer,
+  GraphRoutes.layer,
+  ExchangeFace.layer,
+  ControlRoutes.layer
 )
 
 /** The shared services from the environment (`SANDBOX_*`, `CUSTOM_DOMAIN`). */

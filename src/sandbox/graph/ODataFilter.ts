@@ -1,0 +1,189 @@
+/**
+ * The `$filter` subset the sandbox's Graph face understands (spec: graph-and-identity.md §1.2):
+ * `prop eq 'v'`, `prop in ('a','b')`, `coll/any(x:x eq 'v')`, `coll/any(x:x in (...))`, combined with
+ * `and`, `or` and parentheses. Literals: quoted strings (`''` escapes a quote), `true`, `false`, `null`.
+ */
+export type Literal = string | boolean | null
+
+export type Filter =
+  | { readonly _tag: "Or"; readonly terms: ReadonlyArray<Filter> }
+  | { readonly _tag: "And"; readonly terms: ReadonlyArray<Filter> }
+  | { readonly _tag: "In"; readonly property: string; readonly any: boolean; readonly values: ReadonlyArray<Literal> }
+
+export class FilterSyntaxError {
+  readonly _tag = "FilterSyntaxError"
+  readonly position: number
+  constructor(position: number) {
+    this.position = position
+  }
+}
+
+type Token = { readonly text: string; readonly position: number; readonly literal?: Literal }
+
+const tokenize = (input: string): Array<Token> | FilterSyntaxError => {
+  const tokens: Array<Token> = []
+  let i = 0
+  while (i < input.length) {
+    const c = input[i]!
+    if (/\s/.test(c)) {
+      i++
+    } else if (c === "'") {
+      const start = i
+      let value = ""
+      i++
+      for (;;) {
+        if (i >= input.length) return new FilterSyntaxError(start)
+        if (input[i] === "'") {
+          if (input[i + 1] === "'") {
+            value += "'"
+            i += 2
+            continue
+          }
+          i++
+          break
+        }
+        value += input[i++]
+      }
+      tokens.push({ text: "'", position: start, literal: value })
+    } else if ("(),:".includes(c)) {
+      tokens.push({ text: c, position: i++ })
+    } else {
+      const start = i
+      while (i < input.length && /[A-Za-z0-9_./$@-]/.test(input[i]!)) i++
+      if (i === start) return new FilterSyntaxError(start)
+      tokens.push({ text: input.slice(start, i), position: start })
+    }
+  }
+  return tokens
+}
+
+/** Parses a `$filter` value; a syntax error carries the (0-based) position of the offending token. */
+export const parseFilter = (input: string): Filter | FilterSyntaxError => {
+  const tokens = tokenize(input)
+  if (tokens instanceof FilterSyntaxError) return tokens
+  let index = 0
+  const peek = () => tokens[index]
+  const fail = () => new FilterSyntaxError(peek()?.position ?? input.length)
+  const keyword = (word: string) => peek()?.text.toLowerCase() === word && peek()?.literal === undefined
+  const expect = (text: string) => (peek()?.text === text && peek()?.literal === undefined ? (index++, true) : false)
+
+  const literal = (): Literal | FilterSyntaxError => {
+    const token = peek()
+    if (token === undefined) return fail()
+    index++
+    if (token.literal !== undefined) return token.literal
+    const word = token.text.toLowerCase()
+    if (word === "true") return true
+    if (word === "false") return false
+    if (word === "null") return null
+    index--
+    return fail()
+  }
+
+  const list = (): Array<Literal> | FilterSyntaxError => {
+    if (!expect("(")) return fail()
+    const values: Array<Literal> = []
+    for (;;) {
+      const value = literal()
+      if (value instanceof FilterSyntaxError) return value
+      values.push(value)
+      if (expect(",")) continue
+      if (expect(")")) return values
+      return fail()
+    }
+  }
+
+  const comparison = (property: string, any: boolean): Filter | FilterSyntaxError => {
+    if (keyword("eq")) {
+      index++
+      const value = literal()
+      return value instanceof FilterSyntaxError ? value : { _tag: "In", property, any, values: [value] }
+    }
+    if (keyword("in")) {
+      index++
+      const values = list()
+      return values instanceof FilterSyntaxError ? values : { _tag: "In", property, any, values }
+    }
+    return fail()
+  }
+
+  const primary = (): Filter | FilterSyntaxError => {
+    if (expect("(")) {
+      const inner = or()
+      if (inner instanceof FilterSyntaxError) return inner
+      return expect(")") ? inner : fail()
+    }
+    const token = peek()
+    if (token === undefined || token.literal !== undefined || !/^[A-Za-z]/.test(token.text)) return fail()
+    index++
+    const lambda = /^(.+)\/any$/i.exec(token.text)
+    if (lambda === null) return comparison(token.text, false)
+    // coll/any(x:x eq 'v')
+    if (!expect("(")) return fail()
+    const variable = peek()?.text
+    if (variable === undefined) return fail()
+    index++
+    if (!expect(":") || peek()?.text !== variable) return fail()
+    index++
+    const result = comparison(lambda[1]!, true)
+    if (result instanceof FilterSyntaxError) return result
+    return expect(")") ? result : fail()
+  }
+
+  const sequence = (word: "and" | "or", next: () => Filter | FilterSyntaxError): Filter | FilterSyntaxError => {
+    const first = next()
+    if (first instanceof FilterSyntaxError) return first
+    const terms = [first]
+    while (keyword(word)) {
+      index++
+      const term = next()
+      if (term instanceof FilterSyntaxError) return term
+      terms.push(term)
+    }
+    return terms.length === 1 ? first : { _tag: word === "and" ? "And" : "Or", terms }
+  }
+  const and = () => sequence("and", primary)
+  const or = (): Filter | FilterSyntaxError => sequence("or", and)
+
+  const result = or()
+  if (result instanceof FilterSyntaxError) return result
+  return index === tokens.length ? result : fail()
+}
+
+/** The directory counts every `in` value and every `or` branch as a child clause of one OR (spec §1.2: 15 max). */
+export const orClauses = (filter: Filter): number => {
+  switch (filter._tag) {
+    case "In":
+      return filter.values.length
+    case "Or":
+      return filter.terms.reduce((sum, term) => sum + orClauses(term), 0)
+    case "And":
+      return Math.max(...filter.terms.map(orClauses))
+  }
+}
+
+/** Every property the filter names, for the "unsupported property" check. */
+export const propertiesOf = (filter: Filter): ReadonlyArray<{ readonly property: string; readonly any: boolean }> =>
+  filter._tag === "In" ? [{ property: filter.property, any: filter.any }] : filter.terms.flatMap(propertiesOf)
+
+export type Value = string | boolean | null | ReadonlyArray<string>
+
+/** Directory string comparisons are case-insensitive (UNVERIFIED for proxyAddresses: spec §1.2). */
+const equal = (a: Value, b: Literal): boolean =>
+  typeof a === "string" && typeof b === "string" ? a.toLowerCase() === b.toLowerCase() : a === b
+
+export const matches = (filter: Filter, get: (property: string) => Value): boolean => {
+  switch (filter._tag) {
+    case "Or":
+      return filter.terms.some((term) => matches(term, get))
+    case "And":
+      return filter.terms.every((term) => matches(term, get))
+    case "In": {
+      const value = get(filter.property)
+      if (filter.any) {
+        return Array.isArray(value) && value.some((item: string) => filter.values.some((v) => equal(item, v)))
+      }
+      return filter.values.some((v) => equal(value, v))
+    }
+  }
+}
