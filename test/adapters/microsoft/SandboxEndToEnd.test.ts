@@ -1,0 +1,86 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { GroupStore } from "../../../src/application/ports/GroupStore.ts"
+import { UserDirectory } from "../../../src/application/ports/UserDirectory.ts"
+import { certificatePem, privateKeyPem } from "../../../src/sandbox/identity/SandboxCertificate.ts"
+import { SandboxStats } from "../../../src/sandbox/Stats.ts"
+import { adaptersOverSandbox } from "./SandboxHarness.ts"
+
+// The adapters against the in-process sandbox: real msal-node, real HTTP on 127.0.0.1, counted calls.
+const domain = "contoso.example"
+const admin = `admin@${domain}`
+const generated = (from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => `user${String(from + i).padStart(5, "0")}@${domain}`)
+const group = (alias: string, members: ReadonlyArray<string>) => ({
+  name: alias,
+  alias,
+  displayName: alias,
+  primarySmtpAddress: `${alias}@${domain}`,
+  managedBy: [admin],
+  members,
+  requireSenderAuthenticationEnabled: true,
+  anchor: admin
+})
+const operations = Effect.map(Effect.flatMap(SandboxStats, (stats) => stats.snapshot), (snapshot) => snapshot.surfaces)
+
+describe("Microsoft adapters over the sandbox", () => {
+  it.live("1,000 addresses are validated in 4 Graph calls, with one token per resource for everything", () =>
+    Effect.gen(function*() {
+      const found = yield* (yield* UserDirectory).findUsers(generated(1, 1000))
+      assert.strictEqual(found.size, 1000)
+      const store = yield* GroupStore
+      yield* store.create(group("bulk", generated(1, 1000)))
+      yield* store.get({ identity: `bulk@${domain}`, anchor: admin })
+      const surfaces = yield* operations
+      assert.strictEqual(surfaces.graph.operations["POST /$batch"], 4)
+      assert.strictEqual(surfaces.graph.total, 4 + 67)
+      assert.deepStrictEqual(surfaces.identity.operations, { token: 2 })
+      assert.deepStrictEqual(surfaces.exchange.operations, { "New-DistributionGroup": 1, "Get-DistributionGroup": 1 })
+    }).pipe(Effect.provide(adaptersOverSandbox({ tenant: { generatedUsers: 3000 } }))))
+
+  it.live("2,500 members: one create, three pages to list them, and 25 adds in 3 $batch calls", () =>
+    Effect.gen(function*() {
+      const store = yield* GroupStore
+      const members = generated(1, 2500)
+      yield* store.create(group("big", members))
+      const listed = yield* store.listMembers({ identity: `big@${domain}`, anchor: admin })
+      assert.deepStrictEqual([...listed].map((a) => a.toLowerCase()).sort(), [...members].sort())
+      const outcomes = yield* store.addMembers({ identity: `big@${domain}`, anchor: admin }, generated(2501, 25))
+      assert.isTrue(outcomes.every((o) => o._tag === "Applied"))
+      const surfaces = yield* operations
+      assert.strictEqual(surfaces.exchange.operations["New-DistributionGroup"], 1)
+      assert.strictEqual(surfaces.exchange.operations["Get-DistributionGroupMember"], 3)
+      assert.strictEqual(surfaces.exchange.operations["$batch"], 3)
+      assert.strictEqual(surfaces.exchange.operations["Add-DistributionGroupMember"], 25)
+    }).pipe(Effect.provide(adaptersOverSandbox({ tenant: { generatedUsers: 3000 } }))))
+
+  it.live("a certificate credential (PEM with key) signs in", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "dl-api-sbx-")), "app.pem")
+    writeFileSync(path, `${certificatePem.trim()}\n${privateKeyPem.trim()}\n`)
+    return Effect.gen(function*() {
+      const found = yield* (yield* UserDirectory).findUsers([admin])
+      assert.isTrue(found.has(admin))
+      assert.deepStrictEqual((yield* operations).identity.operations, { token: 1 })
+    }).pipe(Effect.provide(adaptersOverSandbox({ certificatePath: path })))
+  })
+
+  it.live("a wrong client secret is Forbidden with the AADSTS hint, and never echoes the secret", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip((yield* UserDirectory).findUsers([admin]))
+      assert.strictEqual(error.reason._tag, "Forbidden")
+      assert.match(error.message, /AADSTS7000215.*CLIENT_SECRET/)
+      assert.notInclude(error.message, "not-the-secret")
+    }).pipe(Effect.provide(adaptersOverSandbox({ clientSecret: "not-the-secret" }))))
+
+  it.live("a group not yet replicated reads as GroupNotFound, as Exchange answers right after a create", () =>
+    Effect.gen(function*() {
+      const store = yield* GroupStore
+      const created = yield* store.create(group("lagging", []))
+      assert.strictEqual(created.primarySmtpAddress.toLowerCase(), `lagging@${domain}`)
+      const error = yield* Effect.flip(store.get({ identity: `lagging@${domain}`, anchor: admin }))
+      assert.strictEqual(error._tag, "GroupNotFound")
+    }).pipe(Effect.provide(adaptersOverSandbox({ knobs: { replicationDelayMillis: 60_000 } }))))
+})
