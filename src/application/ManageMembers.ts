@@ -3,7 +3,7 @@ import { uniqueEmails } from "../domain/Email.ts"
 import { InvalidInput } from "../domain/Errors.ts"
 import type { MembersResult, RequestHints } from "./DistributionLists.ts"
 import { applyMembers } from "./Members.ts"
-import { canonical, emailIssues, mapStoreErrors, readGroup, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
+import { both, canonical, emailIssues, mapStoreErrors, readGroup, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
 
 export const addedMessage = (failed: ReadonlyArray<string>): string =>
   failed.length === 0 ? "All members added." : "Some members could not be added."
@@ -23,8 +23,8 @@ export const makeAdd = (kit: Toolkit) =>
       yield* Effect.logInfo(`Adding ${memberEmails.length} member(s) to Distribution List: ${dlId}`)
       yield* checkAddresses(memberEmails)
       const requested = uniqueEmails(memberEmails)
-      const users = yield* kit.users.requireAll(requested)
-      const dl = yield* readGroup(kit, dlId, hints)
+      // Both reads at once; unknown users are reported before an absent DL, as the seed orders them.
+      const [users, dl] = yield* both(kit.users.requireAll(requested), readGroup(kit, dlId, hints))
       const target = targetOf(kit, hints, dl)
       const failed = yield* applyMembers(
         { run: (addresses) => kit.store.addMembers(target, addresses), schedules: kit.schedules },

@@ -75,6 +75,21 @@ export const retryUnseenRecipients = <A, E extends Tagged, R>(
     )
   ) as Effect.Effect<A, Exclude<E, RecipientNotFound> | UsersNotFound, R>
 
+/** Runs two independent reads at once; when both fail, the first one's error is the answer (deterministic). */
+export const both = <A, EA, B, EB, R>(
+  first: Effect.Effect<A, EA, R>,
+  second: Effect.Effect<B, EB, R>
+): Effect.Effect<readonly [A, B], EA | EB, R> =>
+  Effect.flatMap(
+    Effect.all([Effect.result(first), Effect.result(second)], { concurrency: 2 }),
+    ([a, b]): Effect.Effect<readonly [A, B], EA | EB> =>
+      a._tag === "Failure"
+        ? Effect.fail(a.failure)
+        : b._tag === "Failure"
+        ? Effect.fail(b.failure)
+        : Effect.succeed([a.success, b.success] as const)
+  )
+
 /** Port errors left over at the end of a use case, as the service's errors. */
 export const mapStoreErrors = (dlId: string) =>
 <A, R>(

@@ -11,6 +11,7 @@ import type { GroupChanges, Target } from "./ports/GroupStore.ts"
 import { retryAmbiguous } from "./Retry.ts"
 import {
   anchorFor,
+  both,
   canonical,
   emailIssues,
   mapStoreErrors,
@@ -140,11 +141,14 @@ export const make = (kit: Toolkit) => {
       const issues = requestIssues(request)
       if (issues.length > 0) return yield* new InvalidInput({ issues })
 
-      const dl = yield* readGroup(kit, dlId, hints)
       const owners = request.ownerEmails === undefined ? undefined : uniqueEmails(request.ownerEmails)
       const members = request.memberEmails === undefined ? undefined : uniqueEmails(request.memberEmails)
       const requested = [...(owners ?? []), ...(members ?? [])]
-      const users: FoundUsers = requested.length > 0 ? yield* kit.users.requireAll(requested) : new Map()
+      // Both reads at once; an absent DL is reported before unknown users.
+      const [dl, users] = yield* both(
+        readGroup(kit, dlId, hints),
+        requested.length > 0 ? kit.users.requireAll(requested) : Effect.succeed<FoundUsers>(new Map())
+      )
       const toExchange = canonical(users)
       const keepOwnersAsMembers = members !== undefined && owners === undefined && kit.settings.ownersAsMembers
       const currentOwners = yield* currentOwnersOf(dl, owners !== undefined || keepOwnersAsMembers)

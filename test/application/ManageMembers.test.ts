@@ -38,7 +38,14 @@ describe("DistributionLists.addMembers", () => {
       assert.strictEqual(error._tag, "UsersNotFound")
       if (error._tag === "UsersNotFound") assert.deepStrictEqual(error.addresses, ["x@contoso.example", "Y@contoso.example"])
       assert.deepStrictEqual(members(), ["m1@contoso.example"])
-      assert.deepStrictEqual(tenant.calls.map((c) => c.op), ["findUsers"])
+      assert.strictEqual(callsOf(tenant, "addMembers").length, 0)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("unknown users AND an absent DL: the users are reported (the seed validates them first)", () =>
+    Effect.gen(function*() {
+      const { dls } = yield* setup
+      const error = yield* Effect.flip(dls.addMembers("nope", ["x@contoso.example"], {}))
+      assert.strictEqual(error._tag, "UsersNotFound")
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect("404 for an absent DL (after the users are validated)", () =>

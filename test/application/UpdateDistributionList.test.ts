@@ -32,6 +32,13 @@ describe("DistributionLists.update", () => {
       assert.strictEqual(writes().length, 0)
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("an absent DL AND unknown users: the DL's 404 is reported", () =>
+    Effect.gen(function*() {
+      const { dls } = yield* setup
+      const error = yield* Effect.flip(dls.update("nope", { memberEmails: ["x@contoso.example"] }, {}))
+      assert.strictEqual(error._tag, "DistributionListNotFound")
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("an empty PATCH changes nothing and succeeds", () =>
     Effect.gen(function*() {
       const { dls, writes } = yield* setup
