@@ -80,7 +80,8 @@ const describe = Effect.gen(function*() {
   const apps = yield* RegisteredApps
   const certificate = apps.serviceApp.certificates[0]!
   return Sandbox.of({
-    baseUrl: HttpServer.formatAddress(server.address).replace(/\/$/, ""),
+    // A wildcard listener (0.0.0.0, ::) is reached on loopback from this machine.
+    baseUrl: HttpServer.formatAddress(server.address).replace(/\/$/, "").replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//127.0.0.1"),
     tenantId: config.tenantId,
     tenantDomain: config.tenantDomain,
     clientId: config.clientId,
