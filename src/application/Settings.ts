@@ -1,4 +1,5 @@
 import { Config, Context, Layer, Option, Schema, SchemaTransformation } from "effect"
+import { isEmail } from "../domain/Email.ts"
 
 /** A retry policy: `attempts` in total (first try included), delays `base`, `2·base`, … capped at `cap`. */
 export interface RetryPolicy {
@@ -75,10 +76,16 @@ const flag = (name: string, fallback: boolean) => Config.schema(Flag, name).pipe
 const atLeast = (name: string, minimum: number, fallback: number) =>
   Config.schema(Schema.Int.check(Schema.isGreaterThanOrEqualTo(minimum)), name).pipe(Config.withDefault(fallback))
 
-const optionalString = (name: string) =>
-  Config.option(Config.String(name)).pipe(
-    Config.map(Option.flatMap((value) => (value.trim() === "" ? Option.none() : Option.some(value.trim())))),
-    Config.map(Option.getOrUndefined)
+// An anchor may carry the prefix Exchange's header uses (spec: exchange-admin-rest.md §1.4).
+const Mailbox = Schema.Trim.check(
+  Schema.makeFilter((value: string) =>
+    value === "" || isEmail(value.replace(/^(?:UPN|SMTP):/i, "")) || "Expected an email address"
+  )
+)
+
+const optionalMailbox = (name: string) =>
+  Config.option(Config.schema(Mailbox, name)).pipe(
+    Config.map((value) => Option.getOrUndefined(Option.filter(value, (address) => address !== "")))
   )
 
 /** Reads every setting; an invalid value fails with a `ConfigError` naming its variable. */
@@ -87,7 +94,7 @@ export const SettingsConfig: Config.Config<SettingsShape> = Config.all({
     Config.map((value) => value.toLowerCase()),
     Config.withDefault(defaults.customDomain)
   ),
-  adminAnchorMailbox: optionalString("ADMIN_ANCHOR_MAILBOX"),
+  adminAnchorMailbox: optionalMailbox("ADMIN_ANCHOR_MAILBOX"),
   ownersAsMembers: flag("OWNERS_AS_MEMBERS", defaults.ownersAsMembers),
   validationCacheTtlSeconds: atLeast("VALIDATION_CACHE_TTL_S", 0, defaults.validationCacheTtlSeconds),
   validationCacheCapacity: atLeast("VALIDATION_CACHE_CAPACITY", 1, defaults.validationCacheCapacity),

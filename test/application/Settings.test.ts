@@ -22,6 +22,14 @@ describe("Settings", () => {
       })
   )
 
+  it.effect("ADMIN_ANCHOR_MAILBOX: blank is unset; the header's SMTP: prefix is accepted", () =>
+    Effect.gen(function*() {
+      const blank = yield* parse({ ADMIN_ANCHOR_MAILBOX: "  " })
+      assert.isTrue(blank._tag === "Success" && blank.success.adminAnchorMailbox === undefined)
+      const prefixed = yield* parse({ ADMIN_ANCHOR_MAILBOX: "SMTP:admin@contoso.example" })
+      assert.isTrue(prefixed._tag === "Success" && prefixed.success.adminAnchorMailbox === "SMTP:admin@contoso.example")
+    }))
+
   it.effect("reads every variable", () =>
     Effect.gen(function*() {
       const result = yield* parse({
@@ -52,7 +60,8 @@ describe("Settings", () => {
     ["VALIDATION_CACHE_TTL_S", "fifteen"],
     ["VERIFY_ATTEMPTS", "0"],
     ["MEMBER_RETRY_ATTEMPTS", "2.5"],
-    ["CUSTOM_DOMAIN", "not a domain"]
+    ["CUSTOM_DOMAIN", "not a domain"],
+    ["ADMIN_ANCHOR_MAILBOX", "admin"]
   ] as const)("an invalid %s=%s fails naming the variable", ([name, value]) =>
     Effect.gen(function*() {
       const result = yield* parse({ [name]: value })
