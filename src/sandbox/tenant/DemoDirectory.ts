@@ -1,5 +1,6 @@
 import { Effect, Schema } from "effect"
 import * as Fs from "node:fs/promises"
+import type { User } from "./Objects.ts"
 
 /**
  * The sandbox tenant's directory, before ids are assigned.
@@ -56,6 +57,7 @@ export const demoEntries = (domain: string): ReadonlyArray<DirectoryEntry> => [
 export const generatedUpn = (n: number, domain: string): string => `user${String(n).padStart(5, "0")}@${domain}`
 
 const GENERATED_ID_PREFIX = "6e6e6e6e-0000-4000-8000-"
+const GENERATED_MAILBOX_PREFIX = "6e6e6e6f-0000-4000-8000-"
 
 export const generatedId = (n: number): string => GENERATED_ID_PREFIX + n.toString(16).padStart(12, "0")
 
@@ -70,9 +72,21 @@ export const generatedNumber = (idOrAddress: string, domain: string): number | u
   return match && match[2] === domain.toLowerCase() ? Number(match[1]) : undefined
 }
 
-export const generatedEntry = (n: number, domain: string): DirectoryEntry => {
-  const upn = generatedUpn(n, domain)
-  return { userPrincipalName: upn, displayName: `Generated User ${String(n).padStart(5, "0")}`, mail: upn }
+/** A generated mailbox user, built directly (no hashing or indexing: 60,000 of them must stay cheap). */
+export const generatedUser = (n: number, domain: string): User => {
+  const number = String(n).padStart(5, "0")
+  const upn = `user${number}@${domain}`
+  return {
+    id: generatedId(n),
+    exchangeGuid: GENERATED_MAILBOX_PREFIX + n.toString(16).padStart(12, "0"),
+    userPrincipalName: upn,
+    mail: upn,
+    displayName: `Generated User ${number}`,
+    alias: `user${number}`,
+    proxyAddresses: [`SMTP:${upn}`],
+    createdAt: 0,
+    exchangeVisibleAt: 0
+  }
 }
 
 const UsersFile = Schema.Array(Schema.Struct({

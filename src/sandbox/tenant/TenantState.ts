@@ -1,4 +1,4 @@
-import { type DirectoryEntry, generatedEntry, generatedId, generatedNumber } from "./DemoDirectory.ts"
+import { type DirectoryEntry, generatedUser, generatedNumber } from "./DemoDirectory.ts"
 import { addressKey, type Group, guidFromString, type Recipient, smtpOf, type User } from "./Objects.ts"
 
 /**
@@ -8,7 +8,9 @@ import { addressKey, type Group, guidFromString, type Recipient, smtpOf, type Us
  * All lookups are O(1) map hits; group members are a Set of object ids.
  */
 export class TenantState {
+  /** Explicit users (demo, file, added at run time); generated ones live in `generated`, built on first use. */
   private readonly users = new Map<string, User>()
+  private readonly generated: Array<User | undefined> = []
   private readonly userIdByAddress = new Map<string, string>()
   private readonly groups = new Map<string, Group>()
   private readonly groupGuidByExternalId = new Map<string, string>()
@@ -42,7 +44,7 @@ export class TenantState {
 
   userById(id: string): User | undefined {
     const key = id.toLowerCase()
-    return this.users.get(key) ?? this.materialize(generatedNumber(key, this.domain), key)
+    return this.users.get(key) ?? this.materialize(generatedNumber(key, this.domain))
   }
 
   /** By UPN, mail or any SMTP proxy address, case-insensitively (`smtp:` prefix allowed). */
@@ -50,22 +52,17 @@ export class TenantState {
     const key = addressKey(address)
     const id = this.userIdByAddress.get(key)
     if (id !== undefined) return this.users.get(id)
-    const n = generatedNumber(key, this.domain)
-    return n === undefined ? undefined : this.materialize(n, generatedId(n))
+    return this.materialize(generatedNumber(key, this.domain))
   }
 
   /** Explicit users in insertion order, then the generated ones. */
   *allUsers(): Iterable<User> {
-    for (const user of this.users.values()) {
-      if (generatedNumber(user.id, this.domain) === undefined) yield user
-    }
-    for (let n = 1; n <= this.generatedUsers; n++) yield this.materialize(n, generatedId(n))!
+    yield* this.users.values()
+    for (let n = 1; n <= this.generatedUsers; n++) yield this.materialize(n)!
   }
 
   userCount(): number {
-    let explicit = 0
-    for (const id of this.users.keys()) if (generatedNumber(id, this.domain) === undefined) explicit++
-    return explicit + this.generatedUsers
+    return this.users.size + this.generatedUsers
   }
 
   // ---- groups -----------------------------------------------------------------------------
@@ -115,7 +112,7 @@ export class TenantState {
     const key = alias.toLowerCase()
     const found = [...(this.userIdsByAlias.get(key) ?? [])].flatMap((id) => this.users.get(id) ?? [])
     if (found.length > 0) return found
-    const generated = /^user\d{5}$/.test(key) ? this.findUserByAddress(`${key}@${this.domain}`) : undefined
+    const generated = /^user\d{5}$/.test(key) ? this.materialize(Number(key.slice(4))) : undefined
     return generated === undefined ? [] : [generated]
   }
 
@@ -173,14 +170,10 @@ export class TenantState {
     }
   }
 
-  private materialize(n: number | undefined, id: string): User | undefined {
+  /** A generated user by number, built once and kept in an array (no index entries: lookups compute). */
+  private materialize(n: number | undefined): User | undefined {
     if (n === undefined || n < 1 || n > this.generatedUsers) return undefined
-    const existing = this.users.get(id)
-    if (existing !== undefined) return existing
-    const entry = generatedEntry(n, this.domain)
-    const user: User = { ...this.buildUser(entry, 0, 0), id }
-    this.indexUser(user)
-    return user
+    return this.generated[n] ??= generatedUser(n, this.domain)
   }
 
   private buildUser(entry: DirectoryEntry, now: number, exchangeDelayMillis: number): User {

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Random } from "effect"
+import { Effect, Random } from "effect"
 import { TestClock } from "effect/testing"
 import { SandboxStats } from "../../../src/sandbox/Stats.ts"
 import {
@@ -177,17 +177,6 @@ describe("ExchangeFace: behaviour knobs", () => {
       }
       assert.deepStrictEqual([...statuses].sort(), [429, 503])
     }).pipe(Random.withSeed("faults"), Effect.provide(services({ knobs: { faultRate: 1 } }))))
-
-  it.effect("SANDBOX_LATENCY_MS delays each call on the clock; SANDBOX_THROTTLE_RPS answers 429 past the rate", () =>
-    Effect.gen(function*() {
-      const send = yield* client
-      const authorization = `Bearer ${yield* exchangeToken()}`
-      const fiber = yield* Effect.forkChild(send(post(INVOKE, command("Get-DistributionGroup"), { authorization })))
-      yield* TestClock.adjust(199)
-      assert.isUndefined(fiber.pollUnsafe())
-      yield* TestClock.adjust(1)
-      assert.strictEqual((yield* Fiber.join(fiber)).status, 200)
-    }).pipe(Effect.provide(services({ knobs: { latencyMillis: 200 } }))))
 
   it.effect("SANDBOX_THROTTLE_RPS answers 429 with Retry-After once an app exceeds its rate", () =>
     Effect.gen(function*() {
