@@ -1,0 +1,48 @@
+import type { IncomingMessage, Server, ServerResponse } from "node:http"
+import { requestIdOf } from "./Middleware.ts"
+
+// Liveness probes arrive often and need none of the routing, decoding or logging, so the server may
+// answer them before the Effect pipeline (issue 5 measures the service's overhead on GET /healthz).
+// Same status, body and X-Request-ID as the `/healthz` route; probes are not access-logged.
+
+const BODY = "{\"status\":\"ok\"}"
+
+const isHealthz = (method: string | undefined, url: string | undefined): boolean =>
+  method === "GET" && url !== undefined && (url === "/healthz" || url.startsWith("/healthz?"))
+
+/** Answers `GET /healthz` on a `node:http` request and returns true; false for anything else. */
+export const handleNode = (request: IncomingMessage, response: ServerResponse): boolean => {
+  if (!isHealthz(request.method, request.url)) return false
+  const header = request.headers["x-request-id"]
+  response.writeHead(200, {
+    "content-type": "application/json",
+    "content-length": BODY.length,
+    "x-request-id": requestIdOf(Array.isArray(header) ? header[0] : header)
+  })
+  response.end(BODY)
+  return true
+}
+
+/** Puts `handleNode` in front of every other `request` listener of `server` (e.g. Effect's). */
+export const installNode = <S extends Server>(server: S): S => {
+  const emit = server.emit.bind(server) as (event: string | symbol, ...args: Array<unknown>) => boolean
+  server.emit = ((event: string | symbol, ...args: Array<unknown>) =>
+    event === "request" && handleNode(args[0] as IncomingMessage, args[1] as ServerResponse)
+      ? true
+      : emit(event, ...args)) as S["emit"]
+  return server
+}
+
+/** The same for a web-standard handler (Deno.serve): a response for `GET /healthz`, else undefined. */
+export const handleWeb = (request: Request): Response | undefined => {
+  if (request.method !== "GET") return undefined
+  const url = new URL(request.url)
+  if (url.pathname !== "/healthz") return undefined
+  return new Response(BODY, {
+    status: 200,
+    headers: {
+      "content-type": "application/json",
+      "x-request-id": requestIdOf(request.headers.get("x-request-id") ?? undefined)
+    }
+  })
+}

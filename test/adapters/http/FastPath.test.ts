@@ -1,0 +1,52 @@
+import { assert, describe, it } from "@effect/vitest"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { EventEmitter } from "node:events"
+import * as FastPath from "../../../src/adapters/http/FastPath.ts"
+
+const fakeNode = (method: string, url: string, headers: Record<string, string> = {}) => {
+  const written: { status?: number; headers?: Record<string, unknown>; body?: string } = {}
+  const request = { method, url, headers } as unknown as IncomingMessage
+  const response = {
+    writeHead: (status: number, head: Record<string, unknown>) => Object.assign(written, { status, headers: head }),
+    end: (body: string) => Object.assign(written, { body })
+  } as unknown as ServerResponse
+  return { request, response, written }
+}
+
+describe("FastPath", () => {
+  it("answers GET /healthz like the route, echoing a sane request id", () => {
+    const { request, response, written } = fakeNode("GET", "/healthz", { "x-request-id": "probe-1" })
+    assert.isTrue(FastPath.handleNode(request, response))
+    assert.strictEqual(written.status, 200)
+    assert.deepStrictEqual(JSON.parse(written.body!), { status: "ok" })
+    assert.strictEqual(written.headers!["x-request-id"], "probe-1")
+  })
+
+  it("leaves every other request to the router", () => {
+    for (const [method, url] of [["POST", "/healthz"], ["GET", "/healthz/x"], ["GET", "/readyz"], ["GET", "/api/dl/a"]]) {
+      const { request, response, written } = fakeNode(method!, url!)
+      assert.isFalse(FastPath.handleNode(request, response))
+      assert.isUndefined(written.status)
+    }
+  })
+
+  it("sits in front of the server's own request listeners", () => {
+    const server = new EventEmitter() as any
+    const seen: Array<string> = []
+    server.on("request", (req: IncomingMessage) => seen.push(req.url!))
+    FastPath.installNode(server)
+    const probe = fakeNode("GET", "/healthz?verbose=1")
+    server.emit("request", probe.request, probe.response)
+    server.emit("request", fakeNode("GET", "/api/dl/a").request, fakeNode("GET", "/api/dl/a").response)
+    assert.strictEqual(probe.written.status, 200)
+    assert.deepStrictEqual(seen, ["/api/dl/a"])
+  })
+
+  it("has a web-standard variant for Deno.serve", async () => {
+    const response = FastPath.handleWeb(new Request("http://localhost/healthz"))
+    assert.strictEqual(response?.status, 200)
+    assert.deepStrictEqual(await response!.json(), { status: "ok" })
+    assert.match(response!.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/)
+    assert.isUndefined(FastPath.handleWeb(new Request("http://localhost/api/dl/a")))
+  })
+})
