@@ -183,3 +183,11 @@ export const layer: Layer.Layer<
 export const layerRateLimiterMemory: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.layer.pipe(
   Layer.provide(RateLimiter.layerStoreMemory)
 )
+
+/** Accepts every request as `caller` without checking credentials: for tests of other concerns. */
+export const layerTest = (
+  caller: Caller = { kind: "apiKey", name: "test", role: "admin" }
+): Layer.Layer<Authentication> => {
+  const run: Authentication["Service"]["bearer"] = (httpEffect) => Effect.provideService(httpEffect, CurrentCaller, caller)
+  return Layer.succeed(Authentication, Authentication.of({ bearer: run, apiKey: run }))
+}

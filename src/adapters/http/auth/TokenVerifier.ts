@@ -135,13 +135,16 @@ export const layerDisabled: Layer.Layer<TokenVerifier> = Layer.succeed(
   })
 )
 
+/** `API_AUDIENCE`: comma-separated accepted `aud` values. */
+export const audiencesConfig = Config.String("API_AUDIENCE").pipe(
+  Config.withDefault("api://distribution-list-api"),
+  Config.map((value) => value.split(",").map((part) => part.trim()).filter((part) => part !== ""))
+)
+
 export const config = Config.all({
   tenant: Config.option(Config.String("TENANT_ID")),
   authorityHost: Config.String("AUTHORITY_HOST").pipe(Config.withDefault("https://login.microsoftonline.com")),
-  audiences: Config.String("API_AUDIENCE").pipe(
-    Config.withDefault("api://distribution-list-api"),
-    Config.map((value) => value.split(",").map((part) => part.trim()).filter((part) => part !== ""))
-  )
+  audiences: audiencesConfig
 })
 
 /**
@@ -155,3 +158,10 @@ export const layerConfig: Layer.Layer<TokenVerifier, Config.ConfigError, HttpCli
       onSome: (tenant) => layer({ authorityHost, tenant: tenant.trim(), audiences })
     }))
 )
+
+/** A given token issuer (for example the sandbox's identity face) with `API_AUDIENCE` from config. */
+export const layerConfigWith = (options: {
+  readonly authorityHost: string
+  readonly tenant: string
+}): Layer.Layer<TokenVerifier, Config.ConfigError, HttpClient.HttpClient> =>
+  Layer.unwrap(Effect.map(audiencesConfig, (audiences) => layer({ ...options, audiences })))

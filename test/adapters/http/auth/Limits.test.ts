@@ -1,0 +1,142 @@
+import { createHash } from "node:crypto"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { TestClock } from "effect/testing"
+import { maxBodyBytes, pagePolicy } from "../../../../src/adapters/http/auth/Hygiene.ts"
+import { adminKey, key, makeApp, readerKey, writerKey } from "./Harness.ts"
+
+describe("Rate limit per caller", () => {
+  it.effect("answers 429 with Retry-After once a caller exceeds RATE_LIMIT_PER_MINUTE, others unaffected", () =>
+    Effect.gen(function*() {
+      const { request } = yield* makeApp([], { RATE_LIMIT_PER_MINUTE: "3" })
+      const get = (value: string) => request("GET", "/api/dl/bobs-team", { headers: key(value) })
+      for (let i = 0; i < 3; i++) assert.strictEqual((yield* get(readerKey)).status, 200)
+      const limited = yield* get(readerKey)
+      assert.strictEqual(limited.status, 429)
+      assert.deepStrictEqual(limited.json, {
+        error: "Too Many Requests",
+        details: "More than 3 requests per minute; retry after 60 s."
+      })
+      assert.strictEqual(limited.headers.get("retry-after"), "60")
+      assert.strictEqual((yield* get(writerKey)).status, 200)
+      yield* TestClock.adjust("20 seconds")
+      const later = yield* get(readerKey)
+      assert.strictEqual(later.status, 429)
+      assert.strictEqual(later.headers.get("retry-after"), "40")
+      yield* TestClock.adjust("40 seconds")
+      assert.strictEqual((yield* get(readerKey)).status, 200)
+    }))
+
+  it.effect("RATE_LIMIT_PER_MINUTE=0 turns the limit off", () =>
+    Effect.gen(function*() {
+      const { request } = yield* makeApp([], { RATE_LIMIT_PER_MINUTE: "0" })
+      for (let i = 0; i < 20; i++) {
+        assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", { headers: key(readerKey) })).status, 200)
+      }
+    }))
+})
+
+describe("Request size limits", () => {
+  const big = JSON.stringify({ memberEmails: ["a@contoso.example"], pad: "x".repeat(maxBodyBytes) })
+
+  it.effect("a declared body above 1 MiB is a 413 in the standard body", () =>
+    Effect.gen(function*() {
+      const { request } = yield* makeApp([])
+      const reply = yield* request("POST", "/api/dl/bobs-team/members", {
+        body: big,
+        headers: { "content-type": "application/json", ...key(adminKey) }
+      })
+      assert.strictEqual(reply.status, 413)
+      assert.strictEqual(reply.json.error, "Payload Too Large")
+    }))
+
+  it.effect("an undeclared (chunked) body is cut off at 1 MiB while it is read", () =>
+    Effect.gen(function*() {
+      const { request } = yield* makeApp([])
+      let sent = 0
+      const chunk = new TextEncoder().encode("x".repeat(64 * 1024))
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          // An endless body: only the limit can end the request.
+          sent += chunk.length
+          controller.enqueue(chunk)
+        }
+      })
+      const reply = yield* request("POST", "/api/dl/bobs-team/members", {
+        body: stream,
+        headers: { "content-type": "application/json", ...key(adminKey) }
+      })
+      assert.strictEqual(reply.status, 413)
+      assert.strictEqual(reply.json.error, "Payload Too Large")
+      assert.isBelow(sent, 4 * maxBodyBytes)
+    }))
+
+  it.effect("a body just under the limit is read", () =>
+    Effect.gen(function*() {
+      const { request } = yield* makeApp([])
+      const body = JSON.stringify({ memberEmails: ["a@contoso.example"], pad: "x".repeat(maxBodyBytes - 100) })
+      const reply = yield* request("POST", "/api/dl/bobs-team/members", {
+        body,
+        headers: { "content-type": "application/json", ...key(adminKey) }
+      })
+      assert.strictEqual(reply.status, 200)
+    }))
+
+  it.effect("more than 10,000 addresses in one list is a 422", () =>
+    Effect.gen(function*() {
+      const { request } = yield* makeApp([])
+      const memberEmails = Array.from({ length: 10_001 }, (_, i) => `u${i}@contoso.example`)
+      const reply = yield* request("POST", "/api/dl/bobs-team/members", { body: { memberEmails }, headers: key(adminKey) })
+      assert.strictEqual(reply.status, 422)
+      assert.strictEqual(reply.json.error, "Validation Error")
+    }))
+})
+
+describe("Security headers", () => {
+  it.effect("every response: nosniff, no-store, a deny-all CSP, framing refused", () =>
+    Effect.gen(function*() {
+      const { request } = yield* makeApp([])
+      const replies = [
+        yield* request("GET", "/api/dl/bobs-team", { headers: key(readerKey) }),
+        yield* request("GET", "/api/dl/bobs-team"),
+        yield* request("DELETE", "/api/dl/bobs-team", { headers: key(readerKey) }),
+        yield* request("GET", "/no/such/route"),
+        yield* request("GET", "/healthz"),
+        yield* request("GET", "/openapi.json")
+      ]
+      for (const reply of replies) {
+        assert.strictEqual(reply.headers.get("x-content-type-options"), "nosniff", String(reply.status))
+        assert.strictEqual(reply.headers.get("cache-control"), "no-store")
+        assert.strictEqual(reply.headers.get("x-frame-options"), "DENY")
+        assert.strictEqual(reply.headers.get("referrer-policy"), "no-referrer")
+        assert.match(reply.headers.get("content-security-policy") ?? "", /^default-src 'none'; frame-ancestors 'none'/)
+      }
+    }))
+
+  it("the docs page policy allows exactly its own inline scripts, by hash", () => {
+    const html = `<html><head></head><body><script>window.a = 1</script><script>start()</script></body></html>`
+    const policy = pagePolicy(html)
+    const hash = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`
+    assert.include(policy, `script-src ${hash("window.a = 1")} ${hash("start()")};`)
+    assert.strictEqual(policy.match(/'sha256-[A-Za-z0-9+/=]+'/g)?.length, 2)
+    assert.notInclude(policy, "unsafe-inline' 'sha")
+    assert.notInclude(policy.split("; ").find((d) => d.startsWith("script-src")) ?? "", "unsafe")
+    assert.include(policy, "default-src 'none'")
+    assert.include(policy, "frame-ancestors 'none'")
+    const cdn = pagePolicy(`<script src="https://cdn.jsdelivr.net/npm/x.js" crossorigin></script>`)
+    assert.include(cdn, "script-src https://cdn.jsdelivr.net")
+  })
+
+  it.effect("the real docs page gets a hash-based CSP that matches its scripts", () =>
+    Effect.gen(function*() {
+      const { request } = yield* makeApp([], { DOCS_ENABLED: "true" })
+      const page = yield* request("GET", "/docs")
+      assert.strictEqual(page.status, 200)
+      const policy = page.headers.get("content-security-policy") ?? ""
+      assert.strictEqual(policy, pagePolicy(page.text))
+      const scripts = [...page.text.matchAll(/<script>/g)].length
+      assert.isAbove(scripts, 0)
+      assert.strictEqual(policy.match(/'sha256-/g)?.length, scripts)
+      assert.strictEqual(page.headers.get("x-content-type-options"), "nosniff")
+    }), 20_000)
+})
