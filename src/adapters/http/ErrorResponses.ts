@@ -1,6 +1,7 @@
 import { Cause, Effect } from "effect"
 import { HttpServerError, HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
+import { Api } from "./Api.ts"
 import { toInputIssues } from "./Validation.ts"
 
 const json = (status: number, error: string, details: unknown) =>
@@ -11,6 +12,24 @@ export const notFound = json(
   "Not Found",
   "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."
 )
+
+// Every route and its methods, to tell a wrong method (405, with Allow) from an unknown path (404).
+const routes: ReadonlyArray<{ readonly pattern: RegExp; readonly method: string }> = [
+  ...Object.values(Api.groups).flatMap((group) =>
+    Object.values(group.endpoints).map((endpoint) => ({ path: endpoint.path as string, method: endpoint.method }))
+  ),
+  ...["/healthz", "/readyz", "/openapi.json", "/docs"].map((path) => ({ path, method: "GET" }))
+].map(({ method, path }) => ({ method, pattern: new RegExp(`^${path.replace(/:[^/]+/g, "[^/]+")}/?$`) }))
+
+const methodNotAllowed = (url: string) => {
+  const path = url.split(/[?#]/, 1)[0]!
+  const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))]
+  if (allowed.length === 0) return notFound
+  return HttpServerResponse.jsonUnsafe(
+    { error: "Method Not Allowed", details: "The method is not allowed for the requested URL." },
+    { status: 405, headers: { allow: [...allowed, "OPTIONS"].join(", ") } }
+  )
+}
 
 const payloadTooLarge = json(413, "Payload Too Large", "The request body is too large")
 
@@ -29,7 +48,7 @@ const fromSchemaError = (error: HttpApiError.HttpApiSchemaError) =>
 const fromServerError = (error: HttpServerError.HttpServerError) => {
   switch (error.reason._tag) {
     case "RouteNotFound":
-      return notFound
+      return methodNotAllowed(error.reason.request.url)
     case "RequestParseError":
       return error.reason.reason === "BodyTooLarge" ? payloadTooLarge : badRequest
     default:

@@ -127,4 +127,19 @@ describe("HTTP error mapping", () => {
         assertErrorBody(res.json)
       }
     }).pipe(Effect.scoped))
+
+  it.effect("an unknown path is a 404 and a wrong method on a known path a 405 with Allow", () =>
+    Effect.gen(function*() {
+      const { request } = yield* app({})
+      const unknown = yield* request("GET", "/api/lists")
+      assert.strictEqual(unknown.status, 404)
+      assertErrorBody(unknown.json)
+      const list = yield* request("GET", "/api/dl")
+      assert.strictEqual(list.status, 405)
+      assertErrorBody(list.json)
+      assert.strictEqual(list.headers.get("allow"), "POST, OPTIONS")
+      const put = yield* request("PUT", "/api/dl/marketing-team?x=1")
+      assert.strictEqual(put.status, 405)
+      assert.strictEqual(put.headers.get("allow"), "GET, PATCH, DELETE, OPTIONS")
+    }).pipe(Effect.scoped))
 })
