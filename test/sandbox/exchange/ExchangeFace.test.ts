@@ -118,7 +118,7 @@ describe("ExchangeFace: paging (spec §3.3)", () => {
       let pages = 0
       let firstNext = ""
       while (url !== undefined) {
-        const body = yield* json(yield* send(post(url, list, headers)))
+        const body: Record<string, any> = yield* json(yield* send(post(url, list, headers)))
         pages++
         seen.push(...body["value"].map((m: Record<string, string>) => m["PrimarySmtpAddress"]))
         url = body["@odata.nextLink"]
