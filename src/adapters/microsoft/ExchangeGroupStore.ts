@@ -1,104 +1,23 @@
 import { Effect, Layer, Schema } from "effect"
 import { HttpClient } from "effect/http"
 import {
-  GroupAlreadyExists,
   type GroupChanges,
   GroupNotFound,
   GroupStore,
   type GroupStoreError,
   type MemberOutcome,
   type NewGroup,
-  RecipientNotFound,
   type Target
 } from "../../application/ports/GroupStore.ts"
-import { Failed, Forbidden, Transient, UpstreamError } from "../../application/ports/UpstreamError.ts"
 import type { DistributionList } from "../../domain/DistributionList.ts"
 import { Cloud } from "./Cloud.ts"
 import * as ExchangeClient from "./ExchangeClient.ts"
-import type { ExchangeCommandError } from "./ExchangeErrors.ts"
+import { decodeFirstGroup, Member, toDistributionList, toPortError } from "./ExchangeMapping.ts"
 import { Tokens } from "./Tokens.ts"
 import { chunk } from "./Wire.ts"
 
 /** How many `$batch` requests (of 10 cmdlets each) one bulk member change keeps in flight. */
 export const BATCH_CONCURRENCY = 6
-
-const FORBIDDEN_HINT = "Exchange Online refused the app: grant it the application permission Exchange.ManageAsApp " +
-  "(Office 365 Exchange Online, admin consent) and assign it the Exchange Administrator or Exchange Recipient " +
-  "Administrator role in Entra ID"
-
-/** The adapter-private failure as a port error: `identity` is the group, `member` the address in play. */
-export const toPortError = (
-  error: ExchangeCommandError,
-  context: { readonly identity: string; readonly member?: string | undefined }
-): GroupStoreError => {
-  const operation = error.cmdlet
-  switch (error.kind) {
-    case "GroupNotFound":
-      // Ex6F9304 names the object; if that is the member we sent, the member is what is missing.
-      return context.member !== undefined && error.subject?.toLowerCase() === context.member.toLowerCase()
-        ? new RecipientNotFound({ address: context.member })
-        : new GroupNotFound({ identity: context.identity })
-    case "RecipientNotFound":
-      return new RecipientNotFound({ address: context.member ?? error.subject ?? "" })
-    case "AlreadyExists":
-      return new GroupAlreadyExists({
-        identity: context.identity,
-        detail: `${error.exceptionType.split(".").at(-1) || "the name or address is already in use"}`
-      })
-    case "Throttled":
-    case "Unavailable":
-      return new UpstreamError({
-        operation,
-        reason: new Transient({
-          status: error.kind === "Throttled" && error.status === 0 ? 429 : error.status,
-          ...(error.retryAfterMillis === undefined ? {} : { retryAfterMillis: error.retryAfterMillis })
-        })
-      })
-    case "Forbidden":
-      return new UpstreamError({ operation, reason: new Forbidden({ hint: `${FORBIDDEN_HINT} (HTTP ${error.status})` }) })
-    default: {
-      const id = [error.errorId, error.exceptionType.split(".").at(-1)].filter((part) => part).join(" ")
-      return new UpstreamError({
-        operation,
-        reason: new Failed({ detail: `${error.cmdlet} failed with HTTP ${error.status}${id ? ` (${id})` : ""}` })
-      })
-    }
-  }
-}
-
-const GroupObject = Schema.Struct({
-  Guid: Schema.optional(Schema.NullOr(Schema.String)),
-  ExchangeObjectId: Schema.optional(Schema.NullOr(Schema.String)),
-  ExternalDirectoryObjectId: Schema.optional(Schema.NullOr(Schema.String)),
-  Identity: Schema.optional(Schema.NullOr(Schema.String)),
-  Name: Schema.String,
-  Alias: Schema.optional(Schema.NullOr(Schema.String)),
-  DisplayName: Schema.optional(Schema.NullOr(Schema.String)),
-  PrimarySmtpAddress: Schema.String,
-  ManagedBy: Schema.optional(Schema.NullOr(Schema.Array(Schema.String))),
-  RequireSenderAuthenticationEnabled: Schema.optional(Schema.NullOr(Schema.Boolean))
-})
-
-/** A Get-/New-DistributionGroup object (spec §4.1): identity is the `Guid`, owners the `ManagedBy` ids. */
-const toDistributionList = (object: typeof GroupObject.Type): DistributionList => ({
-  identity: object.Guid ?? object.ExchangeObjectId ?? object.ExternalDirectoryObjectId ?? object.Identity ?? object.Name,
-  name: object.Name,
-  alias: object.Alias ?? "",
-  displayName: object.DisplayName ?? object.Name,
-  primarySmtpAddress: object.PrimarySmtpAddress,
-  ownerIds: object.ManagedBy ?? [],
-  // Exchange's default is true (spec §6).
-  requireSenderAuthenticationEnabled: object.RequireSenderAuthenticationEnabled ?? true
-})
-
-const Member = Schema.Struct({ PrimarySmtpAddress: Schema.optional(Schema.NullOr(Schema.String)) })
-
-const decodeFirstGroup = (cmdlet: string, values: ReadonlyArray<unknown>) =>
-  Schema.decodeUnknownEffect(GroupObject)(values[0]).pipe(
-    Effect.mapError(() =>
-      new UpstreamError({ operation: cmdlet, reason: new Failed({ detail: `${cmdlet} returned no readable group` }) })
-    )
-  )
 
 export const make = Effect.gen(function*() {
   const cloud = yield* Cloud
@@ -132,7 +51,21 @@ export const make = Effect.gen(function*() {
         RequireSenderAuthenticationEnabled: group.requireSenderAuthenticationEnabled
       }
     }, target)
-    return toDistributionList(yield* decodeFirstGroup("New-DistributionGroup", values))
+    if (values.length > 0) return toDistributionList(yield* decodeFirstGroup("New-DistributionGroup", values))
+    // spec §3.1: New-DistributionGroup returns the group. Should it not, read it back; a group not yet
+    // visible is described from the request (owner ids unknown until it can be read).
+    return yield* get(target).pipe(
+      Effect.catchTag("GroupNotFound", () =>
+        Effect.succeed<DistributionList>({
+          identity: group.primarySmtpAddress,
+          name: group.name,
+          alias: group.alias,
+          displayName: group.displayName,
+          primarySmtpAddress: group.primarySmtpAddress,
+          ownerIds: [],
+          requireSenderAuthenticationEnabled: group.requireSenderAuthenticationEnabled
+        }))
+    )
   })
 
   const listMembers = Effect.fn("ExchangeGroupStore.listMembers")(function*(target: Target) {

@@ -1,0 +1,88 @@
+import { Effect, Schema } from "effect"
+import {
+  GroupAlreadyExists,
+  GroupNotFound,
+  type GroupStoreError,
+  RecipientNotFound
+} from "../../application/ports/GroupStore.ts"
+import { Failed, Forbidden, Transient, UpstreamError } from "../../application/ports/UpstreamError.ts"
+import type { DistributionList } from "../../domain/DistributionList.ts"
+import type { ExchangeCommandError } from "./ExchangeErrors.ts"
+
+const FORBIDDEN_HINT = "Exchange Online refused the app: grant it the application permission Exchange.ManageAsApp " +
+  "(Office 365 Exchange Online, admin consent) and assign it the Exchange Administrator or Exchange Recipient " +
+  "Administrator role in Entra ID"
+
+/** The adapter-private failure as a port error: `identity` is the group, `member` the address in play. */
+export const toPortError = (
+  error: ExchangeCommandError,
+  context: { readonly identity: string; readonly member?: string | undefined }
+): GroupStoreError => {
+  const operation = error.cmdlet
+  switch (error.kind) {
+    case "GroupNotFound":
+      // Ex6F9304 names the object; if that is the member we sent, the member is what is missing.
+      return context.member !== undefined && error.subject?.toLowerCase() === context.member.toLowerCase()
+        ? new RecipientNotFound({ address: context.member })
+        : new GroupNotFound({ identity: context.identity })
+    case "RecipientNotFound":
+      return new RecipientNotFound({ address: context.member ?? error.subject ?? "" })
+    case "AlreadyExists":
+      return new GroupAlreadyExists({
+        identity: context.identity,
+        detail: `${error.exceptionType.split(".").at(-1) || "the name or address is already in use"}`
+      })
+    case "Throttled":
+    case "Unavailable":
+      return new UpstreamError({
+        operation,
+        reason: new Transient({
+          status: error.kind === "Throttled" && error.status === 0 ? 429 : error.status,
+          ...(error.retryAfterMillis === undefined ? {} : { retryAfterMillis: error.retryAfterMillis })
+        })
+      })
+    case "Forbidden":
+      return new UpstreamError({ operation, reason: new Forbidden({ hint: `${FORBIDDEN_HINT} (HTTP ${error.status})` }) })
+    default: {
+      const id = [error.errorId, error.exceptionType.split(".").at(-1)].filter((part) => part).join(" ")
+      return new UpstreamError({
+        operation,
+        reason: new Failed({ detail: `${error.cmdlet} failed with HTTP ${error.status}${id ? ` (${id})` : ""}` })
+      })
+    }
+  }
+}
+
+export const GroupObject = Schema.Struct({
+  Guid: Schema.optional(Schema.NullOr(Schema.String)),
+  ExchangeObjectId: Schema.optional(Schema.NullOr(Schema.String)),
+  ExternalDirectoryObjectId: Schema.optional(Schema.NullOr(Schema.String)),
+  Identity: Schema.optional(Schema.NullOr(Schema.String)),
+  Name: Schema.String,
+  Alias: Schema.optional(Schema.NullOr(Schema.String)),
+  DisplayName: Schema.optional(Schema.NullOr(Schema.String)),
+  PrimarySmtpAddress: Schema.String,
+  ManagedBy: Schema.optional(Schema.NullOr(Schema.Array(Schema.String))),
+  RequireSenderAuthenticationEnabled: Schema.optional(Schema.NullOr(Schema.Boolean))
+})
+
+/** A Get-/New-DistributionGroup object (spec §4.1): identity is the `Guid`, owners the `ManagedBy` ids. */
+export const toDistributionList = (object: typeof GroupObject.Type): DistributionList => ({
+  identity: object.Guid ?? object.ExchangeObjectId ?? object.ExternalDirectoryObjectId ?? object.Identity ?? object.Name,
+  name: object.Name,
+  alias: object.Alias ?? "",
+  displayName: object.DisplayName ?? object.Name,
+  primarySmtpAddress: object.PrimarySmtpAddress,
+  ownerIds: object.ManagedBy ?? [],
+  // Exchange's default is true (spec §6).
+  requireSenderAuthenticationEnabled: object.RequireSenderAuthenticationEnabled ?? true
+})
+
+export const Member = Schema.Struct({ PrimarySmtpAddress: Schema.optional(Schema.NullOr(Schema.String)) })
+
+export const decodeFirstGroup = (cmdlet: string, values: ReadonlyArray<unknown>) =>
+  Schema.decodeUnknownEffect(GroupObject)(values[0]).pipe(
+    Effect.mapError(() =>
+      new UpstreamError({ operation: cmdlet, reason: new Failed({ detail: `${cmdlet} returned no readable group` }) })
+    )
+  )
