@@ -22,7 +22,10 @@ type Send = (
   operation: string
 ) => Effect.Effect<HttpClientResponse.HttpClientResponse, UpstreamError>
 
-const THROTTLED = [429, 503, 504]
+// 424: throttling.md says a batch with throttled requests "itself fails with 424" while
+// json-batching.md says 200 (spec graph-and-identity.md §2, a conflict); we never use dependsOn,
+// so a 424 can only mean throttling and is retried like a 429.
+const THROTTLED = [424, 429, 503, 504]
 // Throttled requests inside a batch are retried by us, up to this many rounds (spec §2 "Throttling").
 const INNER_ROUNDS = 4
 

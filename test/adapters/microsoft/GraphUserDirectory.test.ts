@@ -25,6 +25,7 @@ interface Knobs {
   /** Inner requests (by id) answered 429 this many times each. */
   throttleInner?: Record<string, number>
   topLevel429?: number
+  topLevel424?: number
   topLevelStatus?: number
   innerStatus?: number
 }
@@ -65,6 +66,10 @@ const fakeGraph = (users: ReadonlyArray<User>, knobs: Knobs = {}) => {
         if ((knobs.topLevel429 ?? 0) > 0) {
           knobs.topLevel429!--
           return { status: 429, headers: { "retry-after": "2" }, body: { error: { code: "TooManyRequests" } } }
+        }
+        if ((knobs.topLevel424 ?? 0) > 0) {
+          knobs.topLevel424!--
+          return { status: 424, body: { error: { code: "FailedDependency" } } }
         }
         if (knobs.topLevelStatus) return { status: knobs.topLevelStatus, body: { error: { code: "InvalidAuthenticationToken" } } }
         return { status: 200, body: { responses: request.json.requests.map((r: { id: string; url: string }) => ({ id: r.id, ...inner(r) })) } }
@@ -185,6 +190,16 @@ describe("GraphUserDirectory.findUsers", () => {
       yield* TestClock.adjust("1999 millis")
       assert.strictEqual(graph.batches.length, 1)
       yield* TestClock.adjust("1 millis")
+      assert.strictEqual((yield* Fiber.join(fiber)).size, 1)
+      assert.strictEqual(graph.batches.length, 2)
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("a $batch failing 424 as a whole (throttling, spec §2 conflict) is retried with back-off", () => {
+    const graph = fakeGraph([user(1)], { topLevel424: 1 })
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(findUsers(["user.1@contoso.com"]))
+      yield* TestClock.adjust("1 second")
       assert.strictEqual((yield* Fiber.join(fiber)).size, 1)
       assert.strictEqual(graph.batches.length, 2)
     }).pipe(Effect.provide(graph.layer))
