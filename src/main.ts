@@ -4,26 +4,40 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Config, ConfigProvider, Effect, Layer, Logger, Redacted, References } from "effect"
 import { FetchHttpClient, HttpRouter } from "effect/http"
 import { createServer } from "node:http"
+import * as Auth from "./adapters/http/auth/Auth.ts"
 import * as Routes from "./adapters/http/Routes.ts"
 import * as MicrosoftAdapters from "./adapters/microsoft/MicrosoftAdapters.ts"
 import * as DistributionLists from "./application/DistributionLists.ts"
+import type { GroupStore } from "./application/ports/GroupStore.ts"
+import type { UserDirectory } from "./application/ports/UserDirectory.ts"
 import * as Sandbox from "./sandbox/Server.ts"
+
+/** The use cases over `adapters`, and the `/api` authentication (which reads list owners through them). */
+const withAuth = <E, R>(
+  adapters: Layer.Layer<UserDirectory | GroupStore, E, R>,
+  auth: Auth.AuthLayer
+) => {
+  const lists = DistributionLists.layer.pipe(Layer.provide(adapters))
+  return Layer.merge(lists, auth.pipe(Layer.provide(lists)))
+}
 
 /**
  * Microsoft Graph and Exchange Online through the real adapters: at Microsoft when `TENANT_ID` is
- * set, otherwise at the sandbox tenant started in this process on a loopback port.
+ * set, otherwise at the sandbox tenant started in this process on a loopback port (whose tokens
+ * the API then accepts, next to `API_KEYS` or a generated admin key).
  */
 const Upstream = Layer.unwrap(Effect.gen(function*() {
   const tenantId = yield* Config.String("TENANT_ID").pipe(Config.withDefault(""))
   if (tenantId.trim() !== "") {
     yield* Config.String("CUSTOM_DOMAIN")
-    return MicrosoftAdapters.layer
+    return withAuth(MicrosoftAdapters.layer, Auth.layerConfig)
   }
   const sandbox = yield* Sandbox.start
   yield* Effect.logInfo(
     `No TENANT_ID: serving on the embedded sandbox tenant at ${sandbox.baseUrl} (tenant ${sandbox.tenantDomain}).`
   )
-  return MicrosoftAdapters.layerWith({
+  const port = yield* Config.Port("PORT").pipe(Config.withDefault(8080))
+  const adapters = MicrosoftAdapters.layerWith({
     TENANT_ID: sandbox.tenantId,
     CLIENT_ID: sandbox.clientId,
     CLIENT_SECRET: Redacted.value(sandbox.clientSecret),
@@ -31,6 +45,10 @@ const Upstream = Layer.unwrap(Effect.gen(function*() {
     GRAPH_BASE_URL: `${sandbox.baseUrl}/v1.0`,
     EXCHANGE_BASE_URL: sandbox.baseUrl
   })
+  return withAuth(
+    adapters,
+    Auth.layerSandbox({ baseUrl: `http://localhost:${port}`, authorityHost: sandbox.baseUrl, tenantId: sandbox.tenantId })
+  )
 })).pipe(Layer.provide(FetchHttpClient.layer))
 
 const HttpServerLayer = Layer.unwrap(Effect.gen(function*() {
@@ -52,7 +70,6 @@ const DotEnv = ConfigProvider.layerAdd(
 )
 
 const App = HttpRouter.serve(Routes.layer, { disableLogger: true }).pipe(
-  Layer.provide(DistributionLists.layer),
   Layer.provide(Upstream),
   Layer.provide(HttpServerLayer),
   Layer.provide(LogLevel),

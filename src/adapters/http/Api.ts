@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { EmailAddress } from "../../domain/Email.ts"
 import * as ApiErrors from "./ApiErrors.ts"
+import { Authentication } from "./auth/Security.ts"
 
 /** At most this many addresses in one list of one request. */
 export const MAX_ADDRESSES = 10_000
@@ -93,6 +94,7 @@ export class DistributionListsGroup extends HttpApiGroup.make("distributionLists
       error: ApiErrors.withBody
     })
   )
+  .middleware(Authentication)
   .prefix("/api")
   .annotateMerge(OpenApi.annotations({ title: "Distribution lists" }))
 {}

@@ -1,6 +1,7 @@
 import { Layer } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { Api } from "./Api.ts"
+import * as Hygiene from "./auth/Hygiene.ts"
 import * as Docs from "./Docs.ts"
 import * as Handlers from "./Handlers.ts"
 import * as Health from "./Health.ts"
@@ -12,8 +13,9 @@ export const apiLayer = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json"
 )
 
 /**
- * Every route of the service with its request middleware; needs `DistributionLists` (and reads
- * `CORS_ORIGINS`, `DOCS_ENABLED`). Serve with `HttpRouter.serve(layer, { disableLogger: true })`
+ * Every route of the service with its request middleware; needs `DistributionLists` and the
+ * `Authentication` middleware of `/api` (`auth/Auth.ts`: `layerConfig` or `layerSandbox`), and reads
+ * `CORS_ORIGINS`, `DOCS_ENABLED`. Serve with `HttpRouter.serve(layer, { disableLogger: true })`
  * (this middleware writes the access log, with the request id) or `HttpRouter.toWebHandler`.
  */
-export const layer = Layer.mergeAll(apiLayer, Docs.layer, Health.layer, Middleware.layer)
+export const layer = Layer.mergeAll(apiLayer, Docs.layer, Health.layer, Middleware.layer, Hygiene.layer)

@@ -1,6 +1,7 @@
 import { Cause, ConfigProvider, Effect, Layer, Logger, References } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { DistributionLists, type DistributionListDetails } from "../../../src/application/DistributionLists.ts"
+import * as Authenticate from "../../../src/adapters/http/auth/Authenticate.ts"
 import * as Routes from "../../../src/adapters/http/Routes.ts"
 
 export const details: DistributionListDetails = {
@@ -40,6 +41,8 @@ export const makeApp = (
   })
   const app = Routes.layer.pipe(
     Layer.provide(Layer.mock(DistributionLists, service)),
+    // Authentication has its own tests (test/adapters/http/auth); here every caller is an admin.
+    Layer.provide(Authenticate.layerTest()),
     Layer.provide(HttpServer.layerServices),
     Layer.provide(extra),
     Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))),
