@@ -21,10 +21,11 @@ const routes: ReadonlyArray<{ readonly pattern: RegExp; readonly method: string 
   ...["/healthz", "/readyz", "/openapi.json", "/docs"].map((path) => ({ path, method: "GET" }))
 ].map(({ method, path }) => ({ method, pattern: new RegExp(`^${path.replace(/:[^/]+/g, "[^/]+")}/?$`) }))
 
-const methodNotAllowed = (url: string) => {
+const methodNotAllowed = (method: string, url: string) => {
   const path = url.split(/[?#]/, 1)[0]!
   const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))]
-  if (allowed.length === 0) return notFound
+  // A route that is switched off (DOCS_ENABLED=false) is not there at all.
+  if (allowed.length === 0 || allowed.includes(method === "HEAD" ? "GET" : method)) return notFound
   return HttpServerResponse.jsonUnsafe(
     { error: "Method Not Allowed", details: "The method is not allowed for the requested URL." },
     { status: 405, headers: { allow: [...allowed, "OPTIONS"].join(", ") } }
@@ -48,7 +49,7 @@ const fromSchemaError = (error: HttpApiError.HttpApiSchemaError) =>
 const fromServerError = (error: HttpServerError.HttpServerError) => {
   switch (error.reason._tag) {
     case "RouteNotFound":
-      return methodNotAllowed(error.reason.request.url)
+      return methodNotAllowed(error.reason.request.method, error.reason.request.url)
     case "RequestParseError":
       return error.reason.reason === "BodyTooLarge" ? payloadTooLarge : badRequest
     default:
