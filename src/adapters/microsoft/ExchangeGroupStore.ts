@@ -123,8 +123,8 @@ export const make = Effect.gen(function*() {
     }, target)
   })
 
-  const bulk = (cmdlet: string, unchanged: "AlreadyMember" | "NotMember") =>
-    Effect.fnUntraced(function*(target: Target, addresses: ReadonlyArray<string>) {
+  const bulk = (span: string, cmdlet: string, unchanged: "AlreadyMember" | "NotMember") =>
+    Effect.fn(span)(function*(target: Target, addresses: ReadonlyArray<string>) {
       const parameters = (member: string) => ({
         Identity: target.identity,
         Member: member,
@@ -174,8 +174,8 @@ export const make = Effect.gen(function*() {
     listMembers,
     update,
     remove,
-    addMembers: bulk("Add-DistributionGroupMember", "AlreadyMember"),
-    removeMembers: bulk("Remove-DistributionGroupMember", "NotMember"),
+    addMembers: bulk("ExchangeGroupStore.addMembers", "Add-DistributionGroupMember", "AlreadyMember"),
+    removeMembers: bulk("ExchangeGroupStore.removeMembers", "Remove-DistributionGroupMember", "NotMember"),
     replaceMembers
   })
 })
