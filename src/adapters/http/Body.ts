@@ -34,13 +34,9 @@ export const decoder = <S extends Schema.Struct<Schema.Struct.Fields> & { readon
   const optionalKeys = new Set(
     Object.entries(schema.fields).filter(([, field]) => SchemaAST.isOptional(field.ast)).map(([key]) => key)
   )
-  const dropNullOptionals = (body: Record<string, unknown>): Record<string, unknown> => {
-    const result: Record<string, unknown> = {}
-    for (const key in body) {
-      if (!(body[key] === null && optionalKeys.has(key))) result[key] = body[key]
-    }
-    return result
-  }
+  // Object.fromEntries defines keys, so a "__proto__" key stays a plain (ignored) field.
+  const dropNullOptionals = (body: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(body).filter(([key, value]) => !(value === null && optionalKeys.has(key))))
   return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<S["Type"], BodyError> => {
     if (!isJsonMediaType(request.headers["content-type"])) {
       return Effect.fail(ApiErrors.badRequest("Content-Type must be application/json"))

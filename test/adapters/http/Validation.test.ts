@@ -123,5 +123,11 @@ describe("HTTP request validation", () => {
       const nullName = yield* request("POST", "/api/dl", { body: { name: null, ownerEmails: ["o@contoso.example"] } })
       assert.strictEqual(nullName.status, 422)
       assert.deepStrictEqual(nullName.json.details.map((issue: any) => issue.type), ["string_type"])
+      const proto = yield* request("POST", "/api/dl", {
+        body: "{\"__proto__\": {\"name\": \"A\"}, \"ownerEmails\": [\"o@contoso.example\"], \"memberEmails\": null}",
+        headers: json
+      })
+      assert.strictEqual(proto.status, 422)
+      assert.deepStrictEqual(proto.json.details.map((issue: any) => issue.loc), [["name"]])
     }).pipe(Effect.scoped))
 })
