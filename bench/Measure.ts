@@ -2,20 +2,32 @@ import { type Calls, diffStats, type Sandbox, scaleCalls, stateVerdict, throttle
 import type { Side } from "./Model.ts"
 import { extrapolateLinear } from "./lib/Percentiles.ts"
 
-/** Runs `fn` between two snapshots of the sandbox's counters; wall time on the monotonic clock. */
-export const measure = async <A>(sandbox: Sandbox, fn: () => Promise<A>): Promise<{ wallMs: number; calls: Calls; value: A }> => {
+export interface Measured<A> {
+  readonly wallMs: number
+  readonly calls: Calls
+  readonly throttled: number | null
+  readonly value: A
+}
+
+/**
+ * Runs `fn` between two snapshots of the sandbox's counters; wall time on the monotonic clock.
+ * `seen429` is a client-side count of 429 answers (the baseline's transport), when there is one.
+ */
+export const measure = async <A>(sandbox: Sandbox, fn: () => Promise<A>, seen429?: () => number): Promise<Measured<A>> => {
   await sandbox.resetStats()
   const before = await sandbox.stats()
+  const before429 = seen429?.() ?? 0
   const started = performance.now()
   const value = await fn()
   const wallMs = performance.now() - started
   const after = await sandbox.stats()
-  return { wallMs, calls: diffStats(before, after), value }
+  const calls = diffStats(before, after)
+  return { wallMs, calls, throttled: seen429 === undefined ? throttledIn(calls) : seen429() - before429, value }
 }
 
 export const side = (
   latencyMs: number,
-  m: { wallMs: number; calls: Calls },
+  m: { wallMs: number; calls: Calls; throttled: number | null },
   outcome: string,
   allSucceeded: boolean,
   extra: Partial<Side> = {}
@@ -23,7 +35,7 @@ export const side = (
   wallMs: m.wallMs,
   roundTrips: m.wallMs / latencyMs,
   calls: m.calls,
-  throttled: throttledIn(m.calls),
+  throttled: m.throttled,
   outcome,
   allSucceeded,
   ...extra
@@ -31,8 +43,12 @@ export const side = (
 
 /** Adds the end-state check (members read from Exchange, outside the measured window). */
 export const withState = async (s: Side, sandbox: Sandbox, alias: string, expected: ReadonlyArray<string>): Promise<Side> => {
-  const verdict = stateVerdict(await sandbox.members(alias), expected)
-  return { ...s, state: verdict.text, stateOk: verdict.ok }
+  try {
+    const verdict = stateVerdict(await sandbox.members(alias), expected)
+    return { ...s, state: verdict.text, stateOk: verdict.ok }
+  } catch (e) {
+    return { ...s, state: `unreadable: ${String((e as Error).message).slice(0, 60)}`, stateOk: false }
+  }
 }
 
 /** A baseline side scaled by `factor` (wall time and calls), with the note saying so. */
@@ -41,7 +57,7 @@ export const scaled = (s: Side, factor: number, note: string): Side => ({
   wallMs: s.wallMs * factor,
   roundTrips: s.roundTrips * factor,
   calls: scaleCalls(s.calls, factor),
-  throttled: Math.round(s.throttled * factor),
+  throttled: s.throttled === null ? null : Math.round(s.throttled * factor),
   extrapolated: note,
   ...(s.state === undefined ? {} : { state: `${s.state} at cap` })
 })
@@ -61,7 +77,7 @@ export const extrapolated = (a: { x: number; side: Side }, b: { x: number; side:
     wallMs,
     roundTrips: wallMs / latencyMs,
     calls,
-    throttled: line((s) => s.throttled),
+    throttled: a.side.throttled === null || b.side.throttled === null ? null : line((s) => s.throttled ?? 0),
     outcome: b.side.outcome,
     allSucceeded: a.side.allSucceeded && b.side.allSucceeded,
     extrapolated: `linear from ${a.x} and ${b.x} members`

@@ -5,8 +5,11 @@ export interface Side {
   readonly wallMs: number
   readonly roundTrips: number
   readonly calls: Calls
-  /** 429s the sandbox answered during the window (absorbed or not). */
-  readonly throttled: number
+  /**
+   * 429s the sandbox answered during the window (absorbed or not): counted by the baseline's own
+   * transport; for ours only if the sandbox's counters name them (null = not observable).
+   */
+  readonly throttled: number | null
   /** What the caller saw, e.g. "201" or "200 (3 failed)"; for many requests, a status histogram. */
   readonly outcome: string
   /** The DL's state afterwards, read from Exchange: "exact (1,000)" or what is off. */

@@ -42,8 +42,10 @@ export class Ours {
 
 /** A short, secret-free description of an answer for the report (status and the error summary, if any). */
 export const describe = (res: HttpResponse): string => {
-  const body = parseJson(res) as { error?: unknown; failedMembers?: Array<unknown>; failed?: Array<unknown> } | undefined
+  const body = parseJson(res) as { error?: unknown; details?: unknown; failedMembers?: Array<unknown>; failed?: Array<unknown> } | undefined
   const failed = body?.failedMembers ?? body?.failed
   if (res.status < 300) return failed !== undefined && failed.length > 0 ? `${res.status} (${failed.length} failed)` : String(res.status)
-  return `${res.status} ${typeof body?.error === "string" ? body.error.slice(0, 80) : ""}`.trim()
+  const first = Array.isArray(body?.details) ? (body.details[0] as { msg?: unknown } | undefined)?.msg : body?.details
+  const detail = typeof first === "string" ? `: ${first.slice(0, 80)}` : ""
+  return `${res.status} ${typeof body?.error === "string" ? body.error.slice(0, 60) : ""}${detail}`.trim()
 }

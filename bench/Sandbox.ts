@@ -39,9 +39,11 @@ export const diffStats = (before: StatsSnapshot | undefined, after: StatsSnapsho
   return { ...per, total: per.identity + per.graph + per.exchange, operations }
 }
 
-/** Throttled answers, when the sandbox counts them as operations (names containing 429 or throttl). */
-export const throttledIn = (calls: Calls): number =>
-  Object.entries(calls.operations).filter(([op]) => /429|throttl/i.test(op)).reduce((sum, [, n]) => sum + n, 0)
+/** Throttled answers, when the sandbox counts them as operations (names containing 429 or throttl); else null. */
+export const throttledIn = (calls: Calls): number | null => {
+  const ops = Object.entries(calls.operations).filter(([op]) => /429|throttl/i.test(op))
+  return ops.length === 0 ? null : ops.reduce((sum, [, n]) => sum + n, 0)
+}
 
 export const addCalls = (a: Calls, b: Calls): Calls => {
   const operations: Record<string, number> = { ...a.operations }

@@ -1,4 +1,4 @@
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import { freePort, type Proc, startProc, waitReady } from "./lib/Proc.ts"
 
 /** How to start the pieces as separate processes, on 127.0.0.1 only. */
@@ -13,7 +13,7 @@ export const startService = async (launch: Launch, name: string, extraEnv: Recor
   const port = await freePort()
   // an empty value in extraEnv removes the variable (e.g. TENANT_ID for the in-process sandbox mode)
   const env = Object.fromEntries(Object.entries({ ...launch.serviceEnv(port), ...extraEnv }).filter(([, v]) => v !== ""))
-  const proc = startProc(name, [join(launch.root, launch.entry)], env, launch.root)
+  const proc = startProc(name, [resolve(launch.root, launch.entry)], env, launch.root)
   return { proc, baseUrl: `http://127.0.0.1:${port}` }
 }
 
