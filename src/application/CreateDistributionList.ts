@@ -8,8 +8,17 @@ import { targetMembers } from "../domain/MemberDiff.ts"
 import type { CreateRequest, CreateResult, RequestHints } from "./DistributionLists.ts"
 import { applyMembers } from "./Members.ts"
 import type { NewGroup, Target } from "./ports/GroupStore.ts"
-import { backoff, retryAmbiguous } from "./Retry.ts"
-import { anchorFor, canonical, emailIssues, spelling, type Toolkit, upstreamFailure } from "./Toolkit.ts"
+import { retryAmbiguous } from "./Retry.ts"
+import {
+  anchorFor,
+  canonical,
+  emailIssues,
+  mayAppear,
+  spelling,
+  type Toolkit,
+  unseenRecipientSchedule,
+  upstreamFailure
+} from "./Toolkit.ts"
 import type { FoundUsers } from "./UserValidation.ts"
 
 const requestIssues = (request: CreateRequest): ReadonlyArray<InputIssue> => [
@@ -85,9 +94,7 @@ export const make = (kit: Toolkit) => {
       const result = yield* createOnce({ ...group, members }, users).pipe(
         Effect.catchTag("RecipientNotFound", (error) =>
           isMemberOnly(error.address) ? Effect.succeed({ missing: error.address }) : Effect.fail(error)),
-        Effect.retry(
-          backoff(kit.settings.member, (error) => error._tag === "RecipientNotFound", kit.settings.retryAfterMaxMillis)
-        ),
+        Effect.retry(unseenRecipientSchedule(kit, mayAppear(users))),
         Effect.catchTag("RecipientNotFound", (error) =>
           Effect.fail(new UsersNotFound({ addresses: [asRequested(error.address)] })))
       )
@@ -108,9 +115,14 @@ export const make = (kit: Toolkit) => {
     )
 
   /** Adds what the create did not; never fails (the group exists): what was not added is returned. */
-  const addRest = (alias: string, target: Target, toAdd: ReadonlyArray<string>) =>
+  const addRest = (
+    alias: string,
+    target: Target,
+    toAdd: ReadonlyArray<string>,
+    mayStillAppear: (address: string) => boolean
+  ) =>
     applyMembers(
-      { run: (addresses) => kit.store.addMembers(target, addresses), schedules: kit.schedules },
+      { run: (addresses) => kit.store.addMembers(target, addresses), mayAppear: mayStillAppear, schedules: kit.schedules },
       toAdd
     ).pipe(
       Effect.catch((error) =>
@@ -155,7 +167,7 @@ export const make = (kit: Toolkit) => {
       ? yield* kit.store.listMembers(target).pipe(Effect.retry(kit.schedules.upstream), Effect.orElseSucceed(() => []))
       : group.members.filter((member) => !deferred.some((missing) => sameEmail(missing, member)))
     const toAdd = members.filter((member) => !present.some((address) => sameEmail(address, member)))
-    const failedMembers = (yield* addRest(alias, target, toAdd)).map(asRequested)
+    const failedMembers = (yield* addRest(alias, target, toAdd, mayAppear(users))).map(asRequested)
     if (failedMembers.length > 0) {
       yield* Effect.logWarning(`DL '${dl.alias}': member(s) not added: ${failedMembers.join(", ")}`)
     }

@@ -3,7 +3,7 @@ import { uniqueEmails } from "../domain/Email.ts"
 import { InvalidInput } from "../domain/Errors.ts"
 import type { MembersResult, RequestHints } from "./DistributionLists.ts"
 import { applyMembers } from "./Members.ts"
-import { both, canonical, emailIssues, mapStoreErrors, readGroup, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
+import { both, canonical, emailIssues, mayAppear, mapStoreErrors, readGroup, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
 
 export const addedMessage = (failed: ReadonlyArray<string>): string =>
   failed.length === 0 ? "All members added." : "Some members could not be added."
@@ -27,7 +27,11 @@ export const makeAdd = (kit: Toolkit) =>
       const [users, dl] = yield* both(kit.users.requireAll(requested), readGroup(kit, dlId, hints))
       const target = targetOf(kit, hints, dl)
       const failed = yield* applyMembers(
-        { run: (addresses) => kit.store.addMembers(target, addresses), schedules: kit.schedules },
+        {
+          run: (addresses) => kit.store.addMembers(target, addresses),
+          mayAppear: mayAppear(users),
+          schedules: kit.schedules
+        },
         uniqueEmails(requested.map(canonical(users)))
       )
       const asRequested = spelling(requested, users)

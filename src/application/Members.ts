@@ -8,6 +8,8 @@ export interface MemberChange {
   readonly run: (addresses: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<MemberOutcome>, GroupStoreError>
   /** A rejection that means "already so" (for removals: a recipient Exchange does not know is no member). */
   readonly alreadyDone?: (error: GroupStoreError) => boolean
+  /** Whether Exchange may still come to know this address (false: a user without a mailbox); default yes. */
+  readonly mayAppear?: (address: string) => boolean
   readonly schedules: Schedules
 }
 
@@ -41,7 +43,10 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
       if (isTransient(outcome.error)) {
         throttled.push(outcome.address)
         throttledErrors.push(outcome.error)
-      } else if (outcome.error._tag === "RecipientNotFound" || outcome.error._tag === "GroupNotFound") {
+      } else if (
+        outcome.error._tag === "GroupNotFound" ||
+        (outcome.error._tag === "RecipientNotFound" && (change.mayAppear?.(outcome.address) ?? true))
+      ) {
         unseen.push({ address: outcome.address, error: outcome.error })
       } else {
         failed.add(normalizeEmail(outcome.address))

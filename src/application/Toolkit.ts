@@ -58,17 +58,35 @@ export const readGroup = (kit: Toolkit, dlId: string, hints: RequestHints) =>
   )
 
 /**
- * Retries a call naming recipients Exchange may not see yet (a user Graph just created) on the member
- * schedule; if it still does not, that user is reported as not found (404).
+ * Whether Exchange may still come to know an address as a recipient: not for a directory user without a
+ * mailbox (Graph `mail` null), which is no Exchange recipient; waiting for it would only cost 30 s.
+ */
+export const mayAppear = (users: ReadonlyMap<string, DirectoryUser>) => {
+  const noMailbox = new Set(
+    [...users.values()].filter((user) => user.mail === null).map((user) => normalizeEmail(userAddress(user)))
+  )
+  return (address: string): boolean => !noMailbox.has(normalizeEmail(address))
+}
+
+/** The member schedule, for calls naming recipients Exchange may not see yet (a user Graph just created). */
+export const unseenRecipientSchedule = (kit: Toolkit, mayStillAppear: (address: string) => boolean) =>
+  backoff(
+    kit.settings.member,
+    (error) => error._tag === "RecipientNotFound" && mayStillAppear((error as RecipientNotFound).address),
+    kit.settings.retryAfterMaxMillis
+  )
+
+/**
+ * Retries a call naming recipients Exchange may not see yet on the member schedule; if it still does not,
+ * that user is reported as not found (404).
  */
 export const retryUnseenRecipients = <A, E extends Tagged, R>(
   kit: Toolkit,
-  effect: Effect.Effect<A, E | RecipientNotFound, R>
+  effect: Effect.Effect<A, E | RecipientNotFound, R>,
+  mayStillAppear: (address: string) => boolean
 ): Effect.Effect<A, Exclude<E, RecipientNotFound> | UsersNotFound, R> =>
   effect.pipe(
-    Effect.retry(
-      backoff(kit.settings.member, (error) => error._tag === "RecipientNotFound", kit.settings.retryAfterMaxMillis)
-    ),
+    Effect.retry(unseenRecipientSchedule(kit, mayStillAppear)),
     Effect.catchIf(
       (error): error is RecipientNotFound => error._tag === "RecipientNotFound",
       (error) => Effect.fail(new UsersNotFound({ addresses: [error.address] }))

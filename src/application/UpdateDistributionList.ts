@@ -15,6 +15,7 @@ import {
   canonical,
   emailIssues,
   mapStoreErrors,
+  mayAppear,
   readGroup,
   retryUnseenRecipients,
   spelling,
@@ -93,7 +94,7 @@ const changesFor = (
 }
 
 export const make = (kit: Toolkit) => {
-  const applyChanges = (dl: DistributionList, target: Target, changes: GroupChanges) =>
+  const applyChanges = (dl: DistributionList, target: Target, changes: GroupChanges, users: FoundUsers) =>
     retryUnseenRecipients(
       kit,
       retryAmbiguous(kit.schedules.upstream, (ambiguous) =>
@@ -112,7 +113,8 @@ export const make = (kit: Toolkit) => {
                   )
                 )
               ))
-        ))
+        )),
+      mayAppear(users)
     )
 
   /** The owners' addresses by directory id, fetched only when the request needs them. */
@@ -122,12 +124,18 @@ export const make = (kit: Toolkit) => {
     return new Map([...users].map(([id, user]) => [id, userAddress(user)])) as ReadonlyMap<string, string>
   })
 
-  const addOrRemove = (target: Target, toAdd: ReadonlyArray<string>, toRemove: ReadonlyArray<string>) =>
+  const addOrRemove = (
+    target: Target,
+    users: FoundUsers,
+    toAdd: ReadonlyArray<string>,
+    toRemove: ReadonlyArray<string>
+  ) =>
     Effect.all([
-      applyMembers(
-        { run: (addresses) => kit.store.addMembers(target, addresses), schedules: kit.schedules },
-        toAdd
-      ),
+      applyMembers({
+        run: (addresses) => kit.store.addMembers(target, addresses),
+        mayAppear: mayAppear(users),
+        schedules: kit.schedules
+      }, toAdd),
       applyMembers({
         run: (addresses) => kit.store.removeMembers(target, addresses),
         alreadyDone: (error) => error._tag === "RecipientNotFound",
@@ -154,7 +162,7 @@ export const make = (kit: Toolkit) => {
       const currentOwners = yield* currentOwnersOf(dl, owners !== undefined || keepOwnersAsMembers)
 
       const changes = changesFor(kit, dl, request, owners, users, currentOwners)
-      if (Object.keys(changes).length > 0) yield* applyChanges(dl, targetOf(kit, hints, dl), changes)
+      if (Object.keys(changes).length > 0) yield* applyChanges(dl, targetOf(kit, hints, dl), changes, users)
       const alias = changes.alias ?? dl.alias
       const target: Target = {
         identity: dl.identity,
@@ -170,11 +178,11 @@ export const make = (kit: Toolkit) => {
         })
         const current = yield* kit.store.listMembers(target).pipe(Effect.retry(kit.schedules.upstream))
         const { toAdd, toRemove } = diffMembers(current, wanted)
-        const [notAdded, notRemoved] = yield* addOrRemove(target, toAdd, toRemove)
+        const [notAdded, notRemoved] = yield* addOrRemove(target, users, toAdd, toRemove)
         failed = [...notAdded.map(spelling(requested, users)), ...notRemoved]
       } else if (owners !== undefined && kit.settings.ownersAsMembers) {
         // Owners as members: new owners become members too; nobody is removed.
-        const [notAdded] = yield* addOrRemove(target, uniqueEmails(owners.map(toExchange)), [])
+        const [notAdded] = yield* addOrRemove(target, users, uniqueEmails(owners.map(toExchange)), [])
         failed = notAdded.map(spelling(requested, users))
       }
       if (failed.length > 0) yield* Effect.logWarning(`DL '${alias}': member change(s) not applied: ${failed.join(", ")}`)

@@ -206,6 +206,18 @@ describe("DistributionLists.create", () => {
       assert.deepStrictEqual(gaps(callsOf(tenant, "create")), [2000, 4000, 8000, 16000])
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("a user without a mailbox: as owner a 404 at once, as member reported at once", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      tenant.users.push(user("svc", "contoso.example", { mail: null }))
+      const asOwner = yield* Effect.flip(dls.create({ ...request, ownerEmails: ["svc@contoso.example"] }, {}))
+      assert.strictEqual(asOwner._tag, "UsersNotFound")
+      assert.strictEqual(callsOf(tenant, "create").length, 1)
+      const asMember = yield* dls.create({ ...request, memberEmails: ["svc@contoso.example"] }, {})
+      assert.deepStrictEqual(asMember.failedMembers, ["svc@contoso.example"])
+      assert.strictEqual(callsOf(tenant, "addMembers").length, 1)
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("more than 10,000 addresses in one request is a 422", () =>
     Effect.gen(function*() {
       const { dls, tenant } = yield* setup

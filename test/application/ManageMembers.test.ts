@@ -103,6 +103,15 @@ describe("DistributionLists.addMembers", () => {
       assert.strictEqual(callsOf(tenant, "addMembers").length, 5)
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("a user without a mailbox is no Exchange recipient: reported at once, not retried", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      tenant.users.push(user("svc", "contoso.example", { mail: null }))
+      const result = yield* dls.addMembers("team", ["svc@contoso.example", "m2@contoso.example"], {})
+      assert.deepStrictEqual(result.failed, ["svc@contoso.example"])
+      assert.strictEqual(callsOf(tenant, "addMembers").length, 1)
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("a transient failure of the whole call is retried with the same batch", () =>
     Effect.gen(function*() {
       const { dls, members, tenant } = yield* setup

@@ -165,7 +165,7 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
       return index.get(normalizeEmail(address))
     }
 
-    /** Exchange's view of a recipient: a directory user it already sees. */
+    /** Exchange's view of a recipient: a directory user with a mailbox that it already sees. */
     const recipient = (address: string): DirectoryUser | undefined => {
       const key = normalizeEmail(address)
       const unseen = tenant.unseenByExchange.get(key) ?? 0
@@ -173,7 +173,8 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
         tenant.unseenByExchange.set(key, unseen - 1)
         return undefined
       }
-      return userBy(address)
+      const found = userBy(address)
+      return found?.mail === null ? undefined : found
     }
 
     const find = (identity: string): StoredGroup | undefined =>
