@@ -39,22 +39,20 @@ export const statusText = (alias: string, failed: ReadonlyArray<string>): string
     : `DL '${alias}' created. ${failed.length} member(s) could not be added: ${failed.join(", ")}`
 
 /** Is `dl` the group we asked for (so an "already exists" after a lost reply is our own earlier try)? */
-const isOurs = (dl: DistributionList, group: NewGroup, users: FoundUsers): boolean => {
-  const ownerIds = new Set(group.managedBy.map((address) => users.get(normalizeEmail(address))?.id))
-  return sameEmail(dl.primarySmtpAddress, group.primarySmtpAddress) && dl.alias.toLowerCase() === group.alias &&
+const isOurs = (dl: DistributionList, group: NewGroup, ownerIds: ReadonlySet<string>): boolean =>
+  sameEmail(dl.primarySmtpAddress, group.primarySmtpAddress) && dl.alias.toLowerCase() === group.alias &&
     dl.displayName === group.displayName &&
     dl.requireSenderAuthenticationEnabled === group.requireSenderAuthenticationEnabled &&
-    dl.ownerIds.length === ownerIds.size && dl.ownerIds.every((id) => ownerIds.has(id))
-}
+  dl.ownerIds.length === ownerIds.size && dl.ownerIds.every((id) => ownerIds.has(id))
 
 export const make = (kit: Toolkit) => {
   /** One create (transient retries included); `confirmed` when our group was found after a lost reply. */
-  const createOnce = (group: NewGroup, users: FoundUsers) =>
+  const createOnce = (group: NewGroup, ownerIds: ReadonlySet<string>) =>
     retryAmbiguous(kit.schedules.upstream, (ambiguous) =>
       kit.store.create(group).pipe(
         Effect.map((dl) => ({ dl, confirmed: false })),
         Effect.catchTag("GroupAlreadyExists", (error) =>
-          (ambiguous ? findOurs(group, users) : Effect.succeed(undefined)).pipe(
+          (ambiguous ? findOurs(group, ownerIds) : Effect.succeed(undefined)).pipe(
             Effect.flatMap((dl) =>
               dl === undefined
                 ? Effect.fail(new DistributionListExists({ alias: group.alias, detail: error.detail }))
@@ -64,10 +62,10 @@ export const make = (kit: Toolkit) => {
         Effect.catchTag("GroupNotFound", () => Effect.fail(upstreamFailure("create", "Exchange reported no group")))
       ))
 
-  const findOurs = (group: NewGroup, users: FoundUsers) =>
+  const findOurs = (group: NewGroup, ownerIds: ReadonlySet<string>) =>
     kit.store.get({ identity: group.primarySmtpAddress, anchor: group.anchor }).pipe(
       Effect.retry(kit.schedules.verify),
-      Effect.map((dl) => (isOurs(dl, group, users) ? dl : undefined)),
+      Effect.map((dl) => (isOurs(dl, group, ownerIds) ? dl : undefined)),
       // Not found (or any odd store answer) means the name belongs to something else: a real conflict.
       Effect.catchTags({
         GroupNotFound: () => Effect.succeed(undefined),
@@ -85,13 +83,15 @@ export const make = (kit: Toolkit) => {
     users: FoundUsers,
     asRequested: (address: string) => string
   ) {
+    const ownerOf = (address: string) => users.get(normalizeEmail(asRequested(address)))
+    const ownerIds = new Set(group.managedBy.flatMap((address) => ownerOf(address)?.id ?? []))
     const deferred: Array<string> = []
     let members = group.members
     const isMemberOnly = (address: string) =>
       members.some((member) => sameEmail(member, address)) &&
       !group.managedBy.some((owner) => sameEmail(owner, address))
     while (true) {
-      const result = yield* createOnce({ ...group, members }, users).pipe(
+      const result = yield* createOnce({ ...group, members }, ownerIds).pipe(
         Effect.catchTag("RecipientNotFound", (error) =>
           isMemberOnly(error.address) ? Effect.succeed({ missing: error.address }) : Effect.fail(error)),
         Effect.retry(unseenRecipientSchedule(kit, mayAppear(users))),
@@ -166,7 +166,8 @@ export const make = (kit: Toolkit) => {
     const present = confirmed
       ? yield* kit.store.listMembers(target).pipe(Effect.retry(kit.schedules.upstream), Effect.orElseSucceed(() => []))
       : group.members.filter((member) => !deferred.some((missing) => sameEmail(missing, member)))
-    const toAdd = members.filter((member) => !present.some((address) => sameEmail(address, member)))
+    const presentKeys = new Set(present.map(normalizeEmail))
+    const toAdd = members.filter((member) => !presentKeys.has(normalizeEmail(member)))
     const failedMembers = (yield* addRest(alias, target, toAdd, mayAppear(users))).map(asRequested)
     if (failedMembers.length > 0) {
       yield* Effect.logWarning(`DL '${dl.alias}': member(s) not added: ${failedMembers.join(", ")}`)

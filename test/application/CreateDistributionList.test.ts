@@ -133,6 +133,16 @@ describe("DistributionLists.create", () => {
       assert.deepStrictEqual(membersOf(tenant, "marketing-team")?.length, 4)
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("a lost reply is recognised when owners were named by a UPN other than their mail", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      tenant.users.push(user("pat.upn", "contoso.onmicrosoft.com", { mail: "pat@contoso.example" }))
+      failNext(tenant, "create", { error: transient("create"), when: "after" })
+      const result = yield* withTime(dls.create({ ...request, ownerEmails: ["Pat.Upn@contoso.onmicrosoft.com"] }, {}))
+      assert.deepStrictEqual(result.failedMembers, [])
+      assert.strictEqual(tenant.groups.size, 1)
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("after a lost reply, someone else's group with the same alias is still a 409", () =>
     Effect.gen(function*() {
       const { dls, tenant } = yield* setup
