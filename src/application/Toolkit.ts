@@ -83,13 +83,14 @@ export const unseenRecipientSchedule = (kit: Toolkit, mayStillAppear: (address: 
 export const retryUnseenRecipients = <A, E extends Tagged, R>(
   kit: Toolkit,
   effect: Effect.Effect<A, E | RecipientNotFound, R>,
-  mayStillAppear: (address: string) => boolean
+  mayStillAppear: (address: string) => boolean,
+  asRequested: (address: string) => string = (address) => address
 ): Effect.Effect<A, Exclude<E, RecipientNotFound> | UsersNotFound, R> =>
   effect.pipe(
     Effect.retry(unseenRecipientSchedule(kit, mayStillAppear)),
     Effect.catchIf(
       (error): error is RecipientNotFound => error._tag === "RecipientNotFound",
-      (error) => Effect.fail(new UsersNotFound({ addresses: [error.address] }))
+      (error) => Effect.fail(new UsersNotFound({ addresses: [asRequested(error.address)] }))
     )
   ) as Effect.Effect<A, Exclude<E, RecipientNotFound> | UsersNotFound, R>
 

@@ -94,7 +94,13 @@ const changesFor = (
 }
 
 export const make = (kit: Toolkit) => {
-  const applyChanges = (dl: DistributionList, target: Target, changes: GroupChanges, users: FoundUsers) =>
+  const applyChanges = (
+    dl: DistributionList,
+    target: Target,
+    changes: GroupChanges,
+    requested: ReadonlyArray<string>,
+    users: FoundUsers
+  ) =>
     retryUnseenRecipients(
       kit,
       retryAmbiguous(kit.schedules.upstream, (ambiguous) =>
@@ -114,7 +120,8 @@ export const make = (kit: Toolkit) => {
                 )
               ))
         )),
-      mayAppear(users)
+      mayAppear(users),
+      spelling(requested, users)
     )
 
   /** The owners' addresses by directory id, fetched only when the request needs them. */
@@ -162,7 +169,7 @@ export const make = (kit: Toolkit) => {
       const currentOwners = yield* currentOwnersOf(dl, owners !== undefined || keepOwnersAsMembers)
 
       const changes = changesFor(kit, dl, request, owners, users, currentOwners)
-      if (Object.keys(changes).length > 0) yield* applyChanges(dl, targetOf(kit, hints, dl), changes, users)
+      if (Object.keys(changes).length > 0) yield* applyChanges(dl, targetOf(kit, hints, dl), changes, requested, users)
       const alias = changes.alias ?? dl.alias
       const target: Target = {
         identity: dl.identity,

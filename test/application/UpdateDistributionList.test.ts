@@ -183,8 +183,9 @@ describe("DistributionLists.update", () => {
     Effect.gen(function*() {
       const { dls, stored, tenant } = yield* setup
       tenant.unseenByExchange.set(address("joe"), 100)
-      const error = yield* Effect.flip(withTime(dls.update("team", { ownerEmails: [address("joe")] }, {})))
+      const error = yield* Effect.flip(withTime(dls.update("team", { ownerEmails: ["JOE@contoso.example"] }, {})))
       assert.strictEqual(error._tag, "UsersNotFound")
+      if (error._tag === "UsersNotFound") assert.deepStrictEqual(error.addresses, ["JOE@contoso.example"])
       assert.strictEqual(callsOf(tenant, "update").length, 5)
       assert.deepStrictEqual(stored().dl.ownerIds, ["id-john", "id-jane"])
     }).pipe(Effect.provide(appLayer(users))))
