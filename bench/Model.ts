@@ -53,6 +53,8 @@ export interface MemoryResult {
   readonly complete: boolean
   readonly status: number
   readonly wallMs: number
+  /** Resident set just before the GET (VmRSS), and the peak so far (VmHWM, includes start-up). */
+  readonly rssBeforeMiB: number
   readonly hwmBeforeMiB: number
   readonly hwmAfterMiB: number
   readonly bytes: number

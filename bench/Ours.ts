@@ -9,7 +9,7 @@ export class Ours {
     this.apiKey = apiKey
   }
 
-  private call(method: string, path: string, body?: unknown, timeoutMs = 600_000): Promise<HttpResponse> {
+  private call(method: string, path: string, body?: unknown, timeoutMs = 300_000): Promise<HttpResponse> {
     return request({
       method,
       url: `${this.baseUrl}${path}`,

@@ -94,6 +94,7 @@ export async function memoryPeak(launch: Launch, alias: string, members: number,
       complete: res.status === 200 && returned === members,
       status: res.status,
       wallMs,
+      rssBeforeMiB: before?.rssMiB ?? Number.NaN,
       hwmBeforeMiB: before?.hwmMiB ?? Number.NaN,
       hwmAfterMiB: after?.hwmMiB ?? Number.NaN,
       bytes: Buffer.byteLength(res.text)

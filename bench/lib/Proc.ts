@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs"
 import * as net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { request, sleep } from "./HttpClient.ts"
 
 /** A child process started by the benchmark; its last output lines are kept for error messages. */
@@ -16,20 +18,21 @@ export interface Proc {
 
 const running = new Set<Proc>()
 
+// Children write their output to files here, not to pipes: reading pipes would cost the benchmark
+// process CPU while it generates load, and a file keeps the tail for error messages.
+const logDir = mkdtempSync(join(tmpdir(), "dl-bench-"))
+let started = 0
+
 export const startProc = (name: string, args: ReadonlyArray<string>, env: Record<string, string>, cwd: string): Proc => {
+  const logFile = join(logDir, `${String(++started).padStart(2, "0")}-${name.replace(/[^a-z0-9-]+/gi, "_")}.log`)
+  const fd = openSync(logFile, "w")
   const startedAt = performance.now()
   const child = spawn(process.execPath, [...args], {
     cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", fd, fd]
   })
-  const lines: Array<string> = []
-  const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString("utf8").split("\n")) if (line.trim() !== "") lines.push(line)
-    if (lines.length > 40) lines.splice(0, lines.length - 40)
-  }
-  child.stdout?.on("data", keep)
-  child.stderr?.on("data", keep)
+  closeSync(fd)
   let exit: { code: number | null; signal: string | null } | undefined
   const exitedPromise = new Promise<void>((resolve) => {
     child.on("exit", (code, signal) => {
@@ -37,12 +40,20 @@ export const startProc = (name: string, args: ReadonlyArray<string>, env: Record
       resolve()
     })
   })
+  const tail = () => {
+    try {
+      const lines = readFileSync(logFile, "utf8").split("\n").filter((l) => l.trim() !== "")
+      return lines.slice(-15).map((l) => `    ${name}| ${l.slice(0, 300)}`).join("\n") + `\n    (full output: ${logFile})`
+    } catch {
+      return `    (no output: ${logFile})`
+    }
+  }
   const proc: Proc = {
     name,
     child,
     pid: child.pid ?? -1,
     startedAt,
-    tail: () => lines.slice(-15).map((l) => `    ${name}| ${l.slice(0, 300)}`).join("\n"),
+    tail,
     exited: () => exit,
     stop: async () => {
       running.delete(proc)
