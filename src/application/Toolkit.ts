@@ -1,3 +1,4 @@
+import { MAX_ADDRESSES_PER_REQUEST } from "../domain/Limits.ts"
 import { Effect } from "effect"
 import { chooseAnchor } from "../domain/AnchorMailbox.ts"
 import { type DirectoryUser, type DistributionList, userAddress } from "../domain/DistributionList.ts"
@@ -126,12 +127,17 @@ export const upstreamFailure = (operation: string, detail: string) =>
   new UpstreamError({ operation, reason: new Failed({ detail }) })
 
 /** Pydantic-like issues for malformed addresses at `[field, index]`. */
-export const emailIssues = (field: string, addresses: ReadonlyArray<string>): ReadonlyArray<InputIssue> =>
-  addresses.flatMap((address, index) =>
+/** Bad addresses in one list field, and a list longer than Exchange takes in one command. */
+export const emailIssues = (field: string, addresses: ReadonlyArray<string>): ReadonlyArray<InputIssue> => [
+  ...addresses.flatMap((address, index) =>
     isEmail(address.trim())
       ? []
       : [{ type: "value_error", loc: [field, index], msg: "value is not a valid email address" }]
-  )
+  ),
+  ...(addresses.length > MAX_ADDRESSES_PER_REQUEST
+    ? [{ type: "too_long", loc: [field], msg: `List should have at most ${MAX_ADDRESSES_PER_REQUEST} items` }]
+    : [])
+]
 
 /** The address Exchange lists a user under (mail, else UPN), for a requested address already validated. */
 export const canonical = (users: ReadonlyMap<string, DirectoryUser>) => (address: string): string => {

@@ -3,7 +3,6 @@ import { aliasFromName, MAX_DISPLAY_NAME_LENGTH, nameIssues } from "../domain/Al
 import { type DistributionList, userAddress } from "../domain/DistributionList.ts"
 import { normalizeEmail, primaryAddress, uniqueEmails } from "../domain/Email.ts"
 import { DistributionListExists, type InputIssue, InvalidInput } from "../domain/Errors.ts"
-import { MAX_ADDRESSES_PER_REQUEST } from "../domain/Limits.ts"
 import { diffMembers, targetMembers } from "../domain/MemberDiff.ts"
 import type { RequestHints, UpdateRequest, UpdateResult } from "./DistributionLists.ts"
 import { applyMembers } from "./Members.ts"
@@ -46,10 +45,7 @@ const requestIssues = (request: UpdateRequest): ReadonlyArray<InputIssue> => [
     }]
     : []),
   ...emailIssues("ownerEmails", request.ownerEmails ?? []),
-  ...emailIssues("memberEmails", request.memberEmails ?? []),
-  ...((request.ownerEmails?.length ?? 0) + (request.memberEmails?.length ?? 0) > MAX_ADDRESSES_PER_REQUEST
-    ? [{ type: "too_long", loc: ["memberEmails"], msg: `At most ${MAX_ADDRESSES_PER_REQUEST} addresses per request` }]
-    : [])
+  ...emailIssues("memberEmails", request.memberEmails ?? [])
 ]
 
 export const updatedMessage = (alias: string, failed: ReadonlyArray<string>): string =>

@@ -228,13 +228,22 @@ describe("DistributionLists.create", () => {
       assert.strictEqual(callsOf(tenant, "addMembers").length, 1)
     }).pipe(Effect.provide(appLayer(users))))
 
-  it.effect("more than 10,000 addresses in one request is a 422", () =>
+  it.effect("more than 10,000 addresses in one list is a 422 naming the list", () =>
     Effect.gen(function*() {
       const { dls, tenant } = yield* setup
-      const many = Array.from({ length: 9_999 }, (_, i) => `u${i}@contoso.example`)
+      const many = Array.from({ length: 10_001 }, (_, i) => `u${i}@contoso.example`)
       const error = yield* Effect.flip(dls.create({ ...request, memberEmails: many }, {}))
       assert.strictEqual(error._tag, "InvalidInput")
+      if (error._tag === "InvalidInput") assert.deepStrictEqual(error.issues.map((i) => i.loc), [["memberEmails"]])
       assert.strictEqual(tenant.calls.length, 0)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("10,000 members plus an owner is not refused for its size (the limit is per list)", () =>
+    Effect.gen(function*() {
+      const { dls } = yield* setup
+      const many = Array.from({ length: 10_000 }, (_, i) => `u${i}@contoso.example`)
+      const error = yield* Effect.flip(dls.create({ ...request, memberEmails: many }, {}))
+      assert.strictEqual(error._tag, "UsersNotFound")
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect("anchor: the X-AnchorMailbox header wins, then ADMIN_ANCHOR_MAILBOX, then the first owner", () =>
