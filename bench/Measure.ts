@@ -1,33 +1,57 @@
-import { type Calls, diffStats, type Sandbox, scaleCalls, stateVerdict, throttledIn } from "./Sandbox.ts"
+import type { CountingProxy } from "./lib/CountingProxy.ts"
+import { type Calls, diffStats, type Sandbox, scaleCalls, stateVerdict } from "./Sandbox.ts"
 import type { Side } from "./Model.ts"
 import { extrapolateLinear } from "./lib/Percentiles.ts"
 
 export interface Measured<A> {
   readonly wallMs: number
   readonly calls: Calls
-  readonly throttled: number | null
+  readonly throttled: number
+  readonly upstreamBusyMs: number
+  readonly upstreamMeanMs: number
   readonly value: A
 }
 
-/**
- * Runs `fn` between two snapshots of the sandbox's counters; wall time on the monotonic clock.
- * `seen429` is a client-side count of 429 answers (the baseline's transport), when there is one.
- */
-export const measure = async <A>(sandbox: Sandbox, fn: () => Promise<A>, seen429?: () => number): Promise<Measured<A>> => {
-  await sandbox.resetStats()
-  const before = await sandbox.stats()
-  const before429 = seen429?.() ?? 0
+/** Where calls are counted: the proxy on the wire, and the sandbox's own counters. */
+export interface Meter {
+  readonly sandbox: Sandbox
+  readonly proxy: CountingProxy
+}
+
+/** Runs `fn` between two readings of both counters; wall time on the monotonic clock. */
+export const measure = async <A>(meter: Meter, fn: () => Promise<A>): Promise<Measured<A>> => {
+  await meter.sandbox.resetStats()
+  const before = await meter.sandbox.stats()
+  const wire0 = meter.proxy.snapshot()
   const started = performance.now()
   const value = await fn()
   const wallMs = performance.now() - started
-  const after = await sandbox.stats()
-  const calls = diffStats(before, after)
-  return { wallMs, calls, throttled: seen429 === undefined ? throttledIn(calls) : seen429() - before429, value }
+  const wire1 = meter.proxy.snapshot()
+  const ops = diffStats(before, await meter.sandbox.stats())
+  const d = (f: (c: typeof wire0) => Record<"identity" | "graph" | "exchange", number>, k: "identity" | "graph" | "exchange") => f(wire1)[k] - f(wire0)[k]
+  const req = (k: "identity" | "graph" | "exchange") => d((c) => c.requests, k)
+  const thr = (k: "identity" | "graph" | "exchange") => d((c) => c.throttled, k)
+  const calls: Calls = {
+    identity: req("identity"),
+    graph: req("graph"),
+    exchange: req("exchange"),
+    total: req("identity") + req("graph") + req("exchange"),
+    sandboxOps: ops.total,
+    operations: ops.operations
+  }
+  return {
+    wallMs,
+    calls,
+    throttled: thr("identity") + thr("graph") + thr("exchange"),
+    upstreamBusyMs: wire1.busyMs - wire0.busyMs,
+    upstreamMeanMs: calls.total === 0 ? Number.NaN : (wire1.durationMs - wire0.durationMs) / calls.total,
+    value
+  }
 }
 
 export const side = (
   latencyMs: number,
-  m: { wallMs: number; calls: Calls; throttled: number | null },
+  m: { wallMs: number; calls: Calls; throttled: number; upstreamBusyMs?: number; upstreamMeanMs?: number },
   outcome: string,
   allSucceeded: boolean,
   extra: Partial<Side> = {}
@@ -36,6 +60,8 @@ export const side = (
   roundTrips: m.wallMs / latencyMs,
   calls: m.calls,
   throttled: m.throttled,
+  ...(m.upstreamBusyMs === undefined ? {} : { upstreamBusyMs: m.upstreamBusyMs }),
+  ...(m.upstreamMeanMs === undefined ? {} : { upstreamMeanMs: m.upstreamMeanMs }),
   outcome,
   allSucceeded,
   ...extra
@@ -56,8 +82,9 @@ export const scaled = (s: Side, factor: number, note: string): Side => ({
   ...s,
   wallMs: s.wallMs * factor,
   roundTrips: s.roundTrips * factor,
+  ...(s.upstreamBusyMs === undefined ? {} : { upstreamBusyMs: s.upstreamBusyMs * factor }),
   calls: scaleCalls(s.calls, factor),
-  throttled: s.throttled === null ? null : Math.round(s.throttled * factor),
+  throttled: Math.round(s.throttled * factor),
   extrapolated: note,
   ...(s.state === undefined ? {} : { state: `${s.state} at cap` })
 })
@@ -71,13 +98,14 @@ export const extrapolated = (a: { x: number; side: Side }, b: { x: number; side:
     graph: line((s) => s.calls.graph),
     exchange: line((s) => s.calls.exchange),
     total: line((s) => s.calls.total),
+    sandboxOps: line((s) => s.calls.sandboxOps),
     operations: {}
   }
   return {
     wallMs,
     roundTrips: wallMs / latencyMs,
     calls,
-    throttled: a.side.throttled === null || b.side.throttled === null ? null : line((s) => s.throttled ?? 0),
+    throttled: line((s) => s.throttled),
     outcome: b.side.outcome,
     allSucceeded: a.side.allSucceeded && b.side.allSucceeded,
     extrapolated: `linear from ${a.x} and ${b.x} members`

@@ -5,11 +5,12 @@ export interface Side {
   readonly wallMs: number
   readonly roundTrips: number
   readonly calls: Calls
-  /**
-   * 429s the sandbox answered during the window (absorbed or not): counted by the baseline's own
-   * transport; for ours only if the sandbox's counters name them (null = not observable).
-   */
-  readonly throttled: number | null
+  /** 429s the sandbox answered during the window (seen by the counting proxy), absorbed or not. */
+  readonly throttled: number
+  /** Time with an upstream call in flight; wall − this = time spent with nothing upstream (our own work, or waits). */
+  readonly upstreamBusyMs?: number
+  /** Mean duration of one upstream call (injected latency + the sandbox's own work). */
+  readonly upstreamMeanMs?: number
   /** What the caller saw, e.g. "201" or "200 (3 failed)"; for many requests, a status histogram. */
   readonly outcome: string
   /** The DL's state afterwards, read from Exchange: "exact (1,000)" or what is off. */

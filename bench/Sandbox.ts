@@ -10,19 +10,28 @@ export interface StatsSnapshot {
   readonly surfaces: Readonly<Record<Surface, { readonly total: number; readonly operations: Readonly<Record<string, number>> }>>
 }
 
+/**
+ * Upstream calls in one window. `identity`/`graph`/`exchange`/`total` are HTTP requests on the wire
+ * (the counting proxy: a `$batch` is one call); `sandboxOps` and `operations` are the sandbox's own
+ * counters, which also count every part of a `$batch` (Graph's as `$batch <op>`, Exchange's as its cmdlet).
+ */
 export interface Calls {
   readonly identity: number
   readonly graph: number
   readonly exchange: number
   readonly total: number
+  readonly sandboxOps: number
   /** Per `surface operation`, only the ones that moved. */
   readonly operations: Readonly<Record<string, number>>
 }
 
-export const emptyCalls: Calls = { identity: 0, graph: 0, exchange: 0, total: 0, operations: {} }
+export interface OpsDiff {
+  readonly total: number
+  readonly operations: Readonly<Record<string, number>>
+}
 
-/** What happened between two snapshots (robust whether or not the counters were reset in between). */
-export const diffStats = (before: StatsSnapshot | undefined, after: StatsSnapshot): Calls => {
+/** What the sandbox counted between two snapshots (robust whether or not the counters were reset in between). */
+export const diffStats = (before: StatsSnapshot | undefined, after: StatsSnapshot): OpsDiff => {
   const operations: Record<string, number> = {}
   const per: Record<Surface, number> = { identity: 0, graph: 0, exchange: 0 }
   for (const surface of SURFACES) {
@@ -36,19 +45,7 @@ export const diffStats = (before: StatsSnapshot | undefined, after: StatsSnapsho
       }
     }
   }
-  return { ...per, total: per.identity + per.graph + per.exchange, operations }
-}
-
-/** Throttled answers, when the sandbox counts them as operations (names containing 429 or throttl); else null. */
-export const throttledIn = (calls: Calls): number | null => {
-  const ops = Object.entries(calls.operations).filter(([op]) => /429|throttl/i.test(op))
-  return ops.length === 0 ? null : ops.reduce((sum, [, n]) => sum + n, 0)
-}
-
-export const addCalls = (a: Calls, b: Calls): Calls => {
-  const operations: Record<string, number> = { ...a.operations }
-  for (const [op, n] of Object.entries(b.operations)) operations[op] = (operations[op] ?? 0) + n
-  return { identity: a.identity + b.identity, graph: a.graph + b.graph, exchange: a.exchange + b.exchange, total: a.total + b.total, operations }
+  return { total: per.identity + per.graph + per.exchange, operations }
 }
 
 export const scaleCalls = (c: Calls, factor: number): Calls => ({
@@ -56,6 +53,7 @@ export const scaleCalls = (c: Calls, factor: number): Calls => ({
   graph: Math.round(c.graph * factor),
   exchange: Math.round(c.exchange * factor),
   total: Math.round(c.total * factor),
+  sandboxOps: Math.round(c.sandboxOps * factor),
   operations: Object.fromEntries(Object.entries(c.operations).map(([k, v]) => [k, Math.round(v * factor)]))
 })
 

@@ -1,6 +1,6 @@
 import type { SeedService } from "./baseline/SeedService.ts"
 import { percentile } from "./lib/Percentiles.ts"
-import { extrapolated, measure, scaled, side, withState } from "./Measure.ts"
+import { extrapolated, measure, type Meter, scaled, side, withState } from "./Measure.ts"
 import type { ScenarioResult, Side } from "./Model.ts"
 import { describe, type Ours } from "./Ours.ts"
 import type { Sandbox } from "./Sandbox.ts"
@@ -10,8 +10,7 @@ export interface BenchContext {
   readonly sandbox: Sandbox
   readonly ours: Ours
   readonly baseline: SeedService
-  /** 429 answers the baseline's transport has seen so far. */
-  readonly baseline429: () => number
+  readonly meter: Meter
   readonly latencyMs: number
   /** The baseline runs on at most this many members; larger sizes are extrapolated. */
   readonly cap: number
@@ -51,14 +50,14 @@ const split = (users: ReadonlyArray<string>) => ({ owner: users[0]!, members: us
 async function oursCreate(ctx: BenchContext, n: number): Promise<Side> {
   const { owner, members, all } = split(ctx.freshOurs.fresh(n))
   const alias = `bench-ours-c${n}-${ctx.runId}`
-  const m = await measure(ctx.sandbox, () => ctx.ours.create(alias, [owner], members))
+  const m = await measure(ctx.meter, () => ctx.ours.create(alias, [owner], members))
   return withState(side(ctx.latencyMs, m, describe(m.value), ok(m.value.status) && failedIn(m.value) === 0), ctx.sandbox, alias, all)
 }
 
 async function baselineCreate(ctx: BenchContext, n: number): Promise<Side> {
   const { owner, members, all } = split(ctx.freshBaseline.fresh(n))
   const alias = `bench-base-c${n}-${ctx.runId}`
-  const m = await measure(ctx.sandbox, () => ctx.baseline.create(alias, [owner], members), ctx.baseline429)
+  const m = await measure(ctx.meter, () => ctx.baseline.create(alias, [owner], members))
   const failed = m.value.body.failedMembers?.length ?? 0
   return withState(
     side(ctx.latencyMs, m, failed > 0 ? `${m.value.status} (${failed} failed)` : String(m.value.status), m.value.status === 201 && failed === 0),
@@ -98,13 +97,13 @@ export async function createScenarios(ctx: BenchContext, sizes: ReadonlyArray<nu
 /** PATCH sync 1,000 → 1,000 with half changed (the baseline on `cap` → `cap`, scaled). */
 export async function syncScenario(ctx: BenchContext, n: number): Promise<ScenarioResult> {
   const result: ScenarioResult = { id: `sync-${n}`, title: `PATCH sync ${n.toLocaleString("en-US")} → ${n.toLocaleString("en-US")}, half changed`, notes: [] }
-  const run = async (size: number, pool: UserPool, prefix: string, call: (alias: string, target: ReadonlyArray<string>) => Promise<{ status: number; outcome: string; ok: boolean }>, seen429?: () => number) => {
+  const run = async (size: number, pool: UserPool, prefix: string, call: (alias: string, target: ReadonlyArray<string>) => Promise<{ status: number; outcome: string; ok: boolean }>) => {
     const before = pool.fresh(size)
     const fresh = pool.fresh(size / 2)
     const alias = `bench-${prefix}-s${size}-${ctx.runId}`
     await ctx.fastSetup(() => ctx.sandbox.createGroup(alias, [before[0]!], before))
     const target = [...before.slice(0, size / 2), ...fresh]
-    const m = await measure(ctx.sandbox, () => call(alias, target), seen429)
+    const m = await measure(ctx.meter, () => call(alias, target))
     return withState(side(ctx.latencyMs, m, m.value.outcome, m.value.ok), ctx.sandbox, alias, target)
   }
   try {
@@ -120,7 +119,7 @@ export async function syncScenario(ctx: BenchContext, n: number): Promise<Scenar
         const res = await ctx.baseline.syncMembers(ctx.sandbox.primary(alias), target)
         const failed = (res.body.failed as Array<string> | undefined)?.length ?? 0
         return { status: res.status, outcome: failed > 0 ? `${res.status} (${failed} failed)` : String(res.status), ok: res.status === 200 && failed === 0 }
-      }, ctx.baseline429)
+      })
       result.baseline = size === n ? measured : scaled(measured, n / size, `measured on ${size} → ${size}, ×${n / size}`)
     }
   } catch (e) {
@@ -133,11 +132,11 @@ export async function syncScenario(ctx: BenchContext, n: number): Promise<Scenar
 export async function addScenario(ctx: BenchContext, existing: number, adds: number): Promise<ScenarioResult> {
   const result: ScenarioResult = { id: `add-${adds}`, title: `add ${adds} members to a ${existing.toLocaleString("en-US")}-member DL`, notes: [] }
   const setup = range(ctx.domain, SETUP_ADD_DL, existing)
-  const run = async (count: number, pool: UserPool, prefix: string, call: (alias: string, fresh: ReadonlyArray<string>) => Promise<{ outcome: string; ok: boolean }>, seen429?: () => number) => {
+  const run = async (count: number, pool: UserPool, prefix: string, call: (alias: string, fresh: ReadonlyArray<string>) => Promise<{ outcome: string; ok: boolean }>) => {
     const alias = `bench-${prefix}-a${adds}-${ctx.runId}`
     await ctx.fastSetup(() => ctx.sandbox.createGroup(alias, [setup[0]!], setup))
     const fresh = pool.fresh(count)
-    const m = await measure(ctx.sandbox, () => call(alias, fresh), seen429)
+    const m = await measure(ctx.meter, () => call(alias, fresh))
     return withState(side(ctx.latencyMs, m, m.value.outcome, m.value.ok), ctx.sandbox, alias, [...setup, ...fresh])
   }
   try {
@@ -153,7 +152,7 @@ export async function addScenario(ctx: BenchContext, existing: number, adds: num
         const res = await ctx.baseline.addMembers(ctx.sandbox.primary(alias), fresh)
         const failed = (res.body.failed as Array<string> | undefined)?.length ?? 0
         return { outcome: failed > 0 ? `${res.status} (${failed} failed)` : String(res.status), ok: res.status === 200 && failed === 0 }
-      }, ctx.baseline429)
+      })
       result.baseline = count === adds ? measured : scaled(measured, adds / count, `measured on ${count} adds, ×${adds / count}`)
     }
   } catch (e) {
@@ -171,7 +170,7 @@ export async function getScenario(ctx: BenchContext, size: number): Promise<Scen
     await ctx.fastSetup(() => ctx.sandbox.createGroup(alias, [members[0]!], members))
     const count = (body: unknown) => (Array.isArray((body as { members?: unknown })?.members) ? (body as { members: Array<unknown> }).members.length : -1)
     ctx.log(`  ${result.title}: ours`)
-    const m = await measure(ctx.sandbox, () => ctx.ours.get(alias))
+    const m = await measure(ctx.meter, () => ctx.ours.get(alias))
     let returned = -1
     try {
       returned = count(JSON.parse(m.value.text))
@@ -181,7 +180,7 @@ export async function getScenario(ctx: BenchContext, size: number): Promise<Scen
     result.ours = { ...side(ctx.latencyMs, m, describe(m.value), ok(m.value.status) && returned === size), state: `${returned} returned`, stateOk: returned === size }
     if (ctx.runBaseline) {
       ctx.log(`  ${result.title}: baseline`)
-      const b = await measure(ctx.sandbox, () => ctx.baseline.get(ctx.sandbox.primary(alias)), ctx.baseline429)
+      const b = await measure(ctx.meter, () => ctx.baseline.get(ctx.sandbox.primary(alias)))
       const got = count(b.value.body)
       result.baseline = { ...side(ctx.latencyMs, b, String(b.value.status), b.value.status === 200 && got === size), state: `${got} returned`, stateOk: got === size }
     }
@@ -194,20 +193,22 @@ export async function getScenario(ctx: BenchContext, size: number): Promise<Scen
 /** 50 concurrent creates of 20-member DLs: throughput, p50 and p99 (both sides whole). */
 export async function concurrentScenario(ctx: BenchContext, creates: number, size: number): Promise<ScenarioResult> {
   const result: ScenarioResult = { id: `concurrent-${creates}x${size}`, title: `${creates} concurrent creates of ${size}-member DLs`, notes: [] }
-  const run = async (pool: UserPool, prefix: string, one: (alias: string, owner: string, members: ReadonlyArray<string>) => Promise<{ status: number | string; ok: boolean }>, seen429?: () => number) => {
+  const run = async (pool: UserPool, prefix: string, one: (alias: string, owner: string, members: ReadonlyArray<string>) => Promise<{ status: number | string; ok: boolean }>) => {
     const jobs = Array.from({ length: creates }, (_, i) => ({ alias: `bench-${prefix}-p${i}-${ctx.runId}`, ...split(pool.fresh(size)) }))
     const latencies: Array<number> = []
     const statuses: Record<string, number> = {}
     let allOk = true
-    const m = await measure(ctx.sandbox, () =>
+    const m = await measure(ctx.meter, () =>
       Promise.all(jobs.map(async (job) => {
         const started = performance.now()
         // a thrown error: the connection failed (ours) or the seed's client gave up (the seed answers 503)
         const out = await one(job.alias, job.owner, job.members).catch(() => ({ status: prefix === "base" ? "503" : "error", ok: false }))
         latencies.push(performance.now() - started)
-        statuses[String(out.status)] = (statuses[String(out.status)] ?? 0) + 1
+        // a 201 that names failed members is not a success: show it apart
+        const label = typeof out.status === "number" && out.status < 300 && !out.ok ? `${out.status} with failed members` : String(out.status)
+        statuses[label] = (statuses[label] ?? 0) + 1
         allOk &&= out.ok
-      })), seen429)
+      })))
     let exact = 0
     for (const job of jobs) {
       const actual = new Set(await ctx.sandbox.members(job.alias).catch(() => []))
@@ -232,7 +233,7 @@ export async function concurrentScenario(ctx: BenchContext, creates: number, siz
       result.baseline = await run(ctx.freshBaseline, "base", async (alias, owner, members) => {
         const res = await ctx.baseline.create(alias, [owner], members)
         return { status: res.status, ok: res.status === 201 && (res.body.failedMembers?.length ?? 0) === 0 }
-      }, ctx.baseline429)
+      })
     }
   } catch (e) {
     result.error = String((e as Error).message ?? e)

@@ -11,6 +11,7 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { SeedClient } from "./baseline/SeedClient.ts"
 import { SeedService } from "./baseline/SeedService.ts"
+import { startProxy } from "./lib/CountingProxy.ts"
 import { makeAgent, request, sleep } from "./lib/HttpClient.ts"
 import { freePort, NotReady, startProc, stopAll, waitReady } from "./lib/Proc.ts"
 import type { BenchReport } from "./Model.ts"
@@ -77,7 +78,8 @@ const writeResults = () => {
 }
 
 const printAll = () => {
-  log("\n## Results (latency " + config.latencyMs + " ms per upstream call; round trips = wall time ÷ latency)\n")
+  log(`\n## Results (sandbox latency ${config.latencyMs} ms per upstream call, throttle ${config.throttleRps}/s per surface; round trips = wall time ÷ latency;`)
+  log("## calls = HTTP requests per surface on the wire (a $batch is one); sandbox ops = the sandbox's counters, which also count each $batch part)\n")
   for (const s of report.scenarios) log(scenarioTable(s) + "\n")
   if (report.overhead !== undefined) {
     const o = report.overhead
@@ -100,10 +102,12 @@ const printAll = () => {
 }
 
 let finished = false
+let closeProxy = async () => {}
 const finish = async (code: number) => {
   if (finished) return
   finished = true
   await stopAll()
+  await closeProxy()
   try {
     printAll()
     log(`\nresults: ${writeResults()} (commit ${revision.commit}${revision.srcModified === true ? ", src/ modified" : ""}; ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s)`)
@@ -143,15 +147,17 @@ async function main(): Promise<void> {
     SANDBOX_THROTTLE_RPS: String(config.throttleRps),
     CUSTOM_DOMAIN: config.domain
   }
+  // The service and the baseline reach the sandbox through the counting proxy (set once it runs).
+  let upstreamUrl = sandboxUrl
   const serviceEnv = (port: number): Record<string, string> => ({
     PORT: String(port),
     HOST: "127.0.0.1",
     TENANT_ID: tenantId,
     CLIENT_ID: clientId,
     CLIENT_SECRET: clientSecret,
-    AUTHORITY_HOST: sandboxUrl,
-    GRAPH_BASE_URL: `${sandboxUrl}/v1.0`,
-    EXCHANGE_BASE_URL: sandboxUrl,
+    AUTHORITY_HOST: upstreamUrl,
+    GRAPH_BASE_URL: `${upstreamUrl}/v1.0`,
+    EXCHANGE_BASE_URL: upstreamUrl,
     CUSTOM_DOMAIN: config.domain,
     API_KEYS: `bench:admin:${apiKey}`
   })
@@ -162,6 +168,10 @@ async function main(): Promise<void> {
   await waitReady(sandboxProc, `${sandboxUrl}/${tenantId}/v2.0/.well-known/openid-configuration`, 30_000)
   const endpoints = { authorityHost: sandboxUrl, graphBaseUrl: `${sandboxUrl}/v1.0`, exchangeBaseUrl: sandboxUrl, tenantId, clientId, clientSecret }
   const sandbox = new Sandbox(sandboxUrl, endpoints, config.domain)
+  const proxy = await startProxy(sandboxUrl)
+  closeProxy = proxy.close
+  upstreamUrl = proxy.url
+  const upstream = { ...endpoints, authorityHost: proxy.url, graphBaseUrl: `${proxy.url}/v1.0`, exchangeBaseUrl: proxy.url }
   await sandbox.stats().catch((e: Error) => {
     throw new NotReady(`the sandbox answers but its counters do not (${e.message}); upstream calls cannot be reported.`)
   })
@@ -182,13 +192,7 @@ async function main(): Promise<void> {
   const ours = new Ours(serviceUrl, apiKey)
 
   const baselineAgent = makeAgent(256)
-  let baseline429 = 0
-  const baselineTransport = async (req: Parameters<typeof request>[0]) => {
-    const res = await request(req, baselineAgent)
-    if (res.status === 429) baseline429++
-    return res
-  }
-  const baseline = new SeedService(new SeedClient(endpoints, baselineTransport), {
+  const baseline = new SeedService(new SeedClient(upstream, (req) => request(req, baselineAgent)), {
     customDomain: config.domain,
     ownersAsMembers: true,
     cacheTtlMs: 900_000,
@@ -206,7 +210,7 @@ async function main(): Promise<void> {
   const runId = startedAt.getTime().toString(36)
   // Fresh users (never validated before) come from disjoint ranges: ours 1–19,999, baseline 20,000–39,000.
   const ctx: BenchContext = {
-    sandbox, ours, baseline, baseline429: () => baseline429, latencyMs: config.latencyMs, cap: config.baselineCap, runBaseline: config.runBaseline, runId,
+    sandbox, meter: { sandbox, proxy }, ours, baseline, latencyMs: config.latencyMs, cap: config.baselineCap, runBaseline: config.runBaseline, runId,
     domain: config.domain, freshOurs: new UserPool(config.domain, 1, 19_999), freshBaseline: new UserPool(config.domain, 20_000, 39_000), fastSetup, log
   }
 
@@ -247,7 +251,8 @@ async function main(): Promise<void> {
     } catch (e) {
       report.problems.push(`overhead with the in-process sandbox failed (${(e as Error).message.split("\n")[0]}); measured against the external sandbox at zero latency`)
       if (knobsWork) await sandbox.setKnobs({ latencyMillis: 0, throttleRps: 0 })
-      report.overhead = await overhead(launch, unlimited, "external sandbox, zero latency, no throttle", apiKey, config.connections, durationMs, config.overheadRounds, log).catch((e2: Error) => ({
+      const direct = { AUTHORITY_HOST: sandboxUrl, GRAPH_BASE_URL: `${sandboxUrl}/v1.0`, EXCHANGE_BASE_URL: sandboxUrl }
+      report.overhead = await overhead(launch, { ...unlimited, ...direct }, "external sandbox, zero latency, no throttle", apiKey, config.connections, durationMs, config.overheadRounds, log).catch((e2: Error) => ({
         connections: config.connections, durationMs, mode: "failed", rows: [], error: e2.message
       }))
     }

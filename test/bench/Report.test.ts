@@ -16,7 +16,7 @@ describe("diffStats", () => {
   it("counts only what moved between two snapshots, per surface and operation", () => {
     const calls = diffStats(snapshot({ "POST /$batch": 3 }, {}), snapshot({ "POST /$batch": 5, "GET /users": 1 }, { "New-DistributionGroup": 1 }))
     assert.deepStrictEqual(calls, {
-      identity: 0, graph: 3, exchange: 1, total: 4,
+      total: 4,
       operations: { "graph POST /$batch": 2, "graph GET /users": 1, "exchange New-DistributionGroup": 1 }
     })
   })
@@ -27,7 +27,7 @@ describe("diffStats", () => {
 })
 
 const side = (over: Partial<Side>): Side => ({
-  wallMs: 100, roundTrips: 4, calls: { identity: 0, graph: 2, exchange: 3, total: 5, operations: {} }, throttled: 0,
+  wallMs: 100, roundTrips: 4, calls: { identity: 0, graph: 2, exchange: 3, total: 5, sandboxOps: 5, operations: {} }, throttled: 0,
   outcome: "201", allSucceeded: true, stateOk: true, ...over
 })
 
@@ -35,8 +35,8 @@ describe("evaluateTargets", () => {
   const report = (): BenchReport => ({
     startedAt: "", config: {}, targets: [], problems: [],
     scenarios: [
-      { id: "create-1000", title: "create with 1,000 members", notes: [], ours: side({}), baseline: side({ calls: { identity: 0, graph: 1000, exchange: 1002, total: 2002, operations: {} } }) },
-      { id: "get-5000", title: "GET a 5,000-member DL", notes: [], ours: side({ roundTrips: 9 }), baseline: side({ calls: { identity: 0, graph: 1, exchange: 2, total: 3, operations: {} } }) }
+      { id: "create-1000", title: "create with 1,000 members", notes: [], ours: side({}), baseline: side({ calls: { identity: 0, graph: 1000, exchange: 1002, total: 2002, sandboxOps: 2002, operations: {} } }) },
+      { id: "get-5000", title: "GET a 5,000-member DL", notes: [], ours: side({ roundTrips: 9 }), baseline: side({ calls: { identity: 0, graph: 1, exchange: 2, total: 3, sandboxOps: 3, operations: {} } }) }
     ],
     coldStart: { samplesMs: [250, 310, 290], medianMs: 290 }
   })
