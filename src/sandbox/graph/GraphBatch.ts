@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { newGuid } from "../identity/RequestInfo.ts"
 import { type GraphCall, type GraphDeps, dispatch } from "./GraphDispatch.ts"
 import type { GraphRequest } from "./GraphQuery.ts"
 import { badRequest, graphError, type GraphResponse, ok } from "./GraphResponse.ts"
@@ -83,16 +84,23 @@ export const batch = Effect.fnUntraced(function*(deps: GraphDeps, body: unknown,
   while (pending.length > 0) {
     const ready = pending.filter((e) => e.dependsOn.every((d) => done.has(d.toLowerCase())))
     if (ready.length === 0) return badRequest("The batch contains a circular dependency.", call.ids, "BadRequest")
-    const results = yield* Effect.forEach(ready, (entry) => {
+    const results = yield* Effect.forEach(ready, (entry) => Effect.gen(function*() {
+      // spec §2 sample: each inner response has its own request-id. UNVERIFIED: its client-request-id is the
+      // entry's own header, else the batch's.
+      const ids = {
+        ...call.ids,
+        requestId: yield* newGuid,
+        clientRequestId: entry.headers["client-request-id"] ?? call.ids.clientRequestId
+      }
       const failedDependency = entry.dependsOn.some((d) => !succeeded(done.get(d.toLowerCase())!.status))
       // UNVERIFIED: the 424 body.
       if (failedDependency) {
-        return Effect.succeed(graphError(424, "FailedDependency", "The request depends on a request that failed.", call.ids))
+        return graphError(424, "FailedDependency", "The request depends on a request that failed.", ids)
       }
       const request = toRequest(entry)
-      if (request === undefined) return Effect.succeed(badRequest("Invalid request URI: the URL must be relative.", call.ids, "BadRequest"))
-      return dispatch(deps, request, { ...call, batched: true })
-    }, { concurrency: "unbounded" })
+      if (request === undefined) return badRequest("Invalid request URI: the URL must be relative.", ids, "BadRequest")
+      return yield* dispatch(deps, request, { ...call, ids, batched: true })
+    }), { concurrency: "unbounded" })
     ready.forEach((entry, i) => done.set(entry.id.toLowerCase(), results[i]!))
     pending = pending.filter((e) => !ready.includes(e))
   }

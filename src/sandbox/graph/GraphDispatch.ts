@@ -6,7 +6,7 @@ import type { TenantModel } from "../tenant/TenantModel.ts"
 import { getByIds, getGroup, groupLinks, listGroups } from "./GraphGroups.ts"
 import type { GraphRequest } from "./GraphQuery.ts"
 import { badRequest, forbidden, graphError, type GraphResponse, type RequestIds, throttled, unavailable } from "./GraphResponse.ts"
-import { getUser, listUsers } from "./GraphUsers.ts"
+import { countUsers, getUser, listUsers } from "./GraphUsers.ts"
 
 export interface GraphDeps {
   readonly model: TenantModel["Service"]
@@ -61,8 +61,19 @@ const route = (method: string, path: string): Route | "method" | undefined => {
   if (/^\/users$/i.test(p)) {
     return on("GET", { operation: "GET /users", permission: "users", run: (d, r, c) => listUsers(d.model, r, c.base, c.ids) })
   }
+  if (/^\/users\/\$count$/i.test(p)) {
+    return on("GET", { operation: "GET /users/$count", permission: "users", run: (d, r, c) => countUsers(d.model, r, c.ids) })
+  }
   if ((m = /^\/users(?:\('([^']+)'\)|\/([^/]+))$/i.exec(p))) {
     const key = segment(m[1] ?? m[2]!)
+    // spec §1.1: "`/users/$x@y.com` fails with `400`. Use `/users('$x@y.com')` instead." (message UNVERIFIED)
+    if (m[2] !== undefined && key.startsWith("$")) {
+      return on("GET", {
+        operation: "GET /users/{id}",
+        permission: "users",
+        run: (_d, _r, c) => Effect.succeed(badRequest(`Resource not found for the segment '${key}'.`, c.ids, "BadRequest"))
+      })
+    }
     return on("GET", { operation: "GET /users/{id}", permission: "users", run: (d, r, c) => getUser(d.model, r, key, c.ids) })
   }
   if (/^\/groups$/i.test(p)) {

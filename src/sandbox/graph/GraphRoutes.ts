@@ -26,7 +26,11 @@ const challenge =
 
 const render = (response: GraphResponse, ids: RequestIds) => {
   const { "Content-Type": contentType, ...headers } = response.headers
-  return HttpServerResponse.jsonUnsafe(response.body, {
+  // `/$count` answers text/plain (spec §1.2); every other body is JSON.
+  const make = typeof response.body === "string"
+    ? (options: HttpServerResponse.Options.WithContentType) => HttpServerResponse.text(response.body as string, options)
+    : (options: HttpServerResponse.Options.WithContentType) => HttpServerResponse.jsonUnsafe(response.body, options)
+  return make({
     status: response.status,
     contentType: contentType ?? "application/json",
     headers: {

@@ -3,7 +3,7 @@ import type { User } from "../tenant/Objects.ts"
 import type { TenantModel } from "../tenant/TenantModel.ts"
 import { type Filter, matches } from "./ODataFilter.ts"
 import { contextUrl, type GraphRequest, isResponse, nextLink, queryOptions, resourceUnits } from "./GraphQuery.ts"
-import { type GraphResponse, notFound, ok, type RequestIds } from "./GraphResponse.ts"
+import { badRequest, type GraphResponse, notFound, ok, type RequestIds } from "./GraphResponse.ts"
 import { userValue, userView } from "./GraphViews.ts"
 
 type Model = TenantModel["Service"]
@@ -22,6 +22,8 @@ const lookups = (filter: Filter): ReadonlyArray<string> | undefined => {
     }
     case "And":
       return filter.terms.map(lookups).find((l) => l !== undefined)
+    default:
+      return undefined
   }
 }
 
@@ -84,4 +86,28 @@ export const getUser = Effect.fnUntraced(function*(model: Model, request: GraphR
     ...userView(user.value, options.select)
   }
   return ok(body, resourceUnits(1, request))
+})
+
+/**
+ * `GET /users/$count` (spec §1.2): without `ConsistencyLevel: eventual` the verbatim 400
+ * `Request_BadRequest` "$count is not currently supported."; with it, the count as `text/plain`
+ * (user-list.md), `$filter` applied. The segment stands for `$count=true` in the advanced-query check.
+ */
+export const countUsers = Effect.fnUntraced(function*(model: Model, request: GraphRequest, ids: RequestIds) {
+  if (request.headers["consistencylevel"]?.toLowerCase() !== "eventual") {
+    return badRequest("$count is not currently supported.", ids)
+  }
+  const query = new URLSearchParams(request.query)
+  query.set("$count", "true")
+  const options = queryOptions({ ...request, query }, "user", ids)
+  if (isResponse(options)) return options
+  const total = options.filter === undefined
+    ? (yield* model.usersPage(0, 1)).total
+    : (yield* matching(model, options.filter)).length
+  const response: GraphResponse = {
+    status: 200,
+    headers: { "Cache-Control": "no-cache", "OData-Version": "4.0", "Content-Type": "text/plain; charset=utf-8" },
+    body: String(total)
+  }
+  return response
 })

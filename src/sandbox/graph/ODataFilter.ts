@@ -1,14 +1,21 @@
 /**
  * The `$filter` subset the sandbox's Graph face understands (spec: graph-and-identity.md §1.2):
- * `prop eq 'v'`, `prop in ('a','b')`, `coll/any(x:x eq 'v')`, `coll/any(x:x in (...))`, combined with
- * `and`, `or` and parentheses. Literals: quoted strings (`''` escapes a quote), `true`, `false`, `null`.
+ * `prop eq 'v'`, `prop ne 'v'`, `prop in ('a','b')`, `startsWith(prop,'v')`, `endsWith(prop,'v')`, the
+ * same inside `coll/any(x:…)`, combined with `and`, `or`, `not` and parentheses. Literals: quoted
+ * strings (`''` escapes a quote), `true`, `false`, `null`. Which operators need the advanced-query
+ * parameters is decided by the caller (`operatorsOf`).
  */
 export type Literal = string | boolean | null
+
+export type TextFunction = "startsWith" | "endsWith"
 
 export type Filter =
   | { readonly _tag: "Or"; readonly terms: ReadonlyArray<Filter> }
   | { readonly _tag: "And"; readonly terms: ReadonlyArray<Filter> }
+  | { readonly _tag: "Not"; readonly term: Filter }
   | { readonly _tag: "In"; readonly property: string; readonly any: boolean; readonly values: ReadonlyArray<Literal> }
+  | { readonly _tag: "Ne"; readonly property: string; readonly any: boolean; readonly value: Literal }
+  | { readonly _tag: "Text"; readonly fn: TextFunction; readonly property: string; readonly any: boolean; readonly value: string }
 
 export class FilterSyntaxError {
   readonly _tag = "FilterSyntaxError"
@@ -99,6 +106,11 @@ export const parseFilter = (input: string): Filter | FilterSyntaxError => {
       const value = literal()
       return value instanceof FilterSyntaxError ? value : { _tag: "In", property, any, values: [value] }
     }
+    if (keyword("ne")) {
+      index++
+      const value = literal()
+      return value instanceof FilterSyntaxError ? value : { _tag: "Ne", property, any, value }
+    }
     if (keyword("in")) {
       index++
       const values = list()
@@ -107,25 +119,63 @@ export const parseFilter = (input: string): Filter | FilterSyntaxError => {
     return fail()
   }
 
+  /** `startsWith(prop,'v')` / `endsWith(prop,'v')`; inside a lambda `prop` is its variable. */
+  const textFunction = (fn: TextFunction, variable?: string): Filter | FilterSyntaxError => {
+    if (!expect("(")) return fail()
+    const target = peek()
+    if (target === undefined || target.literal !== undefined || !/^[A-Za-z]/.test(target.text)) return fail()
+    if (variable !== undefined && target.text !== variable) return fail()
+    index++
+    if (!expect(",")) return fail()
+    const value = literal()
+    if (value instanceof FilterSyntaxError) return value
+    if (typeof value !== "string" || !expect(")")) return fail()
+    return { _tag: "Text", fn, property: target.text, any: false, value }
+  }
+
+  const functionName = (): TextFunction | undefined => {
+    const word = peek()?.literal === undefined ? peek()?.text.toLowerCase() : undefined
+    return word === "startswith" ? "startsWith" : word === "endswith" ? "endsWith" : undefined
+  }
+
   const primary = (): Filter | FilterSyntaxError => {
     if (expect("(")) {
       const inner = or()
       if (inner instanceof FilterSyntaxError) return inner
       return expect(")") ? inner : fail()
     }
+    if (keyword("not")) {
+      index++
+      const term = primary()
+      return term instanceof FilterSyntaxError ? term : { _tag: "Not", term }
+    }
+    const fn = functionName()
+    if (fn !== undefined && tokens[index + 1]?.text === "(") {
+      index++
+      return textFunction(fn)
+    }
     const token = peek()
     if (token === undefined || token.literal !== undefined || !/^[A-Za-z]/.test(token.text)) return fail()
     index++
     const lambda = /^(.+)\/any$/i.exec(token.text)
     if (lambda === null) return comparison(token.text, false)
-    // coll/any(x:x eq 'v')
+    // coll/any(x:x eq 'v'), coll/any(x:startsWith(x,'v'))
     if (!expect("(")) return fail()
     const variable = peek()?.text
     if (variable === undefined) return fail()
     index++
-    if (!expect(":") || peek()?.text !== variable) return fail()
-    index++
-    const result = comparison(lambda[1]!, true)
+    if (!expect(":")) return fail()
+    const lambdaFn = functionName()
+    let result: Filter | FilterSyntaxError
+    if (lambdaFn !== undefined) {
+      index++
+      const inner = textFunction(lambdaFn, variable)
+      result = inner instanceof FilterSyntaxError ? inner : { ...inner, property: lambda[1]!, any: true } as Filter
+    } else {
+      if (peek()?.text !== variable) return fail()
+      index++
+      result = comparison(lambda[1]!, true)
+    }
     if (result instanceof FilterSyntaxError) return result
     return expect(")") ? result : fail()
   }
@@ -155,6 +205,11 @@ export const orClauses = (filter: Filter): number => {
   switch (filter._tag) {
     case "In":
       return filter.values.length
+    case "Ne":
+    case "Text":
+      return 1
+    case "Not":
+      return orClauses(filter.term)
     case "Or":
       return filter.terms.reduce((sum, term) => sum + orClauses(term), 0)
     case "And":
@@ -163,8 +218,34 @@ export const orClauses = (filter: Filter): number => {
 }
 
 /** Every property the filter names, for the "unsupported property" check. */
-export const propertiesOf = (filter: Filter): ReadonlyArray<{ readonly property: string; readonly any: boolean }> =>
-  filter._tag === "In" ? [{ property: filter.property, any: filter.any }] : filter.terms.flatMap(propertiesOf)
+export const propertiesOf = (filter: Filter): ReadonlyArray<{ readonly property: string; readonly any: boolean }> => {
+  switch (filter._tag) {
+    case "Or":
+    case "And":
+      return filter.terms.flatMap(propertiesOf)
+    case "Not":
+      return propertiesOf(filter.term)
+    default:
+      return [{ property: filter.property, any: filter.any }]
+  }
+}
+
+/** The operators a filter uses that are not plain `eq`/`in`/`startsWith` (spec §1.2: these need advanced queries). */
+export const advancedOperatorsOf = (filter: Filter): ReadonlyArray<{ readonly operator: "endsWith" | "ne" | "not"; readonly property?: string; readonly any?: boolean }> => {
+  switch (filter._tag) {
+    case "Or":
+    case "And":
+      return filter.terms.flatMap(advancedOperatorsOf)
+    case "Not":
+      return [{ operator: "not" }, ...advancedOperatorsOf(filter.term)]
+    case "Ne":
+      return [{ operator: "ne" }]
+    case "Text":
+      return filter.fn === "endsWith" ? [{ operator: "endsWith", property: filter.property, any: filter.any }] : []
+    case "In":
+      return []
+  }
+}
 
 export type Value = string | boolean | null | ReadonlyArray<string>
 
@@ -172,12 +253,33 @@ export type Value = string | boolean | null | ReadonlyArray<string>
 const equal = (a: Value, b: Literal): boolean =>
   typeof a === "string" && typeof b === "string" ? a.toLowerCase() === b.toLowerCase() : a === b
 
+const textMatches = (fn: TextFunction, item: Value, value: string): boolean => {
+  if (typeof item !== "string") return false
+  const a = item.toLowerCase()
+  const b = value.toLowerCase()
+  return fn === "startsWith" ? a.startsWith(b) : a.endsWith(b)
+}
+
 export const matches = (filter: Filter, get: (property: string) => Value): boolean => {
   switch (filter._tag) {
     case "Or":
       return filter.terms.some((term) => matches(term, get))
     case "And":
       return filter.terms.every((term) => matches(term, get))
+    case "Not":
+      return !matches(filter.term, get)
+    case "Ne": {
+      const value = get(filter.property)
+      return filter.any
+        ? Array.isArray(value) && value.some((item: string) => !equal(item, filter.value))
+        : !equal(value, filter.value)
+    }
+    case "Text": {
+      const value = get(filter.property)
+      return filter.any
+        ? Array.isArray(value) && value.some((item: string) => textMatches(filter.fn, item, filter.value))
+        : textMatches(filter.fn, value, filter.value)
+    }
     case "In": {
       const value = get(filter.property)
       if (filter.any) {

@@ -1,0 +1,124 @@
+/**
+ * Graph query details the fidelity review added (spec: graph-and-identity.md §1.1, §1.2, §2), over real HTTP:
+ * startsWith/endsWith/ne/not and the advanced-query parameters, `/users/$count`, `$`-prefixed UPNs,
+ * per-request ids inside `$batch`.
+ */
+import { assert, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { AccessTokens } from "../../../src/sandbox/identity/AccessTokens.ts"
+import * as Server from "../../../src/sandbox/Server.ts"
+import { Sandbox } from "../../../src/sandbox/Server.ts"
+
+const token = Effect.flatMap(AccessTokens, (t) => t.issue({ aud: "https://graph.microsoft.com", appid: "app", roles: ["User.Read.All"] }))
+  .pipe(Effect.map((i) => i.token))
+
+const call = (path: string, options: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
+  Effect.gen(function*() {
+    const sandbox = yield* Sandbox
+    const t = yield* token
+    const response = yield* Effect.promise(() =>
+      fetch(`${sandbox.baseUrl}${path}`, {
+        method: options.method ?? (options.body === undefined ? "GET" : "POST"),
+        headers: {
+          authorization: `Bearer ${t}`,
+          ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+          ...options.headers
+        },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) })
+      })
+    )
+    const text = yield* Effect.promise(() => response.text())
+    const json = (response.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : undefined
+    return { status: response.status, headers: response.headers, text, body: json as any }
+  })
+
+const eventual = { consistencylevel: "eventual" }
+const upns = (r: { body: any }) => r.body.value.map((u: any) => u.userPrincipalName).sort()
+
+// spec §1.2, verbatim (aad-advanced-queries.md).
+const endsWithRefusal =
+  "Operator 'endsWith' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+
+layer(Server.layerWith(Server.layerServicesTest()), { excludeTestServices: true })("Graph advanced queries", (it) => {
+  it.effect("startsWith is Default on mail, userPrincipalName and proxyAddresses/any (§1.2 table)", () =>
+    Effect.gen(function*() {
+      const mail = yield* call("/v1.0/users?$filter=startsWith(mail,'ADELE.')&$select=userPrincipalName")
+      assert.strictEqual(mail.status, 200)
+      assert.deepStrictEqual(upns(mail), ["adele.vance@contoso.example"])
+      const upn = yield* call("/v1.0/users?$filter=startswith(userPrincipalName,'al')&$select=userPrincipalName")
+      assert.deepStrictEqual(upns(upn), ["alex.wilber@contoso.example", "allan.deyoung@contoso.example"])
+      const proxy = yield* call("/v1.0/users?$filter=proxyAddresses/any(p:startsWith(p,'smtp:adelev@'))&$select=userPrincipalName")
+      assert.deepStrictEqual(upns(proxy), ["adele.vance@contoso.example"])
+    }))
+
+  it.effect("endsWith, ne and not need ConsistencyLevel: eventual and $count=true; endsWith's refusal is verbatim (§1.2)", () =>
+    Effect.gen(function*() {
+      const bare = yield* call("/v1.0/users?$filter=endsWith(mail,'@contoso.example')")
+      assert.strictEqual(bare.status, 400)
+      assert.strictEqual(bare.body.error.code, "Request_UnsupportedQuery")
+      assert.strictEqual(bare.body.error.message, endsWithRefusal)
+      assert.deepStrictEqual(Object.keys(bare.body.error.innerError), ["date", "request-id", "client-request-id"])
+      // The header alone is not enough: advanced queries are the header AND $count=true.
+      assert.strictEqual((yield* call("/v1.0/users?$filter=endsWith(mail,'x')", { headers: eventual })).status, 400)
+      const advanced = yield* call(
+        "/v1.0/users?$filter=endsWith(userPrincipalName,'wilber@contoso.example')&$count=true&$select=userPrincipalName",
+        { headers: eventual }
+      )
+      assert.strictEqual(advanced.status, 200)
+      assert.deepStrictEqual(upns(advanced), ["alex.wilber@contoso.example"])
+      assert.strictEqual(advanced.body["@odata.count"], 1)
+      // endsWith is supported only on mail, otherMails, userPrincipalName and proxyAddresses.
+      const displayName = yield* call("/v1.0/users?$filter=endsWith(displayName,'Vance')&$count=true", { headers: eventual })
+      assert.strictEqual(displayName.status, 400)
+      assert.strictEqual(displayName.body.error.code, "Request_UnsupportedQuery")
+      const ne = yield* call("/v1.0/users?$filter=mail ne 'x@contoso.example'")
+      assert.strictEqual(ne.status, 400)
+      assert.include(ne.body.error.message, "Operator 'ne' is not supported")
+      const not = yield* call(
+        "/v1.0/users?$filter=startsWith(mail,'a') and not(startsWith(mail,'adele'))&$count=true&$select=userPrincipalName",
+        { headers: eventual }
+      )
+      assert.strictEqual(not.status, 200)
+      assert.include(upns(not), "alex.wilber@contoso.example")
+      assert.notInclude(upns(not), "adele.vance@contoso.example")
+    }))
+
+  it.effect("/users/$count: 400 Request_BadRequest without ConsistencyLevel (verbatim §1.2), text/plain with it", () =>
+    Effect.gen(function*() {
+      const bare = yield* call("/v1.0/users/$count")
+      assert.strictEqual(bare.status, 400)
+      assert.strictEqual(bare.body.error.code, "Request_BadRequest")
+      assert.strictEqual(bare.body.error.message, "$count is not currently supported.")
+      const counted = yield* call("/v1.0/users/$count?$filter=startsWith(mail,'al')", { headers: eventual })
+      assert.strictEqual(counted.status, 200)
+      assert.match(counted.headers.get("content-type") ?? "", /^text\/plain/)
+      assert.strictEqual(counted.text, "2")
+    }))
+
+  it.effect("a UPN starting with $ is a 400 in the path form and found in the ('…') form (§1.1)", () =>
+    Effect.gen(function*() {
+      const path = yield* call("/v1.0/users/$adele.vance@contoso.example")
+      assert.strictEqual(path.status, 400)
+      const quoted = yield* call("/v1.0/users('$nobody@contoso.example')")
+      assert.strictEqual(quoted.status, 404)
+      assert.strictEqual(quoted.body.error.code, "Request_ResourceNotFound")
+    }))
+
+  it.effect("$batch: every inner response has its own request-id in innerError (§2 sample)", () =>
+    Effect.gen(function*() {
+      const r = yield* call("/v1.0/$batch", {
+        body: {
+          requests: [
+            { id: "1", method: "GET", url: "/users/nobody1@contoso.example" },
+            { id: "2", method: "GET", url: "/users/nobody2@contoso.example", headers: { "client-request-id": "inner-2" } }
+          ]
+        },
+        headers: { "client-request-id": "outer" }
+      })
+      assert.strictEqual(r.status, 200)
+      const inner = r.body.responses.map((x: any) => x.body.error.innerError)
+      assert.notStrictEqual(inner[0]["request-id"], inner[1]["request-id"])
+      assert.notStrictEqual(inner[0]["request-id"], r.headers.get("request-id"))
+      assert.deepStrictEqual(inner.map((i: any) => i["client-request-id"]), ["outer", "inner-2"])
+    }))
+})
