@@ -101,3 +101,29 @@ export const evaluateTargets = (report: BenchReport): Array<Target> => {
 
 export const targetsTable = (targets: ReadonlyArray<Target>): string =>
   formatTable(["target", "measured", "limit", "result"], targets.map((t) => [t.name, t.measured, t.limit, t.pass === undefined ? "n/a" : t.pass ? "PASS" : "FAIL"]))
+
+/** Everything printed at the end of a run: one table per scenario, the probes, the summary and the targets. */
+export const renderReport = (report: BenchReport, settings: { readonly latencyMs: number; readonly throttleRps: number; readonly overheadRounds: number }): string => {
+  const out: Array<string> = []
+  out.push(`\n## Results (sandbox latency ${settings.latencyMs} ms per upstream call, throttle ${settings.throttleRps}/s per surface; round trips = wall time ÷ latency;`)
+  out.push("## calls = HTTP requests per surface on the wire (a $batch is one); sandbox ops = the sandbox's counters, which also count each $batch part)\n")
+  for (const s of report.scenarios) out.push(scenarioTable(s) + "\n")
+  if (report.overhead !== undefined) {
+    const o = report.overhead
+    out.push(`### service overhead (${o.connections} keep-alive connections, ${settings.overheadRounds} alternating rounds × ${o.durationMs / 1000} s, medians; ${o.mode})`)
+    for (const r of o.rows) {
+      out.push(`  GET ${r.path}: service ${Math.round(r.oursRps)} req/s ${JSON.stringify(r.oursStatuses)}, bare node:http ${Math.round(r.bareRps)} req/s ${JSON.stringify(r.bareStatuses)} → ${r.ratio.toFixed(2)}×`)
+    }
+    if (o.error) out.push(`  ERROR: ${o.error}`)
+    out.push("")
+  }
+  if (report.coldStart !== undefined) out.push(`### cold start: median ${Math.round(report.coldStart.medianMs)} ms of [${report.coldStart.samplesMs.map((x) => Math.round(x)).join(", ")}]${report.coldStart.error ? ` ERROR: ${report.coldStart.error}` : ""}\n`)
+  if (report.memory !== undefined) {
+    const m = report.memory
+    out.push(`### memory: GET of a ${m.members.toLocaleString("en-US")}-member DL → ${m.status}, ${m.returned} members, ${(m.bytes / 1e6).toFixed(1)} MB in ${Math.round(m.wallMs)} ms; before the GET: VmRSS ${m.rssBeforeMiB.toFixed(1)} MiB, VmHWM ${m.hwmBeforeMiB.toFixed(1)} MiB (start-up peak); after: VmHWM ${m.hwmAfterMiB.toFixed(1)} MiB${m.error ? ` ERROR: ${m.error}` : ""}\n`)
+  }
+  if (report.scenarios.length > 0) out.push("## Summary\n" + summaryTable(report) + "\n")
+  out.push("## Targets (issue 5)\n" + targetsTable(report.targets))
+  for (const p of report.problems) out.push(`problem: ${p}`)
+  return out.join("\n")
+}

@@ -1,5 +1,5 @@
-import { SeedClient, type SeedEndpoints } from "./baseline/SeedClient.ts"
-import { makeAgent, parseJson, request } from "./lib/HttpClient.ts"
+import { SeedClient, type SeedEndpoints, UpstreamTransient } from "./baseline/SeedClient.ts"
+import { makeAgent, parseJson, request, sleep } from "./lib/HttpClient.ts"
 
 /** The sandbox as the benchmark drives it: its control face (/_sandbox) and its wire faces for setup and checks. */
 export type Surface = "identity" | "graph" | "exchange"
@@ -175,11 +175,39 @@ export class Sandbox {
     if (failed.length > 0) throw new Error(`Exchange $batch: ${failed.length} of ${members.length} adds failed (first status ${failed[0]!.status})`)
   }
 
-  /** The group's members as Exchange reads them (all pages). */
+  /**
+   * The group's members as Exchange reads them (all pages), for end-state checks. Runs with the knobs
+   * off (the bench's wire client is the same app as the service: it must not spend the throttle budget
+   * of the next measurement) and waits out a 429 if one still comes.
+   */
   async members(alias: string): Promise<ReadonlyArray<string>> {
     const primary = this.primary(alias)
-    const res = await this.wire.invoke("Get-DistributionGroupMember", { Identity: primary, ResultSize: "Unlimited" }, primary)
-    return res.value.map((m) => String(m.PrimarySmtpAddress ?? "").toLowerCase())
+    return this.withoutKnobs(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await this.wire.invoke("Get-DistributionGroupMember", { Identity: primary, ResultSize: "Unlimited" }, primary)
+          return res.value.map((m) => String(m.PrimarySmtpAddress ?? "").toLowerCase())
+        } catch (e) {
+          if (!(e instanceof UpstreamTransient) || attempt >= 10) throw e
+          await sleep(1000)
+        }
+      }
+    })
+  }
+
+  /** The knobs measurements run with; `withoutKnobs` restores them. Undefined: run-time knobs unavailable. */
+  measureKnobs: Knobs | undefined
+
+  /** Runs setup or checks (never measured) with zero latency and no throttle, then restores the measurement knobs. */
+  async withoutKnobs<A>(fn: () => Promise<A>): Promise<A> {
+    const restore = this.measureKnobs
+    if (restore === undefined) return fn()
+    await this.setKnobs({ latencyMillis: 0, throttleRps: 0 })
+    try {
+      return await fn()
+    } finally {
+      await this.setKnobs(restore)
+    }
   }
 
   async removeGroup(alias: string): Promise<void> {

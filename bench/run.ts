@@ -2,59 +2,31 @@
  * `npm run bench`: the performance benchmark of issue 5. Starts the sandbox tenant and the service as
  * separate processes (127.0.0.1 only), runs every scenario against our REST API and against the seed's
  * documented strategy (bench/baseline), prints one table per scenario plus the targets, and writes
- * bench/results/<timestamp>.json. Knobs (environment): see `config` below.
+ * bench/results/<timestamp>.json. Knobs (environment, `BENCH_*`): see bench/Config.ts.
  */
 import { execFileSync } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
-import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { SeedClient } from "./baseline/SeedClient.ts"
 import { SeedService } from "./baseline/SeedService.ts"
 import { startProxy } from "./lib/CountingProxy.ts"
 import { makeAgent, request, sleep } from "./lib/HttpClient.ts"
-import { freePort, NotReady, startProc, stopAll, waitReady } from "./lib/Proc.ts"
+import { freePort, logDir, NotReady, startProc, stopAll, waitReady } from "./lib/Proc.ts"
 import type { BenchReport } from "./Model.ts"
 import { Ours } from "./Ours.ts"
 import { coldStart, memoryPeak, overhead } from "./Overhead.ts"
-import { evaluateTargets, scenarioTable, summaryTable, targetsTable } from "./Report.ts"
+import { evaluateTargets, renderReport } from "./Report.ts"
 import { Sandbox } from "./Sandbox.ts"
-import { addScenario, type BenchContext, concurrentScenario, createScenarios, getScenario, syncScenario } from "./Scenarios.ts"
+import { addScenario, getScenario, syncScenario } from "./ChangeScenarios.ts"
+import { config, wanted } from "./Config.ts"
+import { concurrentScenario, createScenarios } from "./CreateScenarios.ts"
+import type { BenchContext } from "./ScenarioContext.ts"
 import { type Launch, startService } from "./Service.ts"
 import { range, UserPool } from "./Users.ts"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const num = (name: string, fallback: number) => {
-  const v = Number(process.env[name])
-  return process.env[name] !== undefined && process.env[name] !== "" && Number.isFinite(v) ? v : fallback
-}
-
-const config = {
-  latencyMs: num("BENCH_LATENCY_MS", 25),
-  /**
-   * Per app and surface, the sandbox's knob. 100/s is a judgement call: Graph's identity budget for a
-   * small tenant is 3,500 resource units per 10 s (≈ 175 filtered user reads/s at cost 2), and Exchange
-   * publishes none (spec exchange-admin-rest.md §7), so 100/s sits under both.
-   */
-  throttleRps: num("BENCH_THROTTLE_RPS", 100),
-  baselineCap: num("BENCH_BASELINE_CAP", 100),
-  runBaseline: process.env.BENCH_BASELINE !== "0",
-  only: (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
-  /** Seconds per load round; bare and ours alternate `overheadRounds` times per path (medians kept). */
-  overheadSeconds: num("BENCH_OVERHEAD_SECONDS", 2),
-  overheadRounds: num("BENCH_OVERHEAD_ROUNDS", 3),
-  connections: num("BENCH_CONNECTIONS", 50),
-  coldRuns: num("BENCH_COLD_RUNS", 5),
-  memoryMembers: num("BENCH_MEMORY_MEMBERS", 50_000),
-  maxSeconds: num("BENCH_MAX_SECONDS", 900),
-  domain: process.env.BENCH_CUSTOM_DOMAIN ?? "contoso.example",
-  /** What `node <entry>` runs for the service; a bundle may be measured instead of src/main.ts. */
-  serviceEntry: process.env.BENCH_SERVICE_ENTRY ?? "src/main.ts",
-  sandboxEntry: process.env.BENCH_SANDBOX_ENTRY ?? "src/sandbox/main.ts"
-}
-/** BENCH_ONLY=create-1000,sync (ids or families: create, sync, add, get, concurrent, memory, cold, overhead). */
-const wanted = (id: string) => config.only.length === 0 || config.only.some((o) => id === o || id.startsWith(`${o}-`))
-
 const log = (line: string) => process.stdout.write(`${line}\n`)
 const startedAt = new Date()
 const git = (...args: Array<string>) => {
@@ -78,27 +50,8 @@ const writeResults = () => {
 }
 
 const printAll = () => {
-  log(`\n## Results (sandbox latency ${config.latencyMs} ms per upstream call, throttle ${config.throttleRps}/s per surface; round trips = wall time ÷ latency;`)
-  log("## calls = HTTP requests per surface on the wire (a $batch is one); sandbox ops = the sandbox's counters, which also count each $batch part)\n")
-  for (const s of report.scenarios) log(scenarioTable(s) + "\n")
-  if (report.overhead !== undefined) {
-    const o = report.overhead
-    log(`### service overhead (${o.connections} keep-alive connections, ${config.overheadRounds} alternating rounds × ${o.durationMs / 1000} s, medians; ${o.mode})`)
-    for (const r of o.rows) {
-      log(`  GET ${r.path}: service ${Math.round(r.oursRps)} req/s ${JSON.stringify(r.oursStatuses)}, bare node:http ${Math.round(r.bareRps)} req/s ${JSON.stringify(r.bareStatuses)} → ${r.ratio.toFixed(2)}×`)
-    }
-    if (o.error) log(`  ERROR: ${o.error}`)
-    log("")
-  }
-  if (report.coldStart !== undefined) log(`### cold start: median ${Math.round(report.coldStart.medianMs)} ms of [${report.coldStart.samplesMs.map((x) => Math.round(x)).join(", ")}]${report.coldStart.error ? ` ERROR: ${report.coldStart.error}` : ""}\n`)
-  if (report.memory !== undefined) {
-    const m = report.memory
-    log(`### memory: GET of a ${m.members.toLocaleString("en-US")}-member DL → ${m.status}, ${m.returned} members, ${(m.bytes / 1e6).toFixed(1)} MB in ${Math.round(m.wallMs)} ms; before the GET: VmRSS ${m.rssBeforeMiB.toFixed(1)} MiB, VmHWM ${m.hwmBeforeMiB.toFixed(1)} MiB (start-up peak); after: VmHWM ${m.hwmAfterMiB.toFixed(1)} MiB${m.error ? ` ERROR: ${m.error}` : ""}\n`)
-  }
-  if (report.scenarios.length > 0) log("## Summary\n" + summaryTable(report) + "\n")
   report.targets = evaluateTargets(report)
-  log("## Targets (issue 5)\n" + targetsTable(report.targets))
-  for (const p of report.problems) log(`problem: ${p}`)
+  log(renderReport(report, config))
 }
 
 let finished = false
@@ -108,6 +61,9 @@ const finish = async (code: number) => {
   finished = true
   await stopAll()
   await closeProxy()
+  // the children's output is kept only when something went wrong
+  if (code === 0 && report.scenarios.every((s) => s.error === undefined)) rmSync(logDir, { recursive: true, force: true })
+  else log(`children's output: ${logDir}`)
   try {
     printAll()
     log(`\nresults: ${writeResults()} (commit ${revision.commit}${revision.srcModified === true ? ", src/ modified" : ""}; ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s)`)
@@ -175,16 +131,11 @@ async function main(): Promise<void> {
   await sandbox.stats().catch((e: Error) => {
     throw new NotReady(`the sandbox answers but its counters do not (${e.message}); upstream calls cannot be reported.`)
   })
-  const knobsWork = await sandbox.setKnobs({ latencyMillis: config.latencyMs, throttleRps: config.throttleRps })
-  if (!knobsWork) report.problems.push("the sandbox refused run-time knob changes (/_sandbox/behaviour): setup ran at full latency and the overhead run has no zero-latency sandbox")
-  const fastSetup = async <A>(fn: () => Promise<A>): Promise<A> => {
-    if (knobsWork) await sandbox.setKnobs({ latencyMillis: 0, throttleRps: 0 })
-    try {
-      return await fn()
-    } finally {
-      if (knobsWork) await sandbox.setKnobs({ latencyMillis: config.latencyMs, throttleRps: config.throttleRps })
-    }
-  }
+  const measureKnobs = { latencyMillis: config.latencyMs, throttleRps: config.throttleRps }
+  const knobsWork = await sandbox.setKnobs(measureKnobs)
+  if (knobsWork) sandbox.measureKnobs = measureKnobs
+  else report.problems.push("the sandbox refused run-time knob changes (/_sandbox/behaviour): setup ran at full latency and the overhead run has no zero-latency sandbox")
+  const fastSetup = <A>(fn: () => Promise<A>): Promise<A> => sandbox.withoutKnobs(fn)
 
   log(`bench: starting the service (node ${config.serviceEntry})`)
   const { proc: serviceProc, baseUrl: serviceUrl } = await startService(launch, "service")

@@ -20,7 +20,7 @@ const running = new Set<Proc>()
 
 // Children write their output to files here, not to pipes: reading pipes would cost the benchmark
 // process CPU while it generates load, and a file keeps the tail for error messages.
-const logDir = mkdtempSync(join(tmpdir(), "dl-bench-"))
+export const logDir = mkdtempSync(join(tmpdir(), "dl-bench-"))
 let started = 0
 
 export const startProc = (name: string, args: ReadonlyArray<string>, env: Record<string, string>, cwd: string): Proc => {

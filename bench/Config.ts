@@ -1,0 +1,31 @@
+/** The benchmark's settings, all from the environment (`BENCH_*`), with the defaults `npm run bench` uses. */
+const num = (name: string, fallback: number) => {
+  const v = Number(process.env[name])
+  return process.env[name] !== undefined && process.env[name] !== "" && Number.isFinite(v) ? v : fallback
+}
+
+export const config = {
+  latencyMs: num("BENCH_LATENCY_MS", 25),
+  /**
+   * Per app and surface, the sandbox's knob. 100/s is a judgement call: Graph's identity budget for a
+   * small tenant is 3,500 resource units per 10 s (≈ 175 filtered user reads/s at cost 2), and Exchange
+   * publishes none (spec exchange-admin-rest.md §7), so 100/s sits under both.
+   */
+  throttleRps: num("BENCH_THROTTLE_RPS", 100),
+  baselineCap: num("BENCH_BASELINE_CAP", 100),
+  runBaseline: process.env.BENCH_BASELINE !== "0",
+  only: (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
+  /** Seconds per load round; bare and ours alternate `overheadRounds` times per path (medians kept). */
+  overheadSeconds: num("BENCH_OVERHEAD_SECONDS", 2),
+  overheadRounds: num("BENCH_OVERHEAD_ROUNDS", 3),
+  connections: num("BENCH_CONNECTIONS", 50),
+  coldRuns: num("BENCH_COLD_RUNS", 5),
+  memoryMembers: num("BENCH_MEMORY_MEMBERS", 50_000),
+  maxSeconds: num("BENCH_MAX_SECONDS", 900),
+  domain: process.env.BENCH_CUSTOM_DOMAIN ?? "contoso.example",
+  /** What `node <entry>` runs for the service; a bundle may be measured instead of src/main.ts. */
+  serviceEntry: process.env.BENCH_SERVICE_ENTRY ?? "src/main.ts",
+  sandboxEntry: process.env.BENCH_SANDBOX_ENTRY ?? "src/sandbox/main.ts"
+}
+/** BENCH_ONLY=create-1000,sync (ids or families: create, sync, add, get, concurrent, memory, cold, overhead). */
+export const wanted = (id: string) => config.only.length === 0 || config.only.some((o) => id === o || id.startsWith(`${o}-`))
