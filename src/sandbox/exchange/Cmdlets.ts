@@ -1,3 +1,4 @@
+import type { Group, Recipient } from "../tenant/Objects.ts"
 import type { ExchangeError } from "./ExchangeError.ts"
 import { parseFilter } from "./Filter.ts"
 import { getDistributionGroup, newDistributionGroup } from "./GroupCmdlets.ts"
@@ -9,7 +10,7 @@ import {
   removeDistributionGroupMember,
   updateDistributionGroupMember
 } from "./MemberCmdlets.ts"
-import { groupObject, type Json, memberObject, recipientObject } from "./Output.ts"
+import { distinguishedName, groupObject, type Json, memberObject, recipientObject } from "./Output.ts"
 import * as P from "./ParameterSets.ts"
 import { Binder } from "./Parameters.ts"
 import { getRecipient } from "./RecipientCmdlets.ts"
@@ -36,12 +37,40 @@ export type CmdletOutcome = CmdletResult | ExchangeError | UnknownCmdlet
 const done = (warnings: ReadonlyArray<string> = [], objects: Iterable<Json> = []): CmdletResult =>
   ({ _tag: "CmdletResult", objects, resultSize: "Unlimited", warnings })
 
-const filtered = (objects: Iterable<Json>, filter: string | undefined): Iterable<Json> | ExchangeError => {
-  if (filter === undefined) return objects
+/**
+ * `-Filter` runs on the output object plus the filterable properties the output does not show: a group's
+ * `Members` as member DNs, so Microsoft's documented `Get-Recipient -Filter "Members -eq '<DN>'"
+ * -RecipientTypeDetails MailUniversalDistributionGroup` finds a user's DLs (spec §6, Get-Recipient row).
+ */
+const filtered = <A extends Recipient | Group>(
+  invocation: Invocation,
+  items: Iterable<A>,
+  render: (item: A) => Json,
+  filter: string | undefined
+): Iterable<Json> | ExchangeError => {
+  if (filter === undefined) return mapIterable(items, render)
   const predicate = parseFilter(filter)
   if (isExchangeError(predicate)) return predicate
+  const groupOf = (item: A): Group | undefined =>
+    "_tag" in item ? (item._tag === "Group" ? item.group : undefined) : item
   return (function*() {
-    for (const object of objects) if (predicate(object)) yield object
+    for (const item of items) {
+      const object = render(item)
+      const group = groupOf(item)
+      const view = group === undefined ? object : {
+        ...object,
+        // A getter: member DNs are only built when the filter asks for them.
+        get Members() {
+          return [...group.members].flatMap((id) => {
+            const member = invocation.state.directoryObject(id)
+            if (member === undefined) return []
+            const name = member._tag === "User" ? member.user.alias : member.group.name
+            return [distinguishedName(name, invocation.organization)]
+          })
+        }
+      }
+      if (predicate(view)) yield object
+    }
   })()
 }
 
@@ -99,7 +128,7 @@ const CMDLETS: Readonly<Record<string, { readonly name: string; readonly paramet
       if (b.error) return b.error
       const groups = getDistributionGroup(invocation, input)
       if (isExchangeError(groups)) return groups
-      const objects = filtered(mapIterable(groups, (g) => groupObject(g, invocation.organization)), filter)
+      const objects = filtered(invocation, groups, (g) => groupObject(g, invocation.organization), filter)
       return isExchangeError(objects) ? objects : { ...done([], objects), resultSize }
     }
   },
@@ -185,7 +214,7 @@ const CMDLETS: Readonly<Record<string, { readonly name: string; readonly paramet
       if (b.error) return b.error
       const recipients = getRecipient(invocation, input)
       if (isExchangeError(recipients)) return recipients
-      const objects = filtered(mapIterable(recipients, (r) => recipientObject(r, invocation.organization)), filter)
+      const objects = filtered(invocation, recipients, (r) => recipientObject(r, invocation.organization), filter)
       return isExchangeError(objects) ? objects : { ...done([], objects), resultSize }
     }
   }

@@ -158,6 +158,14 @@ export const invalidOwner = (identity: string): ExchangeError =>
   make(400, "", "Microsoft.Exchange.Management.RecipientTasks.RecipientTaskException",
     `"${identity}" can't be an owner of the group: owners must be mailboxes, mail users or mail-enabled security groups.`)
 
+/**
+ * UNVERIFIED (no capture): a group added to its own membership. Exchange refuses circular membership;
+ * text, type and status (400, the caller's input) are the sandbox's choice.
+ */
+export const memberOfItself = (group: string): ExchangeError =>
+  make(400, "", "Microsoft.Exchange.Management.RecipientTasks.RecipientTaskException",
+    `The group "${group}" can't be a member of itself.`)
+
 /** Spec §3.3 (S7): a nextLink replayed with another body, or after its 30-minute expiry. */
 export const invalidPagination = (): ExchangeError => {
   const text = "Expired or Invalid pagination request. Default Expiry time is 00:30:00"

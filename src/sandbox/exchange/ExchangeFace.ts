@@ -3,6 +3,7 @@ import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { SandboxConfig } from "../Config.ts"
 import { AccessTokens, type Claims } from "../identity/AccessTokens.ts"
 import { baseUrlOf, searchParamsOf } from "../identity/RequestInfo.ts"
+import { exchangeAudiences } from "../identity/Resources.ts"
 import { SandboxStats } from "../Stats.ts"
 import { Behaviour, type SandboxFault } from "../tenant/Behaviour.ts"
 import { TenantModel } from "../tenant/TenantModel.ts"
@@ -11,13 +12,12 @@ import { runBatch } from "./Batch.ts"
 import { errorResponse, makeRunner, operationOf, type WireResponse } from "./CommandRunner.ts"
 import * as Envelope from "./Envelope.ts"
 
-/** Audiences an Exchange Online token may carry: the resource URI (spec §1.2) or its app id. */
-export const EXCHANGE_AUDIENCES = [
-  "https://outlook.office365.com",
-  "https://outlook.office365.com/",
-  "https://outlook.office.com",
-  "00000002-0000-0ff1-ce00-000000000000"
-]
+/**
+ * Audiences an Exchange Online token may carry: the resource URI (spec §1.2), the `outlook.office.com`
+ * host that answers too (§1.1), either with a trailing slash, or the resource app id. One list with
+ * what the token endpoint issues (`Resources.exchangeAudiences`).
+ */
+export const EXCHANGE_AUDIENCES = exchangeAudiences
 
 /** App-only needs `Exchange.ManageAsApp` (spec §1.2); a delegated token needs the `Exchange.Manage` scope. */
 const mayManage = (claims: Claims): boolean =>

@@ -22,6 +22,7 @@ export const addDistributionGroupMember = (invocation: Invocation, input: Member
   const member = resolveRecipient(invocation.state, input.member, invocation.now)
   if (isExchangeError(member)) return member
   const id = recipientId(member)
+  if (member._tag === "Group" && member.group === group) return Errors.memberOfItself(input.identity)
   if (group.members.has(id)) return Errors.memberAlreadyExists(input.member, input.identity)
   group.members.add(id)
   group.whenChanged = invocation.now
@@ -56,6 +57,7 @@ export const updateDistributionGroupMember = (invocation: Invocation, input: Upd
   if (denied) return denied
   const members = resolveAll(invocation, input.members)
   if (isExchangeError(members)) return members
+  if (members.some((m) => m._tag === "Group" && m.group === group)) return Errors.memberOfItself(input.identity)
   group.members.clear()
   for (const member of members) group.members.add(recipientId(member))
   group.whenChanged = invocation.now

@@ -1,0 +1,62 @@
+/** Exchange details the fidelity review added (spec: exchange-admin-rest.md §1.1, §1.2, §6). */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { Behaviour } from "../../../src/sandbox/tenant/Behaviour.ts"
+import { TenantModel } from "../../../src/sandbox/tenant/TenantModel.ts"
+import { distinguishedName } from "../../../src/sandbox/exchange/Output.ts"
+import { bypass, cmdlet, failed, ok, ORGANIZATION } from "./Harness.ts"
+import { client, command, exchangeToken, INVOKE, json, post, services } from "./FaceHarness.ts"
+
+const tenant = Layer.mergeAll(TenantModel.layerTest(), Behaviour.layerTest())
+const adele = "adele.vance@contoso.example"
+const alex = "alex.wilber@contoso.example"
+
+describe("Get-Recipient -Filter on Members (spec §6, Get-Recipient row)", () => {
+  it.effect("Microsoft's example `Members -eq '<DN>'` with MailUniversalDistributionGroup finds the user's DLs", () =>
+    Effect.gen(function*() {
+      ok(yield* cmdlet("New-DistributionGroup", { Name: "Sales", Members: [alex] }))
+      ok(yield* cmdlet("New-DistributionGroup", { Name: "Support", Members: [adele, alex] }))
+      ok(yield* cmdlet("New-DistributionGroup", { Name: "Empty" }))
+      const dn = String(ok(yield* cmdlet("Get-Recipient", { Identity: adele })).value[0]!["DistinguishedName"])
+      assert.strictEqual(dn, distinguishedName("adele.vance", ORGANIZATION))
+      const ofAdele = ok(yield* cmdlet("Get-Recipient", {
+        Filter: `Members -eq '${dn}'`,
+        RecipientTypeDetails: "MailUniversalDistributionGroup"
+      })).value
+      assert.deepStrictEqual(ofAdele.map((g) => g["Name"]), ["Support"])
+      // The filter reads Members; the output object does not carry it.
+      assert.isFalse(Object.hasOwn(ofAdele[0]!, "Members"))
+      const alexDn = distinguishedName("alex.wilber", ORGANIZATION)
+      const ofAlex = ok(yield* cmdlet("Get-DistributionGroup", { Filter: `Members -eq '${alexDn}'` })).value
+      assert.deepStrictEqual(ofAlex.map((g) => g["Name"]), ["Sales", "Support"])
+    }).pipe(Effect.provide(tenant)))
+})
+
+describe("a group is never its own member (UNVERIFIED text, circular membership refused)", () => {
+  it.effect("Add- and Update-DistributionGroupMember refuse the group itself and change nothing", () =>
+    Effect.gen(function*() {
+      ok(yield* cmdlet("New-DistributionGroup", { Name: "Sales", Members: [alex] }))
+      const add = failed(yield* cmdlet("Add-DistributionGroupMember", { Identity: "Sales", Member: "Sales", ...bypass }))
+      assert.strictEqual(add.httpStatus, 400)
+      const update = failed(yield* cmdlet("Update-DistributionGroupMember", { Identity: "Sales", Members: [adele, "Sales"], ...bypass }))
+      assert.strictEqual(update.httpStatus, 400)
+      const members = ok(yield* cmdlet("Get-DistributionGroupMember", { Identity: "Sales" })).value
+      assert.deepStrictEqual(members.map((m) => m["PrimarySmtpAddress"]), [alex])
+    }).pipe(Effect.provide(tenant)))
+})
+
+describe("token audiences (spec §1.1, §1.2)", () => {
+  it.effect("every audience the Exchange resource may carry is accepted; a Graph token is refused", () =>
+    Effect.gen(function*() {
+      const send = yield* client
+      for (const aud of ["https://outlook.office365.com", "https://outlook.office.com/", "00000002-0000-0ff1-ce00-000000000000"]) {
+        const response = yield* send(post(INVOKE, command("Get-DistributionGroup"), { authorization: `Bearer ${yield* exchangeToken({ aud })}` }))
+        assert.strictEqual(response.status, 200, aud)
+        assert.deepStrictEqual((yield* json(response))["value"], [])
+      }
+      const graph = yield* send(post(INVOKE, command("Get-DistributionGroup"), {
+        authorization: `Bearer ${yield* exchangeToken({ aud: "https://graph.microsoft.com" })}`
+      }))
+      assert.strictEqual(graph.status, 401)
+    }).pipe(Effect.provide(services())))
+})
