@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { SandboxStats } from "../Stats.ts"
 import { checkAnchor } from "./Anchor.ts"
-import { type CommandRequest, errorResponse, operationOf, type Runner, type WireResponse } from "./CommandRunner.ts"
+import { type CommandRequest, errorResponse, operationOf, type Runner, selectFrom, type WireResponse } from "./CommandRunner.ts"
 import * as Envelope from "./Envelope.ts"
 import * as Errors from "./ExchangeError.ts"
 import type { Json } from "./Output.ts"
@@ -9,7 +9,7 @@ import type { Json } from "./Output.ts"
 /** spec §1.1: at most 10 cmdlets per `$batch` (the module batches 10; CIPP sends 10). */
 export const MAX_BATCH = 10
 
-export interface BatchRequest extends Omit<CommandRequest, "skipToken"> {
+export interface BatchRequest extends Omit<CommandRequest, "skipToken" | "select"> {
   readonly outerAnchor: string | undefined
 }
 
@@ -66,13 +66,15 @@ const runPart = (run: Runner, request: BatchRequest, item: Record<string, unknow
   }
   const anchorError = checkAnchor(header(item["headers"], "x-anchormailbox") ?? request.outerAnchor)
   if (anchorError) return Effect.succeed(errorResponse(anchorError))
-  const skipToken = new URLSearchParams(match[2] ?? "").get("$skiptoken") ?? undefined
+  const query = new URLSearchParams(match[2] ?? "")
+  const skipToken = query.get("$skiptoken") ?? undefined
   return run({
     origin: request.origin,
     tenant: request.tenant,
     body: item["body"],
     prefer: header(item["headers"], "prefer") ?? request.prefer,
     skipToken,
+    select: selectFrom(query),
     caller: request.caller
   })
 }

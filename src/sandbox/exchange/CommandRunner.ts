@@ -7,7 +7,7 @@ import * as Envelope from "./Envelope.ts"
 import * as Errors from "./ExchangeError.ts"
 import type { ExchangeError } from "./ExchangeError.ts"
 import { type Caller, guidSource } from "./Invocation.ts"
-import type { Json } from "./Output.ts"
+import { type Json, selectProperties } from "./Output.ts"
 import * as Paging from "./Paging.ts"
 
 /** One InvokeCommand call after authentication: what the face (or a `$batch` part) needs. */
@@ -19,6 +19,8 @@ export interface CommandRequest {
   readonly body: unknown
   readonly prefer: string | undefined
   readonly skipToken: string | undefined
+  /** `?$select=` names (spec §1.1), if any. */
+  readonly select?: ReadonlyArray<string> | undefined
   readonly caller: Caller
 }
 
@@ -95,12 +97,23 @@ export const makeRunner = Effect.gen(function*() {
     const base = `${request.origin}/adminapi/beta/${request.tenant}/InvokeCommand`
     return jsonResponse(200, Envelope.success({
       context: Envelope.contextUrl(request.origin, request.tenant),
-      value: result.page.objects,
+      value: request.select === undefined
+        ? result.page.objects
+        : result.page.objects.map((object) => selectProperties(object, request.select!)),
       warnings: result.page.truncated ? [...result.warnings, Paging.TRUNCATION_WARNING] : result.warnings,
-      nextLink: result.token === undefined ? undefined : `${base}?$skiptoken=${result.token}`,
+      // The nextLink keeps `$select`, so re-POSTing the same body to it gives the same shape.
+      nextLink: result.token === undefined
+        ? undefined
+        : `${base}?${request.select === undefined ? "" : `$select=${request.select.map(encodeURIComponent).join(",")}&`}$skiptoken=${result.token}`,
       confirmationMessage: result.confirmation
     }))
   })
 })
 
 export type Runner = Effect.Success<typeof makeRunner>
+
+/** `$select=A,B` from a query string (names trimmed, empties dropped), or undefined without one. */
+export const selectFrom = (query: URLSearchParams): ReadonlyArray<string> | undefined => {
+  const value = query.get("$select")
+  return value === null ? undefined : value.split(",").map((n) => n.trim()).filter((n) => n !== "")
+}

@@ -9,7 +9,7 @@ import { Behaviour, type SandboxFault } from "../tenant/Behaviour.ts"
 import { TenantModel } from "../tenant/TenantModel.ts"
 import { checkAnchor } from "./Anchor.ts"
 import { runBatch } from "./Batch.ts"
-import { errorResponse, makeRunner, operationOf, type WireResponse } from "./CommandRunner.ts"
+import { errorResponse, makeRunner, operationOf, selectFrom, type WireResponse } from "./CommandRunner.ts"
 import * as Envelope from "./Envelope.ts"
 
 /**
@@ -125,6 +125,7 @@ export const layer: Layer.Layer<
       body,
       prefer: request.headers["prefer"],
       skipToken: searchParamsOf(request).get("$skiptoken") ?? undefined,
+      select: selectFrom(searchParamsOf(request)),
       caller
     }))
   })

@@ -132,3 +132,13 @@ export const recipientObject = (recipient: Recipient, organization: string): Jso
     ...dates("WhenCreated", recipient._tag === "User" ? recipient.user.createdAt : recipient.group.whenCreated)
   }
 }
+
+/**
+ * `?$select=Prop1,Prop2` on InvokeCommand (spec §1.1: S4 `-Select`, S5 `PropertiesToLoad`): only the
+ * named properties, each with its value annotations (§3.2). UNVERIFIED: names match case-insensitively
+ * and unknown names are ignored.
+ */
+export const selectProperties = (object: Json, names: ReadonlyArray<string>): Json => {
+  const wanted = new Set(names.map((n) => n.toLowerCase()))
+  return Object.fromEntries(Object.entries(object).filter(([key]) => wanted.has(key.split("@")[0]!.toLowerCase())))
+}

@@ -60,3 +60,22 @@ describe("token audiences (spec §1.1, §1.2)", () => {
       assert.strictEqual(graph.status, 401)
     }).pipe(Effect.provide(services())))
 })
+
+describe("?$select on InvokeCommand (spec §1.1: supported, S4 -Select, S5 PropertiesToLoad)", () => {
+  it.effect("only the named properties, with their annotations; the nextLink keeps $select", () =>
+    Effect.gen(function*() {
+      const send = yield* client
+      const authorization = `Bearer ${yield* exchangeToken()}`
+      const members = Array.from({ length: 3 }, (_, i) => `user${String(i + 1).padStart(5, "0")}@contoso.example`)
+      yield* send(post(INVOKE, command("New-DistributionGroup", { Name: "Sel", Members: members }), { authorization }))
+      const group = yield* json(yield* send(post(`${INVOKE}?$select=Name,guid`, command("Get-DistributionGroup", { Identity: "Sel" }), { authorization })))
+      assert.deepStrictEqual(Object.keys(group["value"][0]), ["Name", "Guid@data.type", "Guid@odata.type", "Guid"])
+      const list = command("Get-DistributionGroupMember", { Identity: "Sel" })
+      const first = yield* json(yield* send(post(`${INVOKE}?$select=PrimarySmtpAddress`, list, { authorization, prefer: "odata.maxpagesize=2" })))
+      assert.deepStrictEqual(first["value"], members.slice(0, 2).map((m) => ({ PrimarySmtpAddress: m })))
+      const next: string = first["@odata.nextLink"]
+      assert.include(next, "$select=PrimarySmtpAddress")
+      const second = yield* json(yield* send(post(next, list, { authorization, prefer: "odata.maxpagesize=2" })))
+      assert.deepStrictEqual(second["value"], [{ PrimarySmtpAddress: members[2] }])
+    }).pipe(Effect.provide(services({ tenant: { generatedUsers: 10 } }))))
+})
