@@ -2,7 +2,7 @@ import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { SandboxConfig } from "../Config.ts"
 import { AccessTokens, type Claims } from "../identity/AccessTokens.ts"
-import { baseUrlOf, searchParamsOf } from "../identity/RequestInfo.ts"
+import { baseUrlOf, newGuid, searchParamsOf } from "../identity/RequestInfo.ts"
 import { exchangeAudiences } from "../identity/Resources.ts"
 import { SandboxStats } from "../Stats.ts"
 import { Behaviour, type SandboxFault } from "../tenant/Behaviour.ts"
@@ -131,5 +131,8 @@ export const layer: Layer.Layer<
   })
 
   // The router matches paths case-insensitively, so `/AdminApi/...` (S10) lands here too.
-  yield* router.add("*", "/adminapi/:version/:tenant/:operation", handle)
+  // spec §3.1 [V-cap S1]: every answer carries a `Request-Id` GUID.
+  const withRequestId = Effect.flatMap(handle, (response) =>
+    Effect.map(newGuid, (id) => HttpServerResponse.setHeader(response, "request-id", id)))
+  yield* router.add("*", "/adminapi/:version/:tenant/:operation", withRequestId)
 }))

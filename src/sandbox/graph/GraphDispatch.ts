@@ -122,7 +122,7 @@ export const dispatch = Effect.fnUntraced(function*(deps: GraphDeps, request: Gr
   const admitted = yield* Effect.result(deps.behaviour.admit("graph", call.claims.appid))
   if (admitted._tag === "Failure") {
     const fault = admitted.failure
-    return fault.status === 429 ? throttled(fault.retryAfterSeconds ?? 1, call.ids) : unavailable(call.ids, fault.retryAfterSeconds)
+    return fault.status === 429 ? throttled(fault.retryAfterSeconds ?? 1, call.ids, { appId: call.claims.appid, tenantId: call.claims.tid }) : unavailable(call.ids, fault.retryAfterSeconds)
   }
   if (!allowed(call.claims, target.permission)) return forbidden(call.ids)
   return yield* target.run(deps, request, call)

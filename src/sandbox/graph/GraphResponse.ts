@@ -62,10 +62,24 @@ export const unsupportedQuery = (message: string, ids: RequestIds) => graphError
 export const forbidden = (ids: RequestIds) =>
   graphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.", ids)
 
-/** spec §5: the throttling body, verbatim shape (innerError carries code/status/message too). */
-export const throttled = (retryAfterSeconds: number, ids: RequestIds): GraphResponse => ({
+/**
+ * spec §5: the throttling body, verbatim shape (innerError carries code/status/message too), with the
+ * 429 headers `x-ms-throttle-scope` (`<Scope>/<Limit>/<AppId>/<TenantId>`) and `x-ms-throttle-information`.
+ */
+export const throttled = (
+  retryAfterSeconds: number,
+  ids: RequestIds,
+  scope?: { readonly appId: string; readonly tenantId: string }
+): GraphResponse => ({
   status: 429,
-  headers: { "Content-Type": "application/json", "Retry-After": String(retryAfterSeconds) },
+  headers: {
+    "Content-Type": "application/json",
+    "Retry-After": String(retryAfterSeconds),
+    ...(scope === undefined ? {} : {
+      "x-ms-throttle-scope": `Tenant_Application/ReadWrite/${scope.appId}/${scope.tenantId}`,
+      "x-ms-throttle-information": "ResourceUnitLimitExceeded"
+    })
+  },
   body: {
     error: {
       code: "TooManyRequests",

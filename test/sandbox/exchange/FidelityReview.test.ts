@@ -79,3 +79,17 @@ describe("?$select on InvokeCommand (spec §1.1: supported, S4 -Select, S5 Prope
       assert.deepStrictEqual(second["value"], [{ PrimarySmtpAddress: members[2] }])
     }).pipe(Effect.provide(services({ tenant: { generatedUsers: 10 } }))))
 })
+
+describe("response headers (spec §3.1, V-cap S1)", () => {
+  it.effect("every answer carries a Request-Id GUID, success or error", () =>
+    Effect.gen(function*() {
+      const send = yield* client
+      const authorization = `Bearer ${yield* exchangeToken()}`
+      const ok = yield* send(post(INVOKE, command("Get-DistributionGroup"), { authorization }))
+      const missing = yield* send(post(INVOKE, command("Get-DistributionGroup", { Identity: "nope" }), { authorization }))
+      const ids = [ok, missing].map((r) => r.headers.get("request-id") ?? "")
+      for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+      assert.notStrictEqual(ids[0], ids[1])
+      assert.strictEqual(missing.status, 404)
+    }).pipe(Effect.provide(services())))
+})
