@@ -16,15 +16,16 @@ const service = spawn("node_modules/.bin/deno", ["run", "-A", "src/main.ts"], {
 
 let passed = 0
 let failed = 0
+const started = Date.now()
 const check = (name: string, ok: boolean, detail: unknown) => {
   if (ok) passed++
   else failed++
-  console.log(`${ok ? "ok" : "FAIL"} - ${name}${ok ? "" : `: ${JSON.stringify(detail)}`}`)
+  console.log(`${ok ? "ok" : "FAIL"} - ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)${ok ? "" : `: ${JSON.stringify(detail)}`}`)
 }
 
 const waitReady = async () => {
   for (let attempt = 0; attempt < 150; attempt++) {
-    const response = await fetch(`${base}/readyz`).catch(() => undefined)
+    const response = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined)
     if (response?.ok) return true
     await delay(200)
   }
