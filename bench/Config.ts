@@ -17,7 +17,7 @@ export const config = {
   only: (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
   /** Seconds per load round; bare and ours alternate `overheadRounds` times per path (medians kept). */
   overheadSeconds: num("BENCH_OVERHEAD_SECONDS", 2),
-  overheadRounds: num("BENCH_OVERHEAD_ROUNDS", 3),
+  overheadRounds: num("BENCH_OVERHEAD_ROUNDS", 5),
   connections: num("BENCH_CONNECTIONS", 50),
   coldRuns: num("BENCH_COLD_RUNS", 5),
   memoryMembers: num("BENCH_MEMORY_MEMBERS", 50_000),
