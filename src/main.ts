@@ -5,6 +5,7 @@ import { Config, ConfigProvider, Effect, Layer, Logger, Redacted, References } f
 import { FetchHttpClient, HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import * as Auth from "./adapters/http/auth/Auth.ts"
+import * as FastPath from "./adapters/http/FastPath.ts"
 import * as Routes from "./adapters/http/Routes.ts"
 import * as MicrosoftAdapters from "./adapters/microsoft/MicrosoftAdapters.ts"
 import * as DistributionLists from "./application/DistributionLists.ts"
@@ -53,7 +54,7 @@ const Upstream = Layer.unwrap(Effect.gen(function*() {
 
 const HttpServerLayer = Layer.unwrap(Effect.gen(function*() {
   const port = yield* Config.Port("PORT").pipe(Config.withDefault(8080))
-  return NodeHttpServer.layer(createServer, { port })
+  return NodeHttpServer.layer(() => FastPath.installNode(createServer()), { port })
 }))
 
 const LogLevel = Layer.unwrap(Effect.gen(function*() {

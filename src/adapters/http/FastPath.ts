@@ -7,6 +7,15 @@ import { requestIdOf } from "./Middleware.ts"
 
 const BODY = "{\"status\":\"ok\"}"
 
+// The headers every response gets from the security middleware (auth/Hygiene.ts), for a JSON body.
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+} as const
+
 const isHealthz = (method: string | undefined, url: string | undefined): boolean =>
   method === "GET" && url !== undefined && (url === "/healthz" || url.startsWith("/healthz?"))
 
@@ -15,6 +24,7 @@ export const handleNode = (request: IncomingMessage, response: ServerResponse): 
   if (!isHealthz(request.method, request.url)) return false
   const header = request.headers["x-request-id"]
   response.writeHead(200, {
+    ...SECURITY_HEADERS,
     "content-type": "application/json",
     "content-length": BODY.length,
     "x-request-id": requestIdOf(Array.isArray(header) ? header[0] : header)
@@ -41,6 +51,7 @@ export const handleWeb = (request: Request): Response | undefined => {
   return new Response(BODY, {
     status: 200,
     headers: {
+      ...SECURITY_HEADERS,
       "content-type": "application/json",
       "x-request-id": requestIdOf(request.headers.get("x-request-id") ?? undefined)
     }

@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { EventEmitter } from "node:events"
+import { HttpServerResponse } from "effect/http"
 import * as FastPath from "../../../src/adapters/http/FastPath.ts"
+import { secureResponse } from "../../../src/adapters/http/auth/Hygiene.ts"
 
 const fakeNode = (method: string, url: string, headers: Record<string, string> = {}) => {
   const written: { status?: number; headers?: Record<string, unknown>; body?: string } = {}
@@ -20,6 +22,15 @@ describe("FastPath", () => {
     assert.strictEqual(written.status, 200)
     assert.deepStrictEqual(JSON.parse(written.body!), { status: "ok" })
     assert.strictEqual(written.headers!["x-request-id"], "probe-1")
+  })
+
+  it("carries the same security headers as the routed /healthz", () => {
+    const { request, response, written } = fakeNode("GET", "/healthz")
+    FastPath.handleNode(request, response)
+    const routed = secureResponse(HttpServerResponse.jsonUnsafe({ status: "ok" })).headers
+    for (const name of ["x-content-type-options", "x-frame-options", "referrer-policy", "cache-control", "content-security-policy"]) {
+      assert.strictEqual(written.headers![name], routed[name], name)
+    }
   })
 
   it("leaves every other request to the router", () => {
