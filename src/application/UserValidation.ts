@@ -1,11 +1,12 @@
-import { Cache, Duration, Effect, Exit, Option, type Schedule } from "effect"
+import { Clock, type Duration, Effect, type Schedule } from "effect"
 import type { DirectoryUser } from "../domain/DistributionList.ts"
-import { normalizeEmail, uniqueEmails } from "../domain/Email.ts"
+import { normalizeEmail } from "../domain/Email.ts"
 import { UsersNotFound } from "../domain/Errors.ts"
 import type { UserDirectory } from "./ports/UserDirectory.ts"
 import type { UpstreamError } from "./ports/UpstreamError.ts"
 import type { Tagged } from "./Retry.ts"
 import type { SettingsShape } from "./Settings.ts"
+import { TtlCache } from "./TtlCache.ts"
 
 /** Found users, keyed by normalised address (see `normalizeEmail`). */
 export type FoundUsers = ReadonlyMap<string, DirectoryUser>
@@ -18,7 +19,7 @@ export interface UserValidation {
 }
 
 /**
- * User validation through an effect `Cache`. Only found users are cached, for `VALIDATION_CACHE_TTL_S`: a user
+ * User validation through a TTL cache. Only found users are cached, for `VALIDATION_CACHE_TTL_S`: a user
  * created a minute after a failed lookup must not stay unknown for 15 minutes. A TTL of 0 disables the cache.
  */
 export const make = Effect.fnUntraced(function*(
@@ -26,44 +27,42 @@ export const make = Effect.fnUntraced(function*(
   settings: SettingsShape,
   retry: Schedule.Schedule<Duration.Duration, Tagged>
 ) {
-  const ttl = Duration.seconds(settings.validationCacheTtlSeconds)
+  const cache = new TtlCache<string, DirectoryUser>({
+    capacity: settings.validationCacheCapacity,
+    ttlMillis: settings.validationCacheTtlSeconds * 1000
+  })
   const findUsers = (keys: ReadonlyArray<string>) => directory.findUsers(keys).pipe(Effect.retry(retry))
-  // The lookup serves single `Cache.get`s; `resolve` below batches its misses itself.
-  const cache = yield* Cache.makeWith(
-    (key: string) => Effect.map(findUsers([key]), (found) => Option.fromNullishOr(found.get(key))),
-    {
-      capacity: settings.validationCacheCapacity,
-      timeToLive: (exit) => (Exit.isSuccess(exit) && Option.isSome(exit.value) ? ttl : Duration.zero)
-    }
-  )
 
   const resolve = Effect.fnUntraced(function*(addresses: ReadonlyArray<string>) {
-    const keys = [...new Set(addresses.map(normalizeEmail))]
+    const keys = new Set<string>()
+    for (const address of addresses) keys.add(normalizeEmail(address))
     const found = new Map<string, DirectoryUser>()
-    const sizeBefore = yield* Cache.size(cache)
+    const sizeBefore = cache.size
     const misses: Array<string> = []
+    const now = yield* Clock.currentTimeMillis
     for (const key of keys) {
-      const hit = Option.flatten(yield* Cache.getSuccess(cache, key))
-      if (Option.isSome(hit)) found.set(key, hit.value)
+      const hit = cache.get(key, now)
+      if (hit !== undefined) found.set(key, hit)
       else misses.push(key)
     }
-    // `getSuccess` drops the expired entries it meets: the size tells how many it met.
-    const sizeAfterLookups = yield* Cache.size(cache)
+    // `get` drops the expired entries it meets: the size tells how many it met.
+    const sizeAfterLookups = cache.size
     let stored = 0
     if (misses.length > 0) {
       const fetched = yield* findUsers(misses)
+      const fetchedAt = yield* Clock.currentTimeMillis
       for (const key of misses) {
         const user = fetched.get(key)
         if (user === undefined) continue
         found.set(key, user)
-        yield* Cache.set(cache, key, Option.some(user))
-        if (!Duration.isZero(ttl)) stored++
+        cache.set(key, user, fetchedAt)
+        if (settings.validationCacheTtlSeconds > 0) stored++
       }
     }
     if (settings.logCacheStats) {
-      const size = yield* Cache.size(cache)
+      const size = cache.size
       yield* Effect.logInfo(
-        `User cache: ${keys.length - misses.length} hit(s), ${misses.length} miss(es), ` +
+        `User cache: ${keys.size - misses.length} hit(s), ${misses.length} miss(es), ` +
           `${sizeBefore - sizeAfterLookups} expired, ${sizeAfterLookups + stored - size} evicted; ${size} cached`
       )
     }
@@ -72,7 +71,14 @@ export const make = Effect.fnUntraced(function*(
 
   const requireAll = Effect.fnUntraced(function*(addresses: ReadonlyArray<string>) {
     const found = yield* resolve(addresses)
-    const unknown = uniqueEmails(addresses).filter((address) => !found.has(normalizeEmail(address)))
+    const unknown: Array<string> = []
+    const reported = new Set<string>()
+    for (const address of addresses) {
+      const key = normalizeEmail(address)
+      if (found.has(key) || reported.has(key)) continue
+      reported.add(key)
+      unknown.push(address.trim())
+    }
     if (unknown.length > 0) return yield* new UsersNotFound({ addresses: unknown })
     return found
   })

@@ -8,6 +8,8 @@ export interface GraphRequest {
   readonly method: "GET" | "POST"
   /** Relative to the version root, e.g. `/users?$filter=…` (spec graph-and-identity.md §2). */
   readonly url: string
+  /** Per-request headers inside the batch (e.g. `ConsistencyLevel`, spec §1.2). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
 export interface GraphResponse {
@@ -89,7 +91,9 @@ export const makeBatch = (send: Send, graphBaseUrl: string) => {
       for (let round = 1; pending.length > 0; round++) {
         const raw = yield* post(
           HttpClientRequest.post(`${graphBaseUrl}/$batch`).pipe(
-            HttpClientRequest.bodyJsonUnsafe({ requests: pending.map(({ id, method, url }) => ({ id, method, url })) })
+            HttpClientRequest.bodyJsonUnsafe({
+              requests: pending.map(({ headers, id, method, url }) => ({ id, method, url, ...(headers ? { headers } : {}) }))
+            })
           ),
           operation
         )

@@ -8,6 +8,13 @@ export const MAX_IN_VALUES = 15
 export const MAX_BATCH_REQUESTS = 20
 // spec §3: getByIds takes at most 1,000 ids.
 export const MAX_IDS_PER_CALL = 1000
+// spec §1.2: with the advanced-query parameters an `in` list is bounded by the URL length instead of 15 values.
+export const MAX_URL_LENGTH = 2048
+// spec §1.1: `$top` accepts 1–999 (the default page of 100 could cut a long `in` list's answer short).
+const MAX_TOP = 999
+
+/** Advanced-query parameters (spec §1.2): this header on the request (inside `$batch`: per request) and `$count=true`. */
+export const ADVANCED_HEADERS: Readonly<Record<string, string>> = { ConsistencyLevel: "eventual" }
 
 /** An OData string literal: single quotes doubled. */
 export const odataString = (value: string): string => `'${value.replaceAll("'", "''")}'`
@@ -25,11 +32,49 @@ export type UserMatch = "mail" | "upn"
 
 export const SELECT = "id,userPrincipalName,mail,displayName"
 
-const query = (filter: string, select: string) =>
-  `/users?$filter=${encodeURIComponent(filter)}&$select=${select}`
+// `@` and `,` are legal in a query component (RFC 3986 pchar, sub-delims); leaving them plain lets more
+// addresses fit the 2,048-character URL.
+const encodeQuery = (value: string) =>
+  PLAIN.test(value) ? value : encodeURIComponent(value).replaceAll("%40", "@").replaceAll("%2C", ",")
+// What encodeQuery leaves as it is anyway: most addresses, quoted, skip the encoder.
+const PLAIN = /^[A-Za-z0-9._~'@,()!*-]*$/
+
+const query = (filter: string, select: string) => `/users?$filter=${encodeQuery(filter)}&$select=${select}`
 
 export const userFilterUrl = (addresses: ReadonlyArray<string>, match: UserMatch): string =>
   query(`${match === "upn" ? "userPrincipalName" : "mail"} in ${inList(addresses)}`, SELECT)
+
+/**
+ * `mail in (…)` or `userPrincipalName in (…)` as advanced queries (send them with `ADVANCED_HEADERS`), each
+ * with as many addresses as fit `MAX_URL_LENGTH` counted on the absolute URL (`graphBaseUrl` + the relative
+ * one returned): about 60 typical addresses per request instead of 15. Advanced queries read an eventually
+ * consistent index, so an address they miss must be asked again with a default query.
+ */
+export const packedUserFilterUrls = (
+  addresses: ReadonlyArray<string>,
+  match: UserMatch,
+  graphBaseUrl: string
+): ReadonlyArray<string> => {
+  const head = `/users?$filter=${encodeQuery(`${match === "upn" ? "userPrincipalName" : "mail"} in (`)}`
+  const tail = `${encodeQuery(")")}&$select=${SELECT}&$count=true&$top=${MAX_TOP}`
+  const budget = MAX_URL_LENGTH - graphBaseUrl.length - head.length - tail.length
+  const urls: Array<string> = []
+  let values: Array<string> = []
+  let length = 0
+  for (const address of addresses) {
+    const value = encodeQuery(odataString(address))
+    const extra = value.length + (values.length > 0 ? 1 : 0)
+    if (values.length > 0 && (length + extra > budget || values.length === MAX_TOP)) {
+      urls.push(`${head}${values.join(",")}${tail}`)
+      values = []
+      length = 0
+    }
+    length += value.length + (values.length > 0 ? 1 : 0)
+    values.push(value)
+  }
+  if (values.length > 0) urls.push(`${head}${values.join(",")}${tail}`)
+  return urls
+}
 
 /**
  * Secondary SMTP addresses: `proxyAddresses/any(p:p eq 'smtp:…')` (spec §1.2, "Default" support),
@@ -60,9 +105,3 @@ export const toDirectoryUser = (user: GraphUser): DirectoryUser => ({
   mail: user.mail ?? null,
   displayName: user.displayName ?? ""
 })
-
-/** The lower-cased addresses a user answers to: UPN and mail first, then SMTP proxy addresses. */
-export const addressesOf = (user: GraphUser): ReadonlyArray<string> => [
-  ...[user.userPrincipalName, user.mail].filter((value): value is string => typeof value === "string"),
-  ...(user.proxyAddresses ?? []).filter((proxy) => /^smtp:/i.test(proxy)).map((proxy) => proxy.slice(5))
-].map((address) => address.toLowerCase())

@@ -23,41 +23,72 @@ export const make = Effect.gen(function*() {
   const batch = makeBatch(send, cloud.graphBaseUrl)
   const post = sendJson(send)
 
-  /** Runs the requests in batches of 20, CONCURRENCY batches at a time; any failed request fails all. */
-  const runAll = (requests: ReadonlyArray<GraphRequest>, operation: string) =>
-    Effect.forEach(Q.chunk(requests, Q.MAX_BATCH_REQUESTS), (part) => batch(part, operation), {
-      concurrency: CONCURRENCY
-    }).pipe(Effect.map((maps) => new Map(maps.flatMap((map) => [...map]))))
-
   const usersOf = (operation: string, response: GraphResponse): Effect.Effect<ReadonlyArray<Q.GraphUser>, UpstreamError> =>
     response.status === 200
       ? Effect.map(decodeUsers(operation)(response.body), (page) => page.value)
       : Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.fail(graphError(operation, response.status, response.headers, response.body, now)))
 
-  /** One round: each chunk of ≤ 15 addresses becomes one filtered `GET /users` per query, inside `$batch`es. */
-  const lookup = Effect.fnUntraced(function*(
-    addresses: ReadonlyArray<string>,
-    queries: ReadonlyArray<(chunk: ReadonlyArray<string>) => string>,
-    operation: string
-  ) {
-    const requests = Q.chunk(addresses, Q.MAX_IN_VALUES).flatMap((chunk) => queries.map((toUrl) => toUrl(chunk)))
-      .map((url, i) => ({ id: String(i + 1), method: "GET" as const, url }))
-    const responses = yield* runAll(requests, operation)
-    const users: Array<Q.GraphUser> = []
-    for (const response of responses.values()) users.push(...(yield* usersOf(operation, response)))
-    return users
-  })
+  /**
+   * One round of filtered `GET /users` in `$batch`es of 20, CONCURRENCY at a time; each batch's users are
+   * decoded and indexed as it arrives (while later batches are in flight). Any failed request fails all.
+   */
+  const lookup = (
+    queries: ReadonlyArray<{ readonly url: string; readonly headers?: Readonly<Record<string, string>> }>,
+    operation: string,
+    index: AddressIndex
+  ) => {
+    const requests = queries.map(({ headers, url }, i): GraphRequest => ({ id: String(i + 1), method: "GET", url, headers }))
+    return Effect.forEach(
+      Q.chunk(requests, Q.MAX_BATCH_REQUESTS),
+      (part) =>
+        Effect.flatMap(batch(part, operation), (responses) =>
+          Effect.forEach(responses.values(), (response) =>
+            Effect.map(usersOf(operation, response), (users) => users.forEach((user) => index.add(user))), {
+            discard: true
+          })),
+      { concurrency: CONCURRENCY, discard: true }
+    )
+  }
 
+  /** Default queries: each chunk of ≤ 15 addresses becomes one request per kind of query. */
+  const byDefault = (
+    addresses: ReadonlyArray<string>,
+    kinds: ReadonlyArray<(chunk: ReadonlyArray<string>) => string>
+  ) => Q.chunk(addresses, Q.MAX_IN_VALUES).flatMap((chunk) => kinds.map((toUrl) => ({ url: toUrl(chunk) })))
+
+  const byMailPacked = (addresses: ReadonlyArray<string>) =>
+    Q.packedUserFilterUrls(addresses, "mail", cloud.graphBaseUrl).map((url) => ({ url, headers: Q.ADVANCED_HEADERS }))
+
+  /**
+   * First `mail` (what callers send); then UPN and SMTP proxy addresses for what is still unresolved. More
+   * than 15 addresses are first asked as packed advanced queries (about 4× fewer requests against the
+   * per-request throttle); the eventually consistent index they read may not show a user created moments
+   * ago yet, so the second round also asks `mail` again by default for what they missed.
+   */
   const findUsers = Effect.fn("GraphUserDirectory.findUsers")(function*(addresses: ReadonlyArray<string>) {
     const operation = "UserDirectory.findUsers"
     const wanted = [...new Set(addresses.map((address) => address.trim().toLowerCase()).filter((a) => a !== ""))]
-    const byMail = yield* lookup(wanted, [(chunk) => Q.userFilterUrl(chunk, "mail")], operation)
-    const result = matchAddresses(wanted, byMail)
-    const unresolved = wanted.filter((address) => !result.has(address))
+    const packed = wanted.length > Q.MAX_IN_VALUES
+    const index = new AddressIndex()
+    yield* lookup(
+      packed ? byMailPacked(wanted) : byDefault(wanted, [(chunk) => Q.userFilterUrl(chunk, "mail")]),
+      operation,
+      index
+    )
+    const unresolved = wanted.filter((address) => !index.has(address))
     if (unresolved.length > 0) {
-      const more = yield* lookup(unresolved, [(chunk) => Q.userFilterUrl(chunk, "upn"), Q.proxyFilterUrl], operation)
-      for (const [address, user] of matchAddresses(unresolved, [...byMail, ...more])) result.set(address, user)
+      const kinds = [
+        ...(packed ? [(chunk: ReadonlyArray<string>) => Q.userFilterUrl(chunk, "mail")] : []),
+        (chunk: ReadonlyArray<string>) => Q.userFilterUrl(chunk, "upn"),
+        Q.proxyFilterUrl
+      ]
+      yield* lookup(byDefault(unresolved, kinds), operation, index)
+    }
+    const result = new Map<string, DirectoryUser>()
+    for (const address of wanted) {
+      const user = index.get(address)
+      if (user !== undefined) result.set(address, user)
     }
     return result as ReadonlyMap<string, DirectoryUser>
   })
@@ -94,21 +125,30 @@ export const make = Effect.gen(function*() {
   return UserDirectory.of({ findUsers, usersByIds })
 })
 
-/** Keys each wanted address to the user answering to it, preferring UPN, then mail, then proxy. */
-const matchAddresses = (wanted: ReadonlyArray<string>, users: ReadonlyArray<Q.GraphUser>) => {
-  const index = new Map<string, { readonly rank: number; readonly user: Q.GraphUser }>()
-  for (const user of users) {
-    Q.addressesOf(user).forEach((address, rank) => {
-      const current = index.get(address)
-      if (current === undefined || rank < current.rank) index.set(address, { rank, user })
-    })
+/** The users found so far, by each lower-cased address they answer to: UPN first, then mail, then proxy. */
+class AddressIndex {
+  private readonly byAddress = new Map<string, { readonly rank: number; readonly user: Q.GraphUser }>()
+
+  add(user: Q.GraphUser): void {
+    const put = (address: string | null | undefined, rank: number) => {
+      if (typeof address !== "string") return
+      const key = address.toLowerCase()
+      const current = this.byAddress.get(key)
+      if (current === undefined || rank < current.rank) this.byAddress.set(key, { rank, user })
+    }
+    put(user.userPrincipalName, 0)
+    put(user.mail, 1)
+    for (const proxy of user.proxyAddresses ?? []) if (/^smtp:/i.test(proxy)) put(proxy.slice(5), 2)
   }
-  const result = new Map<string, DirectoryUser>()
-  for (const address of wanted) {
-    const hit = index.get(address)
-    if (hit !== undefined) result.set(address, Q.toDirectoryUser(hit.user))
+
+  has(address: string): boolean {
+    return this.byAddress.has(address)
   }
-  return result
+
+  get(address: string): DirectoryUser | undefined {
+    const hit = this.byAddress.get(address)
+    return hit === undefined ? undefined : Q.toDirectoryUser(hit.user)
+  }
 }
 
 export const layer: Layer.Layer<UserDirectory, never, HttpClient.HttpClient | Tokens | Cloud> = Layer.effect(
