@@ -51,11 +51,40 @@ export const targetOf = (kit: Toolkit, hints: RequestHints, dl: DistributionList
   anchor: anchorFor(kit, hints, { dlAddress: dl.primarySmtpAddress })
 })
 
+/** The DL as the caller named it (name, alias or address), before its immutable identity is known. */
+const callerTarget = (kit: Toolkit, dlId: string, hints: RequestHints): Target => ({
+  identity: dlId,
+  anchor: anchorFor(kit, hints, { dlAddress: isEmail(dlId) ? dlId : undefined })
+})
+
 /** Reads a DL by the caller's id (name, alias or address); absent is a 404 at once (no long retry). */
 export const readGroup = (kit: Toolkit, dlId: string, hints: RequestHints) =>
-  kit.store.get({ identity: dlId, anchor: anchorFor(kit, hints, { dlAddress: isEmail(dlId) ? dlId : undefined }) }).pipe(
+  kit.store.get(callerTarget(kit, dlId, hints)).pipe(
     Effect.retry(kit.schedules.upstream),
     Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId })))
+  )
+
+/**
+ * Reads a DL and, at the same time, lists its members by the caller's id (Exchange's `Identity` takes the
+ * same name, alias or address), so that member paging does not wait for the read; `then` runs on the DL as
+ * soon as it is read, overlapping the paging too. The read decides first: its failure (a 404 above all)
+ * is the answer and stops the listing; a listing failure counts only once the DL was read.
+ */
+export const readWithMembers = <A, E>(
+  kit: Toolkit,
+  dlId: string,
+  hints: RequestHints,
+  then: (dl: DistributionList) => Effect.Effect<A, E>
+) =>
+  Effect.all([
+    Effect.flatMap(readGroup(kit, dlId, hints), (dl) => Effect.map(then(dl), (extra) => ({ dl, extra }))),
+    Effect.result(kit.store.listMembers(callerTarget(kit, dlId, hints)).pipe(Effect.retry(kit.schedules.upstream)))
+  ], { concurrency: 2 }).pipe(
+    Effect.flatMap(([{ dl, extra }, listed]) =>
+      listed._tag === "Failure"
+        ? Effect.fail(listed.failure)
+        : Effect.succeed({ dl, extra, members: listed.success })
+    )
   )
 
 /**

@@ -3,9 +3,9 @@ import { aliasFromName, MAX_DISPLAY_NAME_LENGTH, nameIssues } from "../domain/Al
 import { type DistributionList, userAddress } from "../domain/DistributionList.ts"
 import { normalizeEmail, primaryAddress, uniqueEmails } from "../domain/Email.ts"
 import { DistributionListExists, type InputIssue, InvalidInput } from "../domain/Errors.ts"
-import { diffMembers, targetMembers } from "../domain/MemberDiff.ts"
+import { targetMembers } from "../domain/MemberDiff.ts"
 import type { RequestHints, UpdateRequest, UpdateResult } from "./DistributionLists.ts"
-import { applyMembers } from "./Members.ts"
+import * as MemberSync from "./MemberSync.ts"
 import type { GroupChanges, Target } from "./ports/GroupStore.ts"
 import { retryAmbiguous } from "./Retry.ts"
 import {
@@ -16,6 +16,7 @@ import {
   mapStoreErrors,
   mayAppear,
   readGroup,
+  readWithMembers,
   retryUnseenRecipients,
   spelling,
   targetOf,
@@ -127,24 +128,7 @@ export const make = (kit: Toolkit) => {
     return new Map([...users].map(([id, user]) => [id, userAddress(user)])) as ReadonlyMap<string, string>
   })
 
-  const addOrRemove = (
-    target: Target,
-    users: FoundUsers,
-    toAdd: ReadonlyArray<string>,
-    toRemove: ReadonlyArray<string>
-  ) =>
-    Effect.all([
-      applyMembers({
-        run: (addresses) => kit.store.addMembers(target, addresses),
-        mayAppear: mayAppear(users),
-        schedules: kit.schedules
-      }, toAdd),
-      applyMembers({
-        run: (addresses) => kit.store.removeMembers(target, addresses),
-        alreadyDone: (error) => error._tag === "RecipientNotFound",
-        schedules: kit.schedules
-      }, toRemove)
-    ])
+  const { addOrRemove, syncMembers } = MemberSync.make(kit)
 
   return Effect.fn("DistributionLists.update")(
     function*(dlId: string, request: UpdateRequest, hints: RequestHints) {
@@ -155,16 +139,26 @@ export const make = (kit: Toolkit) => {
       const owners = request.ownerEmails === undefined ? undefined : uniqueEmails(request.ownerEmails)
       const members = request.memberEmails === undefined ? undefined : uniqueEmails(request.memberEmails)
       const requested = [...(owners ?? []), ...(members ?? [])]
-      // Both reads at once; an absent DL is reported before unknown users.
-      const [dl, users] = yield* both(
-        readGroup(kit, dlId, hints),
+      const keepOwnersAsMembers = members !== undefined && owners === undefined && kit.settings.ownersAsMembers
+      const needOwners = owners !== undefined || keepOwnersAsMembers
+      // The DL (then its owners) and its members, and the users, all at once; an absent DL is reported
+      // before unknown users.
+      const [{ current, currentOwners, dl }, users] = yield* both(
+        members === undefined
+          ? Effect.map(
+            readGroup(kit, dlId, hints),
+            (dl) => ({ dl, currentOwners: new Map<string, string>() as ReadonlyMap<string, string>, current: [] })
+          )
+          : Effect.map(
+            readWithMembers(kit, dlId, hints, (dl) => currentOwnersOf(dl, needOwners)),
+            ({ dl, extra, members }) => ({ dl, currentOwners: extra, current: members })
+          ),
         requested.length > 0 ? kit.users.requireAll(requested) : Effect.succeed<FoundUsers>(new Map())
       )
       const toExchange = canonical(users)
-      const keepOwnersAsMembers = members !== undefined && owners === undefined && kit.settings.ownersAsMembers
-      const currentOwners = yield* currentOwnersOf(dl, owners !== undefined || keepOwnersAsMembers)
+      const owned = members === undefined ? yield* currentOwnersOf(dl, needOwners) : currentOwners
 
-      const changes = changesFor(kit, dl, request, owners, users, currentOwners)
+      const changes = changesFor(kit, dl, request, owners, users, owned)
       if (Object.keys(changes).length > 0) yield* applyChanges(dl, targetOf(kit, hints, dl), changes, requested, users)
       const alias = changes.alias ?? dl.alias
       const target: Target = {
@@ -176,12 +170,10 @@ export const make = (kit: Toolkit) => {
       if (members !== undefined) {
         const wanted = targetMembers({
           members: members.map(toExchange),
-          owners: owners === undefined ? [...currentOwners.values()] : owners.map(toExchange),
+          owners: owners === undefined ? [...owned.values()] : owners.map(toExchange),
           ownersAsMembers: kit.settings.ownersAsMembers
         })
-        const current = yield* kit.store.listMembers(target).pipe(Effect.retry(kit.schedules.upstream))
-        const { toAdd, toRemove } = diffMembers(current, wanted)
-        const [notAdded, notRemoved] = yield* addOrRemove(target, users, toAdd, toRemove)
+        const [notAdded, notRemoved] = yield* syncMembers(target, users, current, wanted)
         failed = [...notAdded.map(spelling(requested, users)), ...notRemoved]
       } else if (owners !== undefined && kit.settings.ownersAsMembers) {
         // Owners as members: new owners become members too; nobody is removed.

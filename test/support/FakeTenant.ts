@@ -315,10 +315,18 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
               group.members = group.members.filter((m) => !sameEmail(m, userAddress(found)))
               return { address, _tag: group.members.length < before ? "Applied" : "Unchanged" }
             }))),
+      // All or nothing, like Exchange's Update-DistributionGroupMember: the first recipient it does not see fails it.
       replaceMembers: (target, addresses) =>
         call("replaceMembers", [target, addresses], () =>
-          Effect.map(existing(target), (group) => {
-            group.members = [...addresses]
+          Effect.flatMap(existing(target), (group): Effect.Effect<void, GroupStoreError> => {
+            const next: Array<string> = []
+            for (const address of addresses) {
+              const found = recipient(address)
+              if (found === undefined) return Effect.fail(new RecipientNotFound({ address }))
+              next.push(userAddress(found))
+            }
+            group.members = next
+            return Effect.void
           }))
     })
 

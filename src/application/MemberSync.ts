@@ -1,0 +1,64 @@
+import { Effect } from "effect"
+import { MAX_MEMBERS_PER_COMMAND } from "../domain/Limits.ts"
+import { diffMembers } from "../domain/MemberDiff.ts"
+import { applyMembers } from "./Members.ts"
+import type { Target } from "./ports/GroupStore.ts"
+import { mayAppear, type Toolkit } from "./Toolkit.ts"
+import type { FoundUsers } from "./UserValidation.ts"
+
+/** Above this many member changes, a sync replaces the whole list in one call instead of one cmdlet each. */
+export const REPLACE_THRESHOLD = 10
+
+/** Member changes of an update: what could not be added (as sent) and what could not be removed. */
+export const make = (kit: Toolkit) => {
+  const addOrRemove = (
+    target: Target,
+    users: FoundUsers,
+    toAdd: ReadonlyArray<string>,
+    toRemove: ReadonlyArray<string>
+  ) =>
+    Effect.all([
+      applyMembers({
+        run: (addresses) => kit.store.addMembers(target, addresses),
+        mayAppear: mayAppear(users),
+        schedules: kit.schedules
+      }, toAdd),
+      applyMembers({
+        run: (addresses) => kit.store.removeMembers(target, addresses),
+        alreadyDone: (error) => error._tag === "RecipientNotFound",
+        schedules: kit.schedules
+      }, toRemove)
+    ], { concurrency: 2 })
+
+  /**
+   * Makes the member list `wanted` (from `current`). A large change is one `Update-DistributionGroupMember`
+   * (all or nothing, ≤ 10,000): every address was validated through Graph first, so it rarely fails. If it
+   * does (a user Exchange does not see yet, or any other refusal once transient retries are spent), the same
+   * change is applied member by member, which waits for unseen users and reports exactly the addresses that
+   * were not applied. Adds and removals are idempotent, so a replace that was partly applied does no harm.
+   */
+  const syncMembers = (
+    target: Target,
+    users: FoundUsers,
+    current: ReadonlyArray<string>,
+    wanted: ReadonlyArray<string>
+  ) => {
+    const { toAdd, toRemove } = diffMembers(current, wanted)
+    const oneByOne = addOrRemove(target, users, toAdd, toRemove)
+    const large = toAdd.length + toRemove.length > REPLACE_THRESHOLD
+    // An empty list is left to removals: whether Exchange takes `Members: []` as "none" is not documented.
+    if (!large || wanted.length === 0 || wanted.length > MAX_MEMBERS_PER_COMMAND) return oneByOne
+    return kit.store.replaceMembers(target, wanted).pipe(
+      Effect.retry(kit.schedules.upstream),
+      Effect.as([[], []] as const),
+      Effect.catch((error) =>
+        Effect.logWarning(
+          `Replacing the members of '${target.identity}' failed (${error._tag}): ` +
+            `applying the ${toAdd.length + toRemove.length} change(s) one by one`
+        ).pipe(Effect.andThen(oneByOne))
+      )
+    )
+  }
+
+  return { addOrRemove, syncMembers }
+}
