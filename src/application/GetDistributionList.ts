@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { type DistributionList, userAddress } from "../domain/DistributionList.ts"
 import type { DistributionListDetails, RequestHints } from "./DistributionLists.ts"
-import { mapStoreErrors, readGroup, targetOf, type Toolkit } from "./Toolkit.ts"
+import { mapStoreErrors, readWithMembers, type Toolkit } from "./Toolkit.ts"
 
 /** The owners' addresses, in Exchange's order; an owner the directory cannot resolve is left out (and logged). */
 export const ownerAddresses = Effect.fnUntraced(function*(kit: Toolkit, dl: DistributionList) {
@@ -21,12 +21,8 @@ export const make = (kit: Toolkit) =>
   Effect.fn("DistributionLists.get")(
     function*(dlId: string, hints: RequestHints) {
       yield* Effect.logInfo(`Fetching Distribution List: ${dlId}`)
-      const dl = yield* readGroup(kit, dlId, hints)
-      const target = targetOf(kit, hints, dl)
-      const [members, owners] = yield* Effect.all([
-        kit.store.listMembers(target).pipe(Effect.retry(kit.schedules.upstream)),
-        ownerAddresses(kit, dl)
-      ], { concurrency: 2 })
+      // Member paging starts with the read; the owners are resolved as soon as the read returns.
+      const { dl, extra: owners, members } = yield* readWithMembers(kit, dlId, hints, (dl) => ownerAddresses(kit, dl))
       return {
         dlId: dl.alias,
         name: dl.name,

@@ -36,11 +36,13 @@ describe("DistributionLists.get", () => {
         allowExternalSenders: true
       })
       assert.deepStrictEqual(callsOf(tenant, "usersByIds")[0]!.args[0], ["id-john", "id-jane", "id-gone"])
-      // The first read names the DL as the caller did; later calls use its immutable identity.
-      assert.deepStrictEqual(callsOf(tenant, "listMembers").map((c) => (c.args[0] as Target).identity), [dl.identity])
-      assert.deepStrictEqual(callsOf(tenant, "get").map((c) => (c.args[0] as Target).anchor), [
-        "Marketing-Team@contoso.example"
-      ])
+      // The read and the member listing both name the DL as the caller did, and start together.
+      for (const op of ["get", "listMembers"] as const) {
+        assert.deepStrictEqual(callsOf(tenant, op).map((c) => c.args[0] as Target), [
+          { identity: "Marketing-Team@contoso.example", anchor: "Marketing-Team@contoso.example" }
+        ])
+      }
+      assert.isDefined(dl)
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect("404 at once for an absent DL: one read, no waiting", () =>
@@ -68,7 +70,50 @@ describe("DistributionLists.get", () => {
       failNext(tenant, "get", FakeTenant.forbidden("get"))
       const error = yield* Effect.flip(dls.get("marketing-team", {}))
       assert.strictEqual(error._tag, "UpstreamError")
-      assert.strictEqual(tenant.calls.length, 1)
+      assert.strictEqual(callsOf(tenant, "get").length, 1)
+      assert.strictEqual(callsOf(tenant, "usersByIds").length, 0)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("members are listed while the DL is read, and owners resolved while members are listed", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      // The read is retried once (500 ms); the listing must not wait for it.
+      failNext(tenant, "get", transient("get"))
+      failNext(tenant, "listMembers", transient("listMembers", 5000))
+      yield* withTime(dls.get("marketing-team", {}))
+      const [firstRead, read] = callsOf(tenant, "get")
+      const [firstList, list] = callsOf(tenant, "listMembers")
+      assert.strictEqual(firstList!.at, firstRead!.at)
+      assert.isAbove(read!.at, firstRead!.at)
+      // Owners right after the read, long before the listing's retry.
+      assert.strictEqual(callsOf(tenant, "usersByIds")[0]!.at, read!.at)
+      assert.isAbove(list!.at, read!.at)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("an absent DL is a 404 whatever the listing says (even a refusal)", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      failNext(tenant, "listMembers", FakeTenant.failed("listMembers"))
+      const error = yield* Effect.flip(dls.get("nope", {}))
+      assert.strictEqual(error._tag, "DistributionListNotFound")
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("an absent DL is a 404 even when the listing fails first and the read is still being retried", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      failNext(tenant, "get", transient("get"), transient("get"))
+      failNext(tenant, "listMembers", FakeTenant.forbidden("listMembers"))
+      const error = yield* Effect.flip(withTime(dls.get("nope", {})))
+      assert.strictEqual(error._tag, "DistributionListNotFound")
+      assert.strictEqual(callsOf(tenant, "get").length, 3)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a DL that reads fine but whose members cannot be listed surfaces the listing's error", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      failNext(tenant, "listMembers", FakeTenant.forbidden("listMembers"))
+      const error = yield* Effect.flip(dls.get("marketing-team", {}))
+      assert.strictEqual(error._tag, "UpstreamError")
     }).pipe(Effect.provide(appLayer(users))))
 })
 
