@@ -42,6 +42,11 @@ const isOurs = (dl: DistributionList, group: NewGroup, ownerIds: ReadonlySet<str
     dl.requireSenderAuthenticationEnabled === group.requireSenderAuthenticationEnabled &&
   dl.ownerIds.length === ownerIds.size && dl.ownerIds.every((id) => ownerIds.has(id))
 
+const sameMembers = (actual: ReadonlyArray<string>, expected: ReadonlyArray<string>): boolean => {
+  const wanted = new Set(expected.map(normalizeEmail))
+  return actual.length === wanted.size && actual.every((member) => wanted.has(normalizeEmail(member)))
+}
+
 export const make = (kit: Toolkit) => {
   /** One create (transient retries included); `confirmed` when our group was found after a lost reply. */
   const createOnce = (group: NewGroup, ownerIds: ReadonlySet<string>) =>
@@ -59,10 +64,19 @@ export const make = (kit: Toolkit) => {
         Effect.catchTag("GroupNotFound", () => Effect.fail(upstreamFailure("create", "Exchange reported no group")))
       ))
 
+  // A look-alike created by another request (same name and owners) differs in its members: only a group
+  // with exactly the members we sent can be our own earlier try.
   const findOurs = (group: NewGroup, ownerIds: ReadonlySet<string>) =>
     kit.store.get({ identity: group.primarySmtpAddress, anchor: group.anchor }).pipe(
       Effect.retry(kit.schedules.verify),
-      Effect.map((dl) => (isOurs(dl, group, ownerIds) ? dl : undefined)),
+      Effect.flatMap((dl) =>
+        isOurs(dl, group, ownerIds)
+          ? kit.store.listMembers({ identity: dl.identity, anchor: group.anchor }).pipe(
+            Effect.retry(kit.schedules.upstream),
+            Effect.map((members) => (sameMembers(members, group.members) ? dl : undefined))
+          )
+          : Effect.succeed(undefined)
+      ),
       // Not found (or any odd store answer) means the name belongs to something else: a real conflict.
       Effect.catchTags({
         GroupNotFound: () => Effect.succeed(undefined),
@@ -159,10 +173,7 @@ export const make = (kit: Toolkit) => {
     const { confirmed, deferred, dl } = yield* createGroup(group, users, asRequested)
     const target: Target = { identity: dl.identity, anchor: group.anchor }
     if (!confirmed) yield* verify(alias, target)
-    // After a lost reply the members of our earlier try are unknown: list them.
-    const present = confirmed
-      ? yield* kit.store.listMembers(target).pipe(Effect.retry(kit.schedules.upstream), Effect.orElseSucceed(() => []))
-      : group.members.filter((member) => !deferred.some((missing) => sameEmail(missing, member)))
+    const present = group.members.filter((member) => !deferred.some((missing) => sameEmail(missing, member)))
     const presentKeys = new Set(present.map(normalizeEmail))
     const toAdd = members.filter((member) => !presentKeys.has(normalizeEmail(member)))
     const failedMembers = (yield* addRest(alias, target, toAdd, mayAppear(users))).map(asRequested)

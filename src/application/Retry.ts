@@ -85,8 +85,17 @@ export const schedules = (settings: SettingsShape): Schedules => ({
 })
 
 /**
- * Retries a non-idempotent call. `attempt(ambiguous)` is told whether an earlier try failed transiently, in
- * which case that try may have been applied upstream: a conflict or a not-found then needs a second look.
+ * Whether a failed call may still have been applied upstream: a transient failure other than throttling
+ * (a 429 is refused before any work is done; a 503 or a lost connection may come after it).
+ */
+export const mayHaveApplied = (error: Tagged): boolean => {
+  const reason = reasonOf(error) as { readonly _tag: string; readonly status?: number } | undefined
+  return reason?._tag === "Transient" && reason.status !== 429
+}
+
+/**
+ * Retries a non-idempotent call. `attempt(ambiguous)` is told whether an earlier try may have been applied
+ * upstream (see `mayHaveApplied`): a conflict or a not-found then needs a second look.
  */
 export const retryAmbiguous = <A, E extends Tagged, R>(
   schedule: Schedule.Schedule<Duration.Duration, Tagged>,
@@ -95,6 +104,6 @@ export const retryAmbiguous = <A, E extends Tagged, R>(
   Effect.flatMap(Ref.make(false), (ambiguous) =>
     Ref.get(ambiguous).pipe(
       Effect.flatMap(attempt),
-      Effect.tapError((error) => (isTransient(error) ? Ref.set(ambiguous, true) : Effect.void)),
+      Effect.tapError((error) => (mayHaveApplied(error) ? Ref.set(ambiguous, true) : Effect.void)),
       Effect.retry(schedule)
     ))

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { DistributionLists } from "../../src/application/DistributionLists.ts"
 import type { NewGroup, Target } from "../../src/application/ports/GroupStore.ts"
 import { GroupAlreadyExists } from "../../src/application/ports/GroupStore.ts"
+import { Transient, UpstreamError } from "../../src/application/ports/UpstreamError.ts"
 import * as FakeTenant from "../support/FakeTenant.ts"
 import { appLayer, gaps, withTime } from "../support/Harness.ts"
 
@@ -150,6 +151,42 @@ describe("DistributionLists.create", () => {
       failNext(tenant, "create", transient("create"))
       const error = yield* Effect.flip(withTime(dls.create(request, {})))
       assert.strictEqual(error._tag, "DistributionListExists")
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("after a failure that may have applied, a look-alike with other members is a 409 and is left alone", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      const theirs = ["john@contoso.example", "jane@contoso.example", "m9@contoso.example"]
+      FakeTenant.seedGroup(tenant, {
+        alias: "marketing-team",
+        displayName: "Marketing Team",
+        ownerIds: ["id-john", "id-jane"],
+        members: theirs
+      })
+      failNext(tenant, "create", transient("create"))
+      const error = yield* Effect.flip(withTime(dls.create(request, {})))
+      assert.strictEqual(error._tag, "DistributionListExists")
+      assert.deepStrictEqual(membersOf(tenant, "marketing-team"), theirs)
+      assert.strictEqual(callsOf(tenant, "addMembers").length, 0)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a throttled try (429) cannot have applied: 'already exists' after it is a 409 at once", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      FakeTenant.seedGroup(tenant, {
+        alias: "marketing-team",
+        displayName: "Marketing Team",
+        ownerIds: ["id-john", "id-jane"],
+        members: ["m1@contoso.example", "m2@contoso.example", "john@contoso.example", "jane@contoso.example"]
+      })
+      failNext(
+        tenant,
+        "create",
+        new UpstreamError({ operation: "create", reason: new Transient({ status: 429, retryAfterMillis: 1_000 }) })
+      )
+      const error = yield* Effect.flip(withTime(dls.create(request, {})))
+      assert.strictEqual(error._tag, "DistributionListExists")
+      assert.strictEqual(callsOf(tenant, "get").length, 0)
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect("a conflict reported as such on the first try is a 409 even when the group looks identical", () =>
