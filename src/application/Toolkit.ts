@@ -1,11 +1,12 @@
-import { MAX_ADDRESSES_PER_REQUEST } from "../domain/Limits.ts"
 import { Effect } from "effect"
+import { aliasFromName } from "../domain/Alias.ts"
 import { chooseAnchor } from "../domain/AnchorMailbox.ts"
 import { type DirectoryUser, type DistributionList, userAddress } from "../domain/DistributionList.ts"
-import { isEmail, normalizeEmail } from "../domain/Email.ts"
+import { isEmail, normalizeEmail, primaryAddress } from "../domain/Email.ts"
 import { DistributionListExists, DistributionListNotFound, type InputIssue, UsersNotFound } from "../domain/Errors.ts"
+import { MAX_ADDRESSES_PER_REQUEST } from "../domain/Limits.ts"
 import type { DistributionListsError, RequestHints } from "./DistributionLists.ts"
-import type { GroupStore, GroupStoreError, RecipientNotFound, Target } from "./ports/GroupStore.ts"
+import type { GroupNotFound, GroupStore, GroupStoreError, RecipientNotFound, Target } from "./ports/GroupStore.ts"
 import type { UserDirectory } from "./ports/UserDirectory.ts"
 import { Failed, UpstreamError } from "./ports/UpstreamError.ts"
 import { backoff, type Schedules, schedules as makeSchedules, type Tagged } from "./Retry.ts"
@@ -51,16 +52,47 @@ export const targetOf = (kit: Toolkit, hints: RequestHints, dl: DistributionList
   anchor: anchorFor(kit, hints, { dlAddress: dl.primarySmtpAddress })
 })
 
-/** The DL as the caller named it (name, alias or address), before its immutable identity is known. */
+/**
+ * The DL as the caller named it (name, alias or address), before its immutable identity is known. Its
+ * address, for the anchor, is the given one or the one this service gives an alias (`alias@CUSTOM_DOMAIN`).
+ */
 const callerTarget = (kit: Toolkit, dlId: string, hints: RequestHints): Target => ({
   identity: dlId,
-  anchor: anchorFor(kit, hints, { dlAddress: isEmail(dlId) ? dlId : undefined })
+  anchor: anchorFor(kit, hints, {
+    dlAddress: isEmail(dlId) ? dlId : primaryAddress(aliasFromName(dlId) || dlId, kit.settings.customDomain)
+  })
 })
+
+/**
+ * Runs `read` on the caller's id and, when Exchange knows no such group and the id reads like the display
+ * name the DL was created with ("Marketing Team"), on the alias that name gives ("marketing-team").
+ */
+const byIdOrDisplayName = <A, E, R>(
+  dlId: string,
+  read: (id: string) => Effect.Effect<A, E | GroupNotFound, R>
+): Effect.Effect<A, E | GroupNotFound, R> => {
+  const alias = isEmail(dlId) ? "" : aliasFromName(dlId)
+  if (alias === "" || alias === dlId.toLowerCase()) return read(dlId)
+  return read(dlId).pipe(
+    Effect.catchIf(
+      (error): error is GroupNotFound => (error as { readonly _tag?: string })._tag === "GroupNotFound",
+      (notFound) =>
+        read(alias).pipe(
+          Effect.catchIf(
+            (error): error is GroupNotFound => (error as { readonly _tag?: string })._tag === "GroupNotFound",
+            () => Effect.fail(notFound)
+          )
+        )
+    )
+  )
+}
+
+const readGroupAs = (kit: Toolkit, id: string, hints: RequestHints) =>
+  kit.store.get(callerTarget(kit, id, hints)).pipe(Effect.retry(kit.schedules.upstream))
 
 /** Reads a DL by the caller's id (name, alias or address); absent is a 404 at once (no long retry). */
 export const readGroup = (kit: Toolkit, dlId: string, hints: RequestHints) =>
-  kit.store.get(callerTarget(kit, dlId, hints)).pipe(
-    Effect.retry(kit.schedules.upstream),
+  byIdOrDisplayName(dlId, (id) => readGroupAs(kit, id, hints)).pipe(
     Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId })))
   )
 
@@ -76,16 +108,17 @@ export const readWithMembers = <A, E>(
   hints: RequestHints,
   then: (dl: DistributionList) => Effect.Effect<A, E>
 ) =>
-  Effect.all([
-    Effect.flatMap(readGroup(kit, dlId, hints), (dl) => Effect.map(then(dl), (extra) => ({ dl, extra }))),
-    Effect.result(kit.store.listMembers(callerTarget(kit, dlId, hints)).pipe(Effect.retry(kit.schedules.upstream)))
-  ], { concurrency: 2 }).pipe(
-    Effect.flatMap(([{ dl, extra }, listed]) =>
-      listed._tag === "Failure"
-        ? Effect.fail(listed.failure)
-        : Effect.succeed({ dl, extra, members: listed.success })
-    )
-  )
+  byIdOrDisplayName(dlId, (id) =>
+    Effect.all([
+      Effect.flatMap(readGroupAs(kit, id, hints), (dl) => Effect.map(then(dl), (extra) => ({ dl, extra }))),
+      Effect.result(kit.store.listMembers(callerTarget(kit, id, hints)).pipe(Effect.retry(kit.schedules.upstream)))
+    ], { concurrency: 2 }).pipe(
+      Effect.flatMap(([{ dl, extra }, listed]) =>
+        listed._tag === "Failure"
+          ? Effect.fail(listed.failure)
+          : Effect.succeed({ dl, extra, members: listed.success })
+      )
+    )).pipe(Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId }))))
 
 /**
  * Whether Exchange may still come to know an address as a recipient: not for a directory user without a

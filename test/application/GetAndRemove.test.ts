@@ -22,6 +22,29 @@ const setup = Effect.gen(function*() {
 })
 
 describe("DistributionLists.get", () => {
+  it.effect("takes the display name the DL was created with, by the alias it gives", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      const details = yield* dls.get("Marketing Team", {})
+      assert.strictEqual(details.dlId, "marketing-team")
+      assert.deepStrictEqual(callsOf(tenant, "get").map((c) => (c.args[0] as Target).identity), [
+        "Marketing Team",
+        "marketing-team"
+      ])
+      const error = yield* Effect.flip(dls.get("Sales Team", {}))
+      assert.strictEqual(error._tag, "DistributionListNotFound")
+      if (error._tag === "DistributionListNotFound") assert.strictEqual(error.dlId, "Sales Team")
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("an alias is anchored on the address it gives (seed step 4), not on postmaster", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      yield* dls.get("marketing-team", {})
+      assert.deepStrictEqual(callsOf(tenant, "get").map((c) => (c.args[0] as Target).anchor), [
+        "marketing-team@contoso.example"
+      ])
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("returns the seed's shape; owners resolved from their ids, unresolvable ones left out", () =>
     Effect.gen(function*() {
       const { dl, dls, tenant } = yield* setup
