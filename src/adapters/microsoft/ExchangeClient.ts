@@ -88,14 +88,25 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
       })
     })
 
-  /** One POST of a cmdlet; every page, by re-POSTing the same body and headers to `@odata.nextLink` (spec §3.3). */
-  const invoke = Effect.fnUntraced(function*(
+  /**
+   * One POST of a cmdlet; with `paged`, every page, by re-POSTing the same body and headers to
+   * `@odata.nextLink` (spec §3.3). Each page's objects go through `onPage` as the page arrives, so only
+   * what it keeps stays in memory. `select` asks for those properties only (`?$select=`, spec §1.1).
+   */
+  const invokePages = Effect.fnUntraced(function*<A>(
     command: Command,
     anchor: string,
-    options: { readonly paged?: boolean } = {}
-  ): Effect.fn.Return<ReadonlyArray<unknown>, ExchangeCommandError | UpstreamError> {
+    options: {
+      readonly paged?: boolean | undefined
+      readonly select?: ReadonlyArray<string> | undefined
+      readonly onPage: (values: ReadonlyArray<unknown>) => ReadonlyArray<A>
+    }
+  ): Effect.fn.Return<ReadonlyArray<A>, ExchangeCommandError | UpstreamError> {
     const operation = command.cmdlet
-    const request = HttpClientRequest.post(invokeUrl).pipe(
+    const first = options.select === undefined
+      ? invokeUrl
+      : `${invokeUrl}?$select=${options.select.map(encodeURIComponent).join(",")}`
+    const request = HttpClientRequest.post(first).pipe(
       HttpClientRequest.setHeaders({
         ...headersFor(command.cmdlet, anchor),
         ...(options.paged ? { Prefer: `odata.maxpagesize=${MAX_PAGE_SIZE}` } : {})
@@ -103,8 +114,8 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
       HttpClientRequest.acceptJson,
       HttpClientRequest.bodyJsonUnsafe(body(command))
     )
-    const values: Array<unknown> = []
-    let next: string | undefined = invokeUrl
+    const results: Array<A> = []
+    let next: string | undefined = first
     for (let page = 0; next !== undefined; page++) {
       if (page >= MAX_PAGES) return yield* Effect.fail(failed(operation, "too many result pages"))
       const response: HttpClientResponse.HttpClientResponse = yield* send(HttpClientRequest.setUrl(request, next), operation)
@@ -112,14 +123,17 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
       const envelope = yield* Schema.decodeUnknownEffect(Envelope)(yield* jsonBody(response)).pipe(
         Effect.mapError(() => failed(operation, "Exchange returned an unreadable response"))
       )
-      values.push(...(envelope.value ?? []))
+      for (const item of options.onPage(envelope.value ?? [])) results.push(item)
       next = options.paged ? envelope["@odata.nextLink"] : undefined
       if (next !== undefined && !trustedLink(next)) {
         return yield* Effect.fail(failed(operation, "Exchange sent a nextLink to another host"))
       }
     }
-    return values
+    return results
   })
+
+  const invoke = (command: Command, anchor: string, options: { readonly paged?: boolean } = {}) =>
+    invokePages(command, anchor, { paged: options.paged, onPage: (values) => values })
 
   /** Up to 10 cmdlets in one `$batch` (spec §1.1); each gets its own result. */
   const batch = Effect.fnUntraced(function*(
@@ -173,7 +187,7 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
     })
   })
 
-  return { invoke, batch }
+  return { invoke, invokePages, batch }
 }
 
 export type ExchangeClient = ReturnType<typeof make>

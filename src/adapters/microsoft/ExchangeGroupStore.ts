@@ -1,4 +1,4 @@
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer } from "effect"
 import { HttpClient } from "effect/http"
 import {
   type GroupChanges,
@@ -12,9 +12,21 @@ import {
 import type { DistributionList } from "../../domain/DistributionList.ts"
 import { Cloud } from "./Cloud.ts"
 import * as ExchangeClient from "./ExchangeClient.ts"
-import { decodeFirstGroup, Member, toDistributionList, toPortError } from "./ExchangeMapping.ts"
+import { decodeFirstGroup, toDistributionList, toPortError } from "./ExchangeMapping.ts"
 import { Tokens } from "./Tokens.ts"
 import { chunk } from "./Wire.ts"
+
+/** The addresses on one page of `Get-DistributionGroupMember` (checked by hand: it runs once per member). */
+const memberAddresses = (values: ReadonlyArray<unknown>): ReadonlyArray<string> => {
+  const addresses: Array<string> = []
+  for (const value of values) {
+    const address = typeof value === "object" && value !== null
+      ? (value as { readonly PrimarySmtpAddress?: unknown }).PrimarySmtpAddress
+      : undefined
+    if (typeof address === "string" && address !== "") addresses.push(address)
+  }
+  return addresses
+}
 
 /** How many `$batch` requests (of 10 cmdlets each) one bulk member change keeps in flight. */
 export const BATCH_CONCURRENCY = 6
@@ -68,18 +80,15 @@ export const make = Effect.gen(function*() {
     )
   })
 
+  // Only the address is read, and each page is reduced to its addresses as it arrives: a 50,000-member
+  // list is then 50,000 short strings, not 50,000 full recipient objects (spec §1.1 `$select`).
   const listMembers = Effect.fn("ExchangeGroupStore.listMembers")(function*(target: Target) {
-    const values = yield* run({
+    return yield* exchange.invokePages({
       cmdlet: "Get-DistributionGroupMember",
       parameters: { Identity: target.identity, ResultSize: "Unlimited" }
-    }, target, { paged: true })
-    const addresses: Array<string> = []
-    for (const value of values) {
-      const member = Schema.decodeUnknownOption(Member)(value)
-      const address = member._tag === "Some" ? member.value.PrimarySmtpAddress : undefined
-      if (address) addresses.push(address)
-    }
-    return addresses as ReadonlyArray<string>
+    }, target.anchor, { paged: true, select: ["PrimarySmtpAddress"], onPage: memberAddresses }).pipe(
+      Effect.catchTag("ExchangeCommandError", (error) => Effect.fail(toPortError(error, { identity: target.identity })))
+    )
   })
 
   const update = Effect.fn("ExchangeGroupStore.update")(function*(target: Target, changes: GroupChanges) {

@@ -149,6 +149,15 @@ describe("ExchangeGroupStore requests", () => {
       assert.strictEqual(first!.headers["prefer"], "odata.maxpagesize=1000")
       assert.strictEqual(second!.headers["prefer"], "odata.maxpagesize=1000")
       assert.strictEqual(second!.headers["x-anchormailbox"], first!.headers["x-anchormailbox"])
+      // Only the address is asked for (spec §1.1 `$select`); the nextLink carries its own query.
+      assert.strictEqual(first!.url, `${EXCHANGE}/InvokeCommand?$select=PrimarySmtpAddress`)
+    }).pipe(Effect.provide(exchange.layer))
+  })
+
+  it.effect("listMembers skips objects without an address (a member without SMTP address)", () => {
+    const exchange = setup(() => ok([{ PrimarySmtpAddress: "a@contoso.com" }, { PrimarySmtpAddress: null }, {}, 42]))
+    return Effect.gen(function*() {
+      assert.deepStrictEqual(yield* (yield* store).listMembers(target), ["a@contoso.com"])
     }).pipe(Effect.provide(exchange.layer))
   })
 
