@@ -115,7 +115,12 @@ export const make = (kit: Toolkit) => {
     }
   })
 
-  /** Read-after-write: the group may take a while to be visible; a group that stays invisible is only logged. */
+  /**
+   * Read-after-write: the group may take a while to be visible; a group that stays invisible is only logged.
+   * Kept although the members went with the create and the answer does not depend on it: it is what makes a
+   * caller's GET right after the 201 find the DL (the seed's "ensures DL is propagated after creation"), and
+   * New-DistributionGroup's reply comes from the writing server, so it says nothing about other readers.
+   */
   const verify = (alias: string, target: Target) =>
     kit.store.get(target).pipe(
       Effect.retry(kit.schedules.verify),
@@ -165,7 +170,9 @@ export const make = (kit: Toolkit) => {
       displayName: request.name.trim(),
       primarySmtpAddress: primaryEmail,
       managedBy,
-      members: members.slice(0, MAX_MEMBERS_PER_COMMAND),
+      // A member without a mailbox is no Exchange recipient: left to the adds (reported there at once)
+      // rather than costing a refused create each.
+      members: members.filter(mayAppear(users)).slice(0, MAX_MEMBERS_PER_COMMAND),
       requireSenderAuthenticationEnabled: !request.allowExternalSenders,
       anchor: anchorFor(kit, hints, { owners: managedBy, dlAddress: primaryEmail })
     }

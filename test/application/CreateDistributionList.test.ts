@@ -263,6 +263,9 @@ describe("DistributionLists.create", () => {
       const asMember = yield* dls.create({ ...request, memberEmails: ["svc@contoso.example"] }, {})
       assert.deepStrictEqual(asMember.failedMembers, ["svc@contoso.example"])
       assert.strictEqual(callsOf(tenant, "addMembers").length, 1)
+      // Known from Graph to have no mailbox: not sent with the create (no refused create per such member).
+      assert.strictEqual(callsOf(tenant, "create").length, 2)
+      assert.notInclude((callsOf(tenant, "create")[1]!.args[0] as NewGroup).members, "svc@contoso.example")
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect("more than 10,000 addresses in one list is a 422 naming the list", () =>

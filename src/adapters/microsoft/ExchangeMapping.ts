@@ -78,8 +78,6 @@ export const toDistributionList = (object: typeof GroupObject.Type): Distributio
   requireSenderAuthenticationEnabled: object.RequireSenderAuthenticationEnabled ?? true
 })
 
-export const Member = Schema.Struct({ PrimarySmtpAddress: Schema.optional(Schema.NullOr(Schema.String)) })
-
 export const decodeFirstGroup = (cmdlet: string, values: ReadonlyArray<unknown>) =>
   Schema.decodeUnknownEffect(GroupObject)(values[0]).pipe(
     Effect.mapError(() =>

@@ -1,4 +1,4 @@
-import { Clock, Effect, Layer, Schema } from "effect"
+import { Clock, Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import type { UpstreamError } from "../../application/ports/UpstreamError.ts"
 import { UserDirectory } from "../../application/ports/UserDirectory.ts"
@@ -12,10 +12,12 @@ import { authorized, failed } from "./Wire.ts"
 /** How many `$batch` (or getByIds) calls one lookup keeps in flight. */
 export const CONCURRENCY = 4
 
-const decodeUsers = (operation: string) => (body: unknown) =>
-  Schema.decodeUnknownEffect(Q.GraphUsers)(body).pipe(
-    Effect.mapError(() => failed(operation, "Microsoft Graph returned an unreadable user list"))
-  )
+const decodeUsers = (operation: string) => (body: unknown): Effect.Effect<ReadonlyArray<Q.GraphUser>, UpstreamError> => {
+  const users = Q.readUsers(body)
+  return users === undefined
+    ? Effect.fail(failed(operation, "Microsoft Graph returned an unreadable user list"))
+    : Effect.succeed(users)
+}
 
 export const make = Effect.gen(function*() {
   const cloud = yield* Cloud
@@ -25,7 +27,7 @@ export const make = Effect.gen(function*() {
 
   const usersOf = (operation: string, response: GraphResponse): Effect.Effect<ReadonlyArray<Q.GraphUser>, UpstreamError> =>
     response.status === 200
-      ? Effect.map(decodeUsers(operation)(response.body), (page) => page.value)
+      ? decodeUsers(operation)(response.body)
       : Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.fail(graphError(operation, response.status, response.headers, response.body, now)))
 
@@ -109,7 +111,7 @@ export const make = Effect.gen(function*() {
     )
     const byId = new Map<string, DirectoryUser>()
     for (const page of pages) {
-      for (const object of page.value) {
+      for (const object of page) {
         const type = object["@odata.type"]
         if (type === undefined || type === "#microsoft.graph.user") byId.set(object.id.toLowerCase(), Q.toDirectoryUser(object))
       }
