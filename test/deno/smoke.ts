@@ -59,5 +59,5 @@ try {
 } finally {
   service.kill("SIGTERM")
 }
-console.log(`deno smoke: ${passed} passed, ${failed} failed`)
+console.log(`smoke: ${passed} passed, ${failed} failed`)
 process.exit(failed === 0 ? 0 : 1)
