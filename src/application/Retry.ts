@@ -61,9 +61,18 @@ export const backoff = (
     Schedule.upTo({ times: Math.max(0, policy.attempts - 1) }),
     Schedule.setInputType<Tagged>(),
     Schedule.while(({ input }) => retryable(input) && (retryAfterMillis(input) ?? 0) <= retryAfterMaxMillis),
-    Schedule.modifyDelay(({ duration, input }) =>
-      Effect.succeed(Duration.max(duration, Duration.millis(retryAfterMillis(input) ?? 0)))
-    )
+    Schedule.modifyDelay(({ attempt, duration, input }) => {
+      const delay = Duration.max(duration, Duration.millis(retryAfterMillis(input) ?? 0))
+      // Operators should see upstream trouble being absorbed, not only what finally failed.
+      return Effect.as(
+        Effect.logInfo("Retrying upstream call", {
+          failure: reasonOf(input)?._tag ?? input._tag,
+          attempt,
+          delayMillis: Duration.toMillis(delay)
+        }),
+        delay
+      )
+    })
   )
 
 export interface Schedules {

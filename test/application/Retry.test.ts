@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Ref } from "effect"
+import { Clock, Effect, Logger, Ref } from "effect"
 import { GroupNotFound, RecipientNotFound } from "../../src/application/ports/GroupStore.ts"
 import { backoff, MembersPending, schedules } from "../../src/application/Retry.ts"
 import { defaults } from "../../src/application/Settings.ts"
@@ -30,6 +30,19 @@ describe("Retry schedules", () => {
       const exit = yield* withTime(Effect.exit(Effect.retry(effect, verify)))
       assert.isTrue(exit._tag === "Failure")
       assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [5000, 10000, 20000, 30000, 30000])
+    }))
+
+  it.effect("every retry is logged with the failure, the attempt and the delay", () =>
+    Effect.gen(function*() {
+      const lines: Array<unknown> = []
+      const capture = Logger.make(({ message }) => lines.push(message))
+      const { effect } = yield* scripted([transient("get", 3_000), new GroupNotFound({ identity: "x" })])
+      yield* withTime(Effect.retry(effect, verify)).pipe(Effect.provide(Logger.layer([capture])))
+      const retries = lines.filter((line) => Array.isArray(line) && line[0] === "Retrying upstream call")
+      assert.deepStrictEqual(retries.map((line) => (line as Array<unknown>)[1]), [
+        { failure: "Transient", attempt: 1, delayMillis: 5000 },
+        { failure: "GroupNotFound", attempt: 2, delayMillis: 10000 }
+      ])
     }))
 
   it.effect("verification stops as soon as the group is visible", () =>
