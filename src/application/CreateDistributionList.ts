@@ -92,10 +92,10 @@ export const make = (kit: Toolkit) => {
   const createGroup = Effect.fnUntraced(function*(
     group: NewGroup,
     users: FoundUsers,
+    owners: ReadonlyArray<string>,
     asRequested: (address: string) => string
   ) {
-    const ownerOf = (address: string) => users.get(normalizeEmail(asRequested(address)))
-    const ownerIds = new Set(group.managedBy.flatMap((address) => ownerOf(address)?.id ?? []))
+    const ownerIds = new Set(owners.flatMap((owner) => users.get(normalizeEmail(owner))?.id ?? []))
     const deferred: Array<string> = []
     let members = group.members
     const isMemberOnly = (address: string) =>
@@ -177,7 +177,7 @@ export const make = (kit: Toolkit) => {
       anchor: anchorFor(kit, hints, { owners: managedBy, dlAddress: primaryEmail })
     }
 
-    const { confirmed, deferred, dl } = yield* createGroup(group, users, asRequested)
+    const { confirmed, deferred, dl } = yield* createGroup(group, users, owners, asRequested)
     const target: Target = { identity: dl.identity, anchor: group.anchor }
     if (!confirmed) yield* verify(alias, target)
     const present = group.members.filter((member) => !deferred.some((missing) => sameEmail(missing, member)))

@@ -207,12 +207,21 @@ export const canonical = (users: ReadonlyMap<string, DirectoryUser>) => (address
   return user === undefined ? address.trim() : userAddress(user)
 }
 
-/** Reports addresses in the caller's spelling when the caller sent one. */
+/**
+ * Reports addresses in the caller's spelling when the caller sent one. The index is built on first use:
+ * most requests report nothing, and for 10,000 addresses building it costs a visible share of the CPU.
+ */
 export const spelling = (requested: ReadonlyArray<string>, users: ReadonlyMap<string, DirectoryUser>) => {
-  const byCanonical = new Map<string, string>()
-  for (const address of requested) {
-    const key = normalizeEmail(canonical(users)(address))
-    if (!byCanonical.has(key)) byCanonical.set(key, address.trim())
+  let byCanonical: Map<string, string> | undefined
+  return (address: string): string => {
+    if (byCanonical === undefined) {
+      byCanonical = new Map<string, string>()
+      const toExchange = canonical(users)
+      for (const requestedAddress of requested) {
+        const key = normalizeEmail(toExchange(requestedAddress))
+        if (!byCanonical.has(key)) byCanonical.set(key, requestedAddress.trim())
+      }
+    }
+    return byCanonical.get(normalizeEmail(address)) ?? address
   }
-  return (address: string): string => byCanonical.get(normalizeEmail(address)) ?? address
 }

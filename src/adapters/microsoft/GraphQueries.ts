@@ -61,7 +61,7 @@ export const packedUserFilterUrls = (
   let values: Array<string> = []
   let length = 0
   for (const address of addresses) {
-    const value = encodeQuery(odataString(address))
+    const value = PLAIN.test(address) && !address.includes("'") ? `'${address}'` : encodeQuery(odataString(address))
     const extra = value.length + (values.length > 0 ? 1 : 0)
     if (values.length > 0 && (length + extra > budget || values.length === MAX_TOP)) {
       urls.push(`${head}${values.join(",")}${tail}`)
