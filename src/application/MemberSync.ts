@@ -1,5 +1,4 @@
 import { Effect } from "effect"
-import { MAX_MEMBERS_PER_COMMAND } from "../domain/Limits.ts"
 import { diffMembers } from "../domain/MemberDiff.ts"
 import { applyMembers } from "./Members.ts"
 import type { Target } from "./ports/GroupStore.ts"
@@ -8,6 +7,20 @@ import type { FoundUsers } from "./UserValidation.ts"
 
 /** Above this many member changes, a sync replaces the whole list in one call instead of one cmdlet each. */
 export const REPLACE_THRESHOLD = 10
+
+/**
+ * The largest list replaced in one call. Exchange takes 10,000, but REST cmdlets time out after 15 minutes
+ * and Microsoft's advice for big lists is an Update of 5,000 (spec exchange-admin-rest.md §6); a longer list
+ * is synchronised member by member rather than risk a timeout.
+ */
+export const REPLACE_MAX_MEMBERS = 5_000
+
+/**
+ * Whether `changes` member changes toward a list of `wanted` members are made by one replace. An empty
+ * list is left to removals: whether Exchange takes `Members: []` as "none" is not documented.
+ */
+export const replaces = (changes: number, wanted: number): boolean =>
+  changes > REPLACE_THRESHOLD && wanted > 0 && wanted <= REPLACE_MAX_MEMBERS
 
 /** Member changes of an update: what could not be added (as sent) and what could not be removed. */
 export const make = (kit: Toolkit) => {
@@ -32,7 +45,7 @@ export const make = (kit: Toolkit) => {
 
   /**
    * Makes the member list `wanted` (from `current`). A large change is one `Update-DistributionGroupMember`
-   * (all or nothing, ≤ 10,000): every address was validated through Graph first, so it rarely fails. If it
+   * (all or nothing): every address was validated through Graph first, so it rarely fails. If it
    * does (a user Exchange does not see yet, or any other refusal once transient retries are spent), the same
    * change is applied member by member, which waits for unseen users and reports exactly the addresses that
    * were not applied. Adds and removals are idempotent, so a replace that was partly applied does no harm.
@@ -45,9 +58,7 @@ export const make = (kit: Toolkit) => {
   ) => {
     const { toAdd, toRemove } = diffMembers(current, wanted)
     const oneByOne = addOrRemove(target, users, toAdd, toRemove)
-    const large = toAdd.length + toRemove.length > REPLACE_THRESHOLD
-    // An empty list is left to removals: whether Exchange takes `Members: []` as "none" is not documented.
-    if (!large || wanted.length === 0 || wanted.length > MAX_MEMBERS_PER_COMMAND) return oneByOne
+    if (!replaces(toAdd.length + toRemove.length, wanted.length)) return oneByOne
     return kit.store.replaceMembers(target, wanted).pipe(
       Effect.retry(kit.schedules.upstream),
       Effect.as([[], []] as const),

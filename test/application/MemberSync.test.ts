@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { DistributionLists } from "../../src/application/DistributionLists.ts"
-import { REPLACE_THRESHOLD } from "../../src/application/MemberSync.ts"
+import { REPLACE_MAX_MEMBERS, REPLACE_THRESHOLD, replaces } from "../../src/application/MemberSync.ts"
 import * as FakeTenant from "../support/FakeTenant.ts"
 import { appLayer, withTime } from "../support/Harness.ts"
 
@@ -65,4 +65,12 @@ describe("DistributionLists.update: large member syncs", () => {
       assert.strictEqual(callsOf(tenant, "replaceMembers").length, 0)
       assert.deepStrictEqual(sorted(stored().members), sorted([...small, address("owner")]))
     }).pipe(Effect.provide(appLayer(users))))
+
+  it("replace only for more than the threshold of changes, toward 1 to 5,000 members", () => {
+    assert.deepStrictEqual(
+      [[REPLACE_THRESHOLD, 100], [REPLACE_THRESHOLD + 1, 100], [500, 0], [500, REPLACE_MAX_MEMBERS], [500, REPLACE_MAX_MEMBERS + 1]]
+        .map(([changes, wanted]) => replaces(changes!, wanted!)),
+      [false, true, false, true, false]
+    )
+  })
 })
