@@ -6,6 +6,7 @@ import { FetchHttpClient, HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import * as Auth from "./adapters/http/auth/Auth.ts"
 import * as FastPath from "./adapters/http/FastPath.ts"
+import * as Readiness from "./adapters/http/Readiness.ts"
 import * as Routes from "./adapters/http/Routes.ts"
 import * as MicrosoftAdapters from "./adapters/microsoft/MicrosoftAdapters.ts"
 import * as DistributionLists from "./application/DistributionLists.ts"
@@ -13,13 +14,13 @@ import type { GroupStore } from "./application/ports/GroupStore.ts"
 import type { UserDirectory } from "./application/ports/UserDirectory.ts"
 import * as Sandbox from "./sandbox/Server.ts"
 
-/** The use cases over `adapters`, and the `/api` authentication (which reads list owners through them). */
+/** The use cases over `adapters`, the `/api` authentication (which reads list owners through them), readiness. */
 const withAuth = <E, R>(
   adapters: Layer.Layer<UserDirectory | GroupStore, E, R>,
   auth: Auth.AuthLayer
 ) => {
   const lists = DistributionLists.layer.pipe(Layer.provide(adapters))
-  return Layer.merge(lists, auth.pipe(Layer.provide(lists)))
+  return Layer.mergeAll(lists, auth.pipe(Layer.provide(lists)), Readiness.layerFromDirectory.pipe(Layer.provide(adapters)))
 }
 
 /**
