@@ -73,6 +73,8 @@ export class DistributionLists extends Context.Service<DistributionLists, {
     hints: RequestHints
   ) => Effect.Effect<CreateResult, DistributionListsError>
   readonly get: (dlId: string, hints: RequestHints) => Effect.Effect<DistributionListDetails, DistributionListsError>
+  /** The owners' addresses, as `get` reports them, without listing the members (for owner checks). */
+  readonly owners: (dlId: string, hints: RequestHints) => Effect.Effect<ReadonlyArray<string>, DistributionListsError>
   readonly update: (
     dlId: string,
     request: UpdateRequest,
@@ -96,6 +98,7 @@ export const make = Effect.gen(function*() {
   return DistributionLists.of({
     create: CreateDistributionList.make(kit),
     get: GetDistributionList.make(kit),
+    owners: GetDistributionList.makeOwners(kit),
     update: UpdateDistributionList.make(kit),
     remove: RemoveDistributionList.make(kit),
     addMembers: ManageMembers.makeAdd(kit),

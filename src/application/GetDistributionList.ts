@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { type DistributionList, userAddress } from "../domain/DistributionList.ts"
 import type { DistributionListDetails, RequestHints } from "./DistributionLists.ts"
-import { mapStoreErrors, readWithMembers, type Toolkit } from "./Toolkit.ts"
+import { mapStoreErrors, readGroup, readWithMembers, type Toolkit } from "./Toolkit.ts"
 
 /** The owners' addresses, in Exchange's order; an owner the directory cannot resolve is left out (and logged). */
 export const ownerAddresses = Effect.fnUntraced(function*(kit: Toolkit, dl: DistributionList) {
@@ -32,6 +32,15 @@ export const make = (kit: Toolkit) =>
         members,
         allowExternalSenders: !dl.requireSenderAuthenticationEnabled
       } satisfies DistributionListDetails
+    },
+    (effect, dlId) => mapStoreErrors(dlId)(effect)
+  )
+
+/** Only the owners' addresses (an owner check needs no member list, which can be 50 pages long). */
+export const makeOwners = (kit: Toolkit) =>
+  Effect.fn("DistributionLists.owners")(
+    function*(dlId: string, hints: RequestHints) {
+      return yield* ownerAddresses(kit, yield* readGroup(kit, dlId, hints))
     },
     (effect, dlId) => mapStoreErrors(dlId)(effect)
   )

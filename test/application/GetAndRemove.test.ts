@@ -140,6 +140,17 @@ describe("DistributionLists.get", () => {
     }).pipe(Effect.provide(appLayer(users))))
 })
 
+describe("DistributionLists.owners", () => {
+  it.effect("the owners as get reports them, without listing the members", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      assert.deepStrictEqual(yield* dls.owners("marketing-team", {}), ["john@contoso.example", "jane@contoso.example"])
+      assert.strictEqual(callsOf(tenant, "listMembers").length, 0)
+      const error = yield* Effect.flip(dls.owners("nope", {}))
+      assert.strictEqual(error._tag, "DistributionListNotFound")
+    }).pipe(Effect.provide(appLayer(users))))
+})
+
 describe("DistributionLists.remove", () => {
   it.effect("deletes permanently, by identity", () =>
     Effect.gen(function*() {
