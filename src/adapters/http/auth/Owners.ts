@@ -15,8 +15,9 @@ export const make = Effect.gen(function*() {
   const lists = yield* DistributionLists
   return Owners.of({
     of: (dlId, anchorMailbox) =>
-      lists.get(dlId, { anchorMailbox }).pipe(
-        Effect.map((details) => Option.some(details.owners)),
+      // `owners` reads the list and its owners without paging through its members.
+      lists.owners(dlId, { anchorMailbox }).pipe(
+        Effect.map(Option.some),
         Effect.catchTag("DistributionListNotFound", () => Effect.succeed(Option.none())),
         Effect.catchTag("InvalidInput", () => Effect.succeed(Option.none())),
         // Fail closed: without the owners nothing may proceed.

@@ -38,6 +38,8 @@ export const lists: Record<string, ReadonlyArray<string>> = {
 const service = Layer.mock(DistributionLists, {
   get: (dlId) =>
     lists[dlId] === undefined ? Effect.fail(new DistributionListNotFound({ dlId })) : Effect.succeed(list(dlId, lists[dlId])),
+  owners: (dlId) =>
+    lists[dlId] === undefined ? Effect.fail(new DistributionListNotFound({ dlId })) : Effect.succeed(lists[dlId]),
   create: (request) =>
     Effect.succeed({
       dlId: request.name.toLowerCase().replace(/\s+/g, "-"),
