@@ -8,6 +8,7 @@ import * as Errors from "./ExchangeError.ts"
 import type { ExchangeError } from "./ExchangeError.ts"
 import { type Caller, guidSource } from "./Invocation.ts"
 import { type Json, selectProperties } from "./Output.ts"
+import { PageCursors } from "./PageCursors.ts"
 import * as Paging from "./Paging.ts"
 
 /** One InvokeCommand call after authentication: what the face (or a `$batch` part) needs. */
@@ -66,6 +67,7 @@ export const makeRunner = Effect.gen(function*() {
   const tenant = yield* TenantModel
   const behaviour = yield* Behaviour
   const config = yield* SandboxConfig
+  const cursors = new PageCursors()
 
   return Effect.fn("ExchangeFace.runCommand")(function*(request: CommandRequest) {
     const input = parseInput(request.body)
@@ -84,10 +86,13 @@ export const makeRunner = Effect.gen(function*() {
       }
       const outcome = invokeCmdlet(invocation, input.name, input.parameters)
       if (outcome._tag !== "CmdletResult") return outcome
-      const page = Paging.takePage(outcome.objects, outcome.resultSize, offset, pageSize)
-      const token = page.hasMore
-        ? Paging.encodeSkipToken(offset + page.objects.length, hash, now + Paging.NEXT_LINK_LIFETIME_MILLIS)
-        : undefined
+      // The cmdlet still runs (its errors, e.g. a group deleted since the last page, still apply); a parked
+      // cursor only saves walking the objects before the offset.
+      const parked = request.skipToken === undefined ? undefined : cursors.take(request.skipToken, state, request.caller, now)
+      const page = Paging.takePage(outcome.objects, outcome.resultSize, offset, pageSize, parked)
+      const expiresAt = now + Paging.NEXT_LINK_LIFETIME_MILLIS
+      const token = page.hasMore ? Paging.encodeSkipToken(offset + page.objects.length, hash, expiresAt) : undefined
+      if (token !== undefined && page.cursor !== undefined) cursors.park(token, page.cursor, state, request.caller, expiresAt)
       return { _tag: "Page" as const, page, token, warnings: outcome.warnings, confirmation: outcome.confirmationMessage }
     })
     if (result._tag === "UnknownCmdlet") {

@@ -29,23 +29,50 @@ export interface Page {
   readonly hasMore: boolean
   /** More results exist than returned overall (nextLink or ResultSize cut). */
   readonly truncated: boolean
+  /** With `hasMore`: the results parked just after this page, so the next page need not walk `offset` objects again. */
+  readonly cursor?: Cursor | undefined
 }
 
-export const takePage = (objects: Iterable<Json>, resultSize: ResultSize, offset: number, pageSize: number): Page => {
+/** A results iterator parked at `index`, holding the object it read ahead to learn that more exist. */
+export interface Cursor {
+  readonly iterator: Iterator<Json>
+  readonly index: number
+  readonly peeked: Json
+}
+
+/**
+ * One page from `offset`. With a `cursor` parked at `offset` it continues that iterator (O(page size));
+ * otherwise it walks `objects` from the start (the fallback when no cursor is kept for the token).
+ */
+export const takePage = (
+  objects: Iterable<Json>,
+  resultSize: ResultSize,
+  offset: number,
+  pageSize: number,
+  cursor?: Cursor
+): Page => {
   const limit = resultSize === "Unlimited" ? Number.POSITIVE_INFINITY : resultSize
   const end = Math.min(limit, offset + pageSize)
+  const resumed = cursor !== undefined && cursor.index === offset ? cursor : undefined
+  const iterator = resumed?.iterator ?? objects[Symbol.iterator]()
+  let pending: Json | undefined = resumed?.peeked
   const page: Array<Json> = []
-  let index = 0
-  let beyond = false
-  for (const object of objects) {
+  for (let index = resumed?.index ?? 0;; index++) {
+    let object: Json
+    if (pending !== undefined) {
+      object = pending
+      pending = undefined
+    } else {
+      const next = iterator.next()
+      if (next.done) return { objects: page, hasMore: false, truncated: false }
+      object = next.value
+    }
     if (index >= end) {
-      beyond = true
-      break
+      const hasMore = end < limit
+      return { objects: page, hasMore, truncated: true, cursor: hasMore ? { iterator, index, peeked: object } : undefined }
     }
     if (index >= offset) page.push(object)
-    index++
   }
-  return { objects: page, hasMore: beyond && end < limit, truncated: beyond }
 }
 
 export const bodyHash = (body: unknown): string => guidFromString(JSON.stringify(body) ?? "")

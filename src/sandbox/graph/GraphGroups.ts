@@ -47,14 +47,16 @@ export const groupLinks = Effect.fnUntraced(function*(
   if (isResponse(options)) return options
   const group = yield* model.groupByObjectId(id)
   if (Option.isNone(group)) return notFound(id, ids)
-  const objects = link === "members"
-    ? Option.getOrElse(yield* model.groupMembers(id), () => [])
-    : yield* model.directoryObjectsByIds(group.value.managedBy)
-  const page = objects.slice(options.offset, options.offset + options.top)
+  const { members: page, total } = link === "members"
+    ? Option.getOrElse(yield* model.groupMembers(id, options.offset, options.top), () => ({ members: [], total: 0 }))
+    : yield* Effect.map(model.directoryObjectsByIds(group.value.managedBy), (owners) => ({
+      members: owners.slice(options.offset, options.offset + options.top),
+      total: owners.length
+    }))
   const next = options.offset + page.length
   return ok({
     "@odata.context": contextUrl("directoryObjects", options.select),
-    ...(next < objects.length ? { "@odata.nextLink": nextLink(base, request, next) } : {}),
+    ...(next < total ? { "@odata.nextLink": nextLink(base, request, next) } : {}),
     value: page.map((o) => directoryObjectView(o, options.select))
   }, resourceUnits(3, request))
 })

@@ -61,7 +61,8 @@ export interface TenantOptions {
  * - `distributionGroups`: visible mail-enabled groups created through Exchange: DLs (Graph: mailEnabled
  *   true, securityEnabled false, groupTypes []) and, if ever created with `-Type Security`, mail-enabled
  *   security groups (securityEnabled true); use `graphGroupView` to shape them. `groupByObjectId(id)`, `groupsByMail(address)`.
- * - `groupMembers(objectId)`: a visible group's members (users and nested groups), in order.
+ * - `groupMembers(objectId, offset, limit)`: one page of a visible group's members (users and nested
+ *   groups, in order) and their total; only the page's members are resolved.
  * Writes: `addUser(entry, { exchangeDelayMillis })` (control face, tests); Exchange cmdlets use `transact`.
  */
 export class TenantModel extends Context.Service<TenantModel, {
@@ -79,7 +80,11 @@ export class TenantModel extends Context.Service<TenantModel, {
   readonly distributionGroups: Effect.Effect<ReadonlyArray<Group>>
   readonly groupByObjectId: (id: string) => Effect.Effect<Option.Option<Group>>
   readonly groupsByMail: (address: string) => Effect.Effect<ReadonlyArray<Group>>
-  readonly groupMembers: (objectId: string) => Effect.Effect<Option.Option<ReadonlyArray<Recipient>>>
+  readonly groupMembers: (
+    objectId: string,
+    offset: number,
+    limit: number
+  ) => Effect.Effect<Option.Option<{ readonly members: ReadonlyArray<Recipient>; readonly total: number }>>
   readonly addUser: (
     entry: DirectoryEntry,
     options?: { readonly exchangeDelayMillis?: number }
@@ -141,17 +146,7 @@ const makeService = (state: TenantState): TenantModel["Service"] => {
       }),
     userByIdOrUpn: (value) =>
       transact((s) => Option.fromUndefinedOr(s.userById(value) ?? (value.includes("@") ? upnMatch(s, value) : undefined))),
-    usersPage: (offset, limit) =>
-      transact((s) => {
-        const users: Array<User> = []
-        let index = 0
-        for (const user of s.allUsers()) {
-          if (index++ < offset) continue
-          if (users.length >= limit) break
-          users.push(user)
-        }
-        return { users, total: s.userCount() }
-      }),
+    usersPage: (offset, limit) => transact((s) => ({ users: s.usersSlice(offset, limit), total: s.userCount() })),
     directoryObjectsByIds: (ids) =>
       transact((s, now) =>
         ids.flatMap((id) => {
@@ -168,13 +163,17 @@ const makeService = (state: TenantState): TenantModel["Service"] => {
           ? [group]
           : []
       }),
-    groupMembers: (objectId) =>
+    // Copying the ids is cheap (~0.5 ms for 50,000); resolving them all was ~55 ms per page.
+    groupMembers: (objectId, offset, limit) =>
       transact((s, now) =>
-        Option.map(visible(s.groupByExternalId(objectId), now), (group) =>
-          [...group.members].flatMap((id) => {
+        Option.map(visible(s.groupByExternalId(objectId), now), (group) => {
+          const ids = [...group.members]
+          const members = ids.slice(offset, offset + limit).flatMap((id) => {
             const member = s.directoryObject(id)
             return member === undefined ? [] : [member]
-          }))
+          })
+          return { members, total: ids.length }
+        })
       ),
     addUser: (entry, options) =>
       Effect.flatMap(

@@ -61,6 +61,21 @@ export class TenantState {
     for (let n = 1; n <= this.generatedUsers; n++) yield this.materialize(n)!
   }
 
+  /** `allUsers()` from `offset`, at most `limit`: generated users are indexed, so only explicit ones are walked. */
+  usersSlice(offset: number, limit: number): Array<User> {
+    const users: Array<User> = []
+    if (offset < this.users.size) {
+      let index = 0
+      for (const user of this.users.values()) {
+        if (users.length >= limit) return users
+        if (index++ >= offset) users.push(user)
+      }
+    }
+    const first = Math.max(1, offset - this.users.size + 1)
+    for (let n = first; n <= this.generatedUsers && users.length < limit; n++) users.push(this.materialize(n)!)
+    return users
+  }
+
   userCount(): number {
     return this.users.size + this.generatedUsers
   }

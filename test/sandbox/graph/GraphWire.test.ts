@@ -113,7 +113,7 @@ layer(Server.layerWith(Server.layerServicesTest()), { excludeTestServices: true 
         Alias: "graph-readers",
         PrimarySmtpAddress: "graph-readers@contoso.example",
         ManagedBy: ["admin@contoso.example"],
-        Members: ["adele.vance@contoso.example"]
+        Members: ["adele.vance@contoso.example", "alex.wilber@contoso.example"]
       })
       assert.strictEqual(created.status, 200, JSON.stringify(created.body))
       const t = yield* token()
@@ -123,7 +123,18 @@ layer(Server.layerWith(Server.layerServicesTest()), { excludeTestServices: true 
       const byMail = yield* call("/v1.0/groups?$filter=mail eq 'graph-readers@contoso.example'&$select=id,displayName", { token: t })
       assert.deepStrictEqual(byMail.body.value, [{ id: group.id, displayName: "Graph Readers" }])
       const members = yield* call(`/v1.0/groups/${group.id}/members`, { token: t })
-      assert.deepStrictEqual(members.body.value.map((m: any) => [m["@odata.type"], m.mail]), [["#microsoft.graph.user", "adele.vance@contoso.example"]])
+      assert.deepStrictEqual(members.body.value.map((m: any) => [m["@odata.type"], m.mail]), [
+        ["#microsoft.graph.user", "adele.vance@contoso.example"],
+        ["#microsoft.graph.user", "alex.wilber@contoso.example"]
+      ])
+      const first = yield* call(`/v1.0/groups/${group.id}/members?$top=1&$select=mail`, { token: t })
+      const next = new URL(first.body["@odata.nextLink"])
+      const second = yield* call(`${next.pathname}${next.search}`, { token: t })
+      assert.deepStrictEqual([first.body.value, second.body.value, second.body["@odata.nextLink"]], [
+        [{ "@odata.type": "#microsoft.graph.user", mail: "adele.vance@contoso.example" }],
+        [{ "@odata.type": "#microsoft.graph.user", mail: "alex.wilber@contoso.example" }],
+        undefined
+      ])
       const owners = yield* call(`/v1.0/groups/${group.id}/owners`, { token: t })
       assert.deepStrictEqual(owners.body.value.map((m: any) => m.userPrincipalName), ["admin@contoso.example"])
       const byIds = yield* call("/v1.0/directoryObjects/getByIds", { token: t, body: { ids: [group.id] } })

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Option } from "effect"
 import { TenantModel } from "../../../src/sandbox/tenant/TenantModel.ts"
+import { TenantState } from "../../../src/sandbox/tenant/TenantState.ts"
 
 const withTenant = <A, E>(effect: Effect.Effect<A, E, TenantModel>, options = {}) =>
   Effect.provide(effect, TenantModel.layerTest(options))
@@ -66,4 +67,13 @@ describe("TenantModel", () => {
     }).pipe(Effect.provide(TenantModel.layer.pipe(
       Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ CUSTOM_DOMAIN: "fabrikam.example" })))
     ))))
+
+  it("usersSlice is allUsers() sliced at any offset, across explicit and generated users", () => {
+    const state = new TenantState("contoso.example", 7)
+    for (const n of [1, 2, 3]) state.addUser({ userPrincipalName: `e${n}@contoso.example`, displayName: `E${n}`, mail: `e${n}@contoso.example` }, 0)
+    const all = [...state.allUsers()].map((u) => u.id)
+    for (const [offset, limit] of [[0, 2], [2, 3], [3, 2], [5, 100], [9, 5], [10, 1], [0, 10]] as const) {
+      assert.deepStrictEqual(state.usersSlice(offset, limit).map((u) => u.id), all.slice(offset, offset + limit), `${offset},${limit}`)
+    }
+  })
 })
