@@ -7,7 +7,7 @@ import {
   ManagedIdentityApplication,
   ServerError
 } from "@azure/msal-node"
-import { Effect, Redacted } from "effect"
+import { Duration, Effect, Redacted } from "effect"
 import { Failed, Forbidden, Transient, UpstreamError } from "../../application/ports/UpstreamError.ts"
 import type { CloudSettings } from "./Cloud.ts"
 import type { Credential } from "./Credentials.ts"
@@ -24,6 +24,13 @@ export interface AccessToken {
 export interface TokenSource {
   readonly acquire: (scope: string) => Effect.Effect<AccessToken, UpstreamError>
 }
+
+/**
+ * How long one managed-identity token request may take. msal sends no timeout of its own and, on
+ * IMDS, retries 404/429/5xx for seconds and 410 for up to 70 s (spec graph-and-identity.md §9); an
+ * unroutable 169.254.169.254 (not on Azure) would otherwise hang until the OS gives up on the connect.
+ */
+export const MANAGED_IDENTITY_TIMEOUT = Duration.seconds(20)
 
 const quietLogger = { loggerCallback: () => {}, piiLoggingEnabled: false, logLevel: LogLevel.Error }
 
@@ -73,8 +80,24 @@ export const make = (cloud: CloudSettings, credential: Credential): TokenSource 
         Effect.tryPromise({
           // Our own cache decides when to refresh, so msal's is bypassed (spec §8).
           try: () => app.acquireToken({ resource: scope.replace(/\/\.default$/, ""), forceRefresh: true }),
-          catch: (cause) => toUpstreamError(cause, cloud, credential)
-        }).pipe(Effect.flatMap((result) => toAccessToken(result, operation)))
+          catch: (cause) => managedIdentityError(cause, cloud, credential)
+        }).pipe(
+          Effect.timeoutOrElse({
+            duration: MANAGED_IDENTITY_TIMEOUT,
+            orElse: () =>
+              Effect.fail(
+                new UpstreamError({
+                  operation,
+                  reason: new Failed({
+                    detail: `no answer from the managed identity endpoint within ${
+                      Duration.format(MANAGED_IDENTITY_TIMEOUT)
+                    }: ${managedIdentityAdvice}`
+                  })
+                })
+              )
+          }),
+          Effect.flatMap((result) => toAccessToken(result, operation))
+        )
     }
   }
   const auth: Configuration["auth"] = {
@@ -136,6 +159,22 @@ const hintFor = (code: string, cloud: CloudSettings, credential: Credential): st
   }
 }
 
+const managedIdentityAdvice =
+  "USE_MANAGED_IDENTITY=true needs a host with a managed identity (IMDS at 169.254.169.254, or the endpoint in AZURE_POD_IDENTITY_AUTHORITY_HOST, IDENTITY_ENDPOINT or MSI_ENDPOINT)"
+
+/**
+ * Managed identity failures: an endpoint that cannot be reached is a deployment problem, not a blip
+ * (msal already retried what IMDS calls retryable), so it fails with advice instead of "transient".
+ */
+const managedIdentityError = (cause: unknown, cloud: CloudSettings, credential: Credential): UpstreamError => {
+  const operation = "Tokens.acquire"
+  if (cause instanceof ServerError || !(cause instanceof AuthError)) return toUpstreamError(cause, cloud, credential)
+  const detail = cause.errorCode === "network_error"
+    ? `cannot reach the managed identity endpoint: ${managedIdentityAdvice}`
+    : `managed identity token acquisition failed (${cause.errorCode}): ${managedIdentityAdvice}`
+  return new UpstreamError({ operation, reason: new Failed({ detail }) })
+}
+
 const toUpstreamError = (cause: unknown, cloud: CloudSettings, credential: Credential): UpstreamError => {
   const operation = "Tokens.acquire"
   if (cause instanceof ServerError) {
@@ -146,8 +185,14 @@ const toUpstreamError = (cause: unknown, cloud: CloudSettings, credential: Crede
     if (status === undefined ? cause.errorNo === undefined : status === 429 || status >= 500) {
       return new UpstreamError({ operation, reason: new Transient({ status }) })
     }
-    const hint = hintFor(code, cloud, credential) ??
-      `the identity platform refused the credential (${cause.errorCode}${code === "" ? "" : `, AADSTS${code}`}): check CLIENT_ID and ${credentialVariable(credential)}`
+    const hint = hintFor(code, cloud, credential) ?? (credential._tag === "ManagedIdentity"
+      // IMDS answers 400 invalid_request "Identity not found" for an id not assigned to the host.
+      ? `the managed identity endpoint refused the request (${cause.errorCode}${status === undefined ? "" : `, ${status}`}): ${
+        credential.userAssignedClientId === undefined
+          ? "check that this host has a system-assigned identity, or set MANAGED_IDENTITY_CLIENT_ID"
+          : `check that the identity MANAGED_IDENTITY_CLIENT_ID ${credential.userAssignedClientId} is assigned to this host`
+      }`
+      : `the identity platform refused the credential (${cause.errorCode}${code === "" ? "" : `, AADSTS${code}`}): check CLIENT_ID and ${credentialVariable(credential)}`)
     return new UpstreamError({ operation, reason: new Forbidden({ hint }) })
   }
   if (cause instanceof AuthError && cause.errorCode === "network_error") {

@@ -5,6 +5,7 @@ import { SandboxStats } from "../Stats.ts"
 import { type AadError, aadErrorBody, AadErrors } from "./AadErrors.ts"
 import { AccessTokens } from "./AccessTokens.ts"
 import { instanceDiscovery, multiTenantSegments, openIdConfiguration } from "./Discovery.ts"
+import { type ImdsError, managedIdentityToken } from "./ManagedIdentityEndpoint.ts"
 import { RegisteredApps } from "./RegisteredApps.ts"
 import { baseUrlOf, hostOf, newGuid, searchParamsOf } from "./RequestInfo.ts"
 import { clientCredentials } from "./TokenEndpoint.ts"
@@ -98,22 +99,49 @@ const routes = Effect.gen(function*() {
     const body = instanceDiscovery(baseUrlOf(request), searchParamsOf(request).get("authorization_endpoint") ?? undefined)
     return HttpServerResponse.jsonUnsafe(body, { contentType: json, headers: metadataHeaders })
   })
-  return { token, openIdConfigurationRoute, keysRoute, instanceDiscoveryRoute }
+  // spec §9: the IMDS managed-identity endpoint (msal's IMDS source, redirected here by
+  // AZURE_POD_IDENTITY_AUTHORITY_HOST). Faults answer like the STS's: 429/503 with Retry-After.
+  const imdsToken = Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    yield* stats.count("identity", "managed-identity")
+    const query = searchParamsOf(request)
+    const admitted = yield* Effect.result(behaviour.admit("identity", query.get("client_id") ?? apps.serviceApp.clientId))
+    const imdsError = (error: ImdsError, headers: Record<string, string> = {}) =>
+      HttpServerResponse.jsonUnsafe({ error: error.error, error_description: error.error_description }, {
+        status: error.status,
+        contentType: json,
+        headers
+      })
+    if (admitted._tag === "Failure") {
+      const fault = admitted.failure
+      const text = fault.status === 429 ? "Too many requests" : "Service temporarily unavailable" // UNVERIFIED texts
+      return imdsError({ status: fault.status, error: "server_error", error_description: text }, {
+        "retry-after": String(fault.retryAfterSeconds ?? 1)
+      })
+    }
+    return yield* provide(managedIdentityToken({ metadataHeader: request.headers["metadata"], query })).pipe(
+      Effect.map((body) => HttpServerResponse.jsonUnsafe(body, { contentType: json })),
+      Effect.catch((error: ImdsError) => Effect.succeed(imdsError(error)))
+    )
+  })
+  return { token, openIdConfigurationRoute, keysRoute, instanceDiscoveryRoute, imdsToken }
 })
 
 /**
  * The identity platform face (spec: graph-and-identity.md §6): token endpoint (client credentials;
  * trailing slash accepted, as regional msal URLs carry one: §7.4), OpenID configuration, JWKS and
- * instance discovery.
+ * instance discovery; and the managed-identity endpoint of an Azure VM's IMDS (§9).
  */
 export const layer: Layer.Layer<never, never, HttpRouter.HttpRouter | AccessTokens | RegisteredApps | SandboxStats | Behaviour> =
   HttpRouter.use((router) =>
     Effect.gen(function*() {
-      const { token, openIdConfigurationRoute, keysRoute, instanceDiscoveryRoute } = yield* routes
+      const { token, openIdConfigurationRoute, keysRoute, instanceDiscoveryRoute, imdsToken } = yield* routes
       // The router ignores a trailing slash, so `/token/` (regional msal URLs) lands here too.
       yield* router.add("POST", "/:tenant/oauth2/v2.0/token", token)
       yield* router.add("GET", "/:tenant/v2.0/.well-known/openid-configuration", openIdConfigurationRoute)
       yield* router.add("GET", "/:tenant/discovery/v2.0/keys", keysRoute)
       yield* router.add("GET", "/common/discovery/instance", instanceDiscoveryRoute)
+      // msal lower-cases the URL and adds a trailing slash (spec §9); the router ignores the slash.
+      yield* router.add("GET", "/metadata/identity/oauth2/token", imdsToken)
     })
   )
