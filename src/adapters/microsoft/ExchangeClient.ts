@@ -2,18 +2,11 @@ import { Clock, Effect, Schema } from "effect"
 import { type HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import type { UpstreamError } from "../../application/ports/UpstreamError.ts"
 import type { CloudSettings } from "./Cloud.ts"
-import { commandError, ExchangeCommandError } from "./ExchangeErrors.ts"
+import type { Command, CommandResult } from "../exchange/Cmdlets.ts"
+import { ExchangeCommandError } from "../exchange/CommandErrors.ts"
+import { commandError } from "./ExchangeErrors.ts"
 import type { Tokens } from "./Tokens.ts"
 import { authorized, failed, headerValue, jsonBody } from "./Wire.ts"
-
-export interface Command {
-  readonly cmdlet: string
-  readonly parameters: Readonly<Record<string, unknown>>
-}
-
-export type CommandResult =
-  | { readonly _tag: "Ok"; readonly value: ReadonlyArray<unknown> }
-  | { readonly _tag: "Error"; readonly error: ExchangeCommandError }
 
 // spec exchange-admin-rest.md §1.4: the module's app-only anchor.
 const SYSTEM_MAILBOX = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}"

@@ -3,17 +3,19 @@ import {
   GroupAlreadyExists,
   GroupNotFound,
   type GroupStoreError,
+  type MemberOutcome,
   RecipientNotFound
 } from "../../application/ports/GroupStore.ts"
 import { Failed, Forbidden, Transient, UpstreamError } from "../../application/ports/UpstreamError.ts"
 import type { DistributionList } from "../../domain/DistributionList.ts"
-import type { ExchangeCommandError } from "./ExchangeErrors.ts"
+import type { CommandResult } from "./Cmdlets.ts"
+import type { ExchangeCommandError } from "./CommandErrors.ts"
 
 const FORBIDDEN_HINT = "Exchange Online refused the app: grant it the application permission Exchange.ManageAsApp " +
   "(Office 365 Exchange Online, admin consent) and assign it the Exchange Administrator or Exchange Recipient " +
   "Administrator role in Entra ID"
 
-/** The adapter-private failure as a port error: `identity` is the group, `member` the address in play. */
+/** A failed cmdlet as a port error: `identity` is the group, `member` the address in play. */
 export const toPortError = (
   error: ExchangeCommandError,
   context: { readonly identity: string; readonly member?: string | undefined }
@@ -78,9 +80,39 @@ export const toDistributionList = (object: typeof GroupObject.Type): Distributio
   requireSenderAuthenticationEnabled: object.RequireSenderAuthenticationEnabled ?? true
 })
 
-export const decodeFirstGroup = (cmdlet: string, values: ReadonlyArray<unknown>) =>
+/** The first group object of a cmdlet's output, as a DistributionList. */
+export const firstGroup = (cmdlet: string, values: ReadonlyArray<unknown>) =>
   Schema.decodeUnknownEffect(GroupObject)(values[0]).pipe(
+    Effect.map(toDistributionList),
     Effect.mapError(() =>
       new UpstreamError({ operation: cmdlet, reason: new Failed({ detail: `${cmdlet} returned no readable group` }) })
     )
   )
+
+/** The addresses in `Get-DistributionGroupMember` output (checked by hand: it runs once per member). */
+export const memberAddresses = (values: ReadonlyArray<unknown>): ReadonlyArray<string> => {
+  const addresses: Array<string> = []
+  for (const value of values) {
+    const address = typeof value === "object" && value !== null
+      ? (value as { readonly PrimarySmtpAddress?: unknown }).PrimarySmtpAddress
+      : undefined
+    if (typeof address === "string" && address !== "") addresses.push(address)
+  }
+  return addresses
+}
+
+/** One member cmdlet's result as that member's outcome; `unchanged` is the kind that means "nothing to do". */
+export const memberOutcome = (
+  result: CommandResult,
+  address: string,
+  unchanged: ExchangeCommandError["kind"],
+  identity: string
+): MemberOutcome => {
+  if (result._tag === "Ok") return { address, _tag: "Applied" }
+  if (result.error.kind === unchanged) return { address, _tag: "Unchanged" }
+  return { address, _tag: "Rejected", error: toPortError(result.error, { identity, member: address }) }
+}
+
+/** Every member answered "no such group": the group is unusable, not the members. */
+export const groupUnusable = (outcomes: ReadonlyArray<MemberOutcome>): boolean =>
+  outcomes.length > 0 && outcomes.every((o) => o._tag === "Rejected" && o.error._tag === "GroupNotFound")
