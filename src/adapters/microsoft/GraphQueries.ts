@@ -9,6 +9,9 @@ export const MAX_BATCH_REQUESTS = 20
 export const MAX_IDS_PER_CALL = 1000
 // spec §1.2: with the advanced-query parameters an `in` list is bounded by the URL length instead of 15 values.
 export const MAX_URL_LENGTH = 2048
+// The limit is Graph's, so it is counted on Graph's URL even when `graphBaseUrl` points elsewhere and is
+// shorter (a local sandbox, a proxy); the sandbox measures the same way (src/sandbox/graph/GraphQuery.ts).
+const GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
 // spec §1.1: `$top` accepts 1–999 (the default page of 100 could cut a long `in` list's answer short).
 const MAX_TOP = 999
 
@@ -45,9 +48,10 @@ export const userFilterUrl = (addresses: ReadonlyArray<string>, match: UserMatch
 
 /**
  * `mail in (…)` or `userPrincipalName in (…)` as advanced queries (send them with `ADVANCED_HEADERS`), each
- * with as many addresses as fit `MAX_URL_LENGTH` counted on the absolute URL (`graphBaseUrl` + the relative
- * one returned): about 60 typical addresses per request instead of 15. Advanced queries read an eventually
- * consistent index, so an address they miss must be asked again with a default query.
+ * with as many addresses as fit `MAX_URL_LENGTH` counted on the absolute URL (`graphBaseUrl`, or Graph's own
+ * when that is longer, + the relative one returned): about 60 typical addresses per request instead of 15.
+ * Advanced queries read an eventually consistent index, so an address they miss must be asked again with a
+ * default query.
  */
 export const packedUserFilterUrls = (
   addresses: ReadonlyArray<string>,
@@ -56,7 +60,7 @@ export const packedUserFilterUrls = (
 ): ReadonlyArray<string> => {
   const head = `/users?$filter=${encodeQuery(`${match === "upn" ? "userPrincipalName" : "mail"} in (`)}`
   const tail = `${encodeQuery(")")}&$select=${SELECT}&$count=true&$top=${MAX_TOP}`
-  const budget = MAX_URL_LENGTH - graphBaseUrl.length - head.length - tail.length
+  const budget = MAX_URL_LENGTH - Math.max(graphBaseUrl.length, GRAPH_BASE_URL.length) - head.length - tail.length
   const urls: Array<string> = []
   let values: Array<string> = []
   let length = 0

@@ -63,6 +63,7 @@ const toRequest = (entry: BatchEntry): GraphRequest | undefined => {
     method: entry.method,
     path: q < 0 ? relative : relative.slice(0, q),
     query: new URLSearchParams(q < 0 ? "" : relative.slice(q + 1)),
+    target: relative,
     headers: entry.headers,
     body: entry.body
   }

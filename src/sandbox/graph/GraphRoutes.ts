@@ -88,6 +88,7 @@ export const layer: Layer.Layer<never, never, HttpRouter.HttpRouter | AccessToke
           method: request.method,
           path,
           query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)),
+          target: url,
           headers: request.headers,
           body: body?.success
         }, { ...call, batched: false })

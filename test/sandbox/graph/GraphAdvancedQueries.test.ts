@@ -5,6 +5,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import * as GraphQueries from "../../../src/adapters/microsoft/GraphQueries.ts"
 import { AccessTokens } from "../../../src/sandbox/identity/AccessTokens.ts"
 import * as Server from "../../../src/sandbox/Server.ts"
 import { Sandbox } from "../../../src/sandbox/Server.ts"
@@ -33,6 +34,18 @@ const call = (path: string, options: { method?: string; body?: unknown; headers?
   })
 
 const eventual = { consistencylevel: "eventual" }
+
+/**
+ * An advanced `mail in (…)` query whose absolute URL (`https://graph.microsoft.com/v1.0` + it) is exactly
+ * `length` characters; already percent-encoded the way fetch would send it, so it arrives unchanged.
+ */
+const inQueryOfLength = (length: number) => {
+  const head = "/users?$filter=mail%20in%20("
+  const tail = ")&$count=true&$select=mail"
+  const values = Array.from({ length: 60 }, (_, i) => `%27user${String(i + 1).padStart(5, "0")}@contoso.example%27`)
+  const fixed = "https://graph.microsoft.com/v1.0".length + head.length + tail.length + values.join(",").length + ",%27@contoso.example%27".length
+  return `${head}${values.join(",")},%27${"x".repeat(length - fixed)}@contoso.example%27${tail}`
+}
 const upns = (r: { body: any }) => r.body.value.map((u: any) => u.userPrincipalName).sort()
 
 // spec §1.2, verbatim (aad-advanced-queries.md).
@@ -120,5 +133,38 @@ layer(Server.layerWith(Server.layerServicesTest()), { excludeTestServices: true 
       assert.notStrictEqual(inner[0]["request-id"], inner[1]["request-id"])
       assert.notStrictEqual(inner[0]["request-id"], r.headers.get("request-id"))
       assert.deepStrictEqual(inner.map((i: any) => i["client-request-id"]), ["outer", "inner-2"])
+    }))
+
+  it.effect("advanced queries lift the 15-expression limit up to a 2,048-character absolute URL, also inside $batch (§1.2)", () =>
+    Effect.gen(function*() {
+      const fits = inQueryOfLength(2048)
+      const over = inQueryOfLength(2049)
+      assert.strictEqual(`https://graph.microsoft.com/v1.0${fits}`.length, 2048)
+      const ok = yield* call(`/v1.0${fits}`, { headers: eventual })
+      assert.strictEqual(ok.status, 200, ok.text)
+      assert.isArray(ok.body.value)
+      const tooLong = yield* call(`/v1.0${over}`, { headers: eventual })
+      assert.strictEqual(tooLong.status, 400)
+      assert.strictEqual(tooLong.body.error.code, "Request_UnsupportedQuery")
+      assert.match(tooLong.body.error.message, /2049 characters.*2048/)
+      // Without the advanced-query parameters the 15-expression limit answers first.
+      assert.match((yield* call(`/v1.0${fits.replace("&$count=true", "")}`)).body.error.message, /Max allowed: 15/)
+      const entry = (id: string, url: string) => ({ id, method: "GET", url, headers: eventual })
+      const batched = yield* call("/v1.0/$batch", { body: { requests: [entry("fits", fits), entry("over", over)] } })
+      assert.deepStrictEqual(batched.body.responses.map((r: any) => [r.id, r.status]), [["fits", 200], ["over", 400]])
+    }))
+
+  it.effect("the service's packed `mail in` queries fit, even packed for the sandbox's shorter base URL (inside $batch)", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox
+      for (const pad of [0, 7, 13, 21, 34]) {
+        const addresses = Array.from({ length: 150 }, (_, i) => `${"p".repeat(pad)}${i}@contoso.example`)
+        // As the adapter sends them: inside $batch (a direct GET would have fetch turn each ' into %27).
+        const urls = GraphQueries.packedUserFilterUrls(addresses, "mail", `${sandbox.baseUrl}/v1.0`)
+        const requests = urls.map((url, i) => ({ id: String(i), method: "GET", url, headers: GraphQueries.ADVANCED_HEADERS }))
+        const batched = yield* call("/v1.0/$batch", { body: { requests } })
+        assert.isAbove(urls.length, 1)
+        assert.deepStrictEqual(batched.body.responses.map((r: any) => r.status), urls.map(() => 200), `pad ${pad}`)
+      }
     }))
 })
