@@ -24,7 +24,7 @@ export const config = {
   maxSeconds: num("BENCH_MAX_SECONDS", 900),
   domain: process.env.BENCH_CUSTOM_DOMAIN ?? "contoso.example",
   /** What `node <entry>` runs for the service; a bundle may be measured instead of src/main.ts. */
-  serviceEntry: process.env.BENCH_SERVICE_ENTRY ?? "src/main.ts",
+  serviceEntry: process.env.BENCH_SERVICE_ENTRY ?? "dist/main.js",
   sandboxEntry: process.env.BENCH_SANDBOX_ENTRY ?? "src/sandbox/main.ts"
 }
 /** BENCH_ONLY=create-1000,sync (ids or families: create, sync, add, get, concurrent, memory, cold, overhead). */

@@ -4,7 +4,7 @@ import { freePort, type Proc, startProc, waitReady } from "./lib/Proc.ts"
 /** How to start the pieces as separate processes, on 127.0.0.1 only. */
 export interface Launch {
   readonly root: string
-  /** The service's entry, relative to root: `src/main.ts`, or a bundle (BENCH_SERVICE_ENTRY). */
+  /** The service's entry, relative to root: the bundle `npm start` runs (`dist/main.js`), or BENCH_SERVICE_ENTRY. */
   readonly entry: string
   readonly serviceEnv: (port: number) => Record<string, string>
 }
