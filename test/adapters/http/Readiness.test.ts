@@ -3,16 +3,19 @@ import { Effect, Layer, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import * as Readiness from "../../../src/adapters/http/Readiness.ts"
 import { UserDirectory } from "../../../src/application/ports/UserDirectory.ts"
-import { Forbidden, UpstreamError } from "../../../src/application/ports/UpstreamError.ts"
+import { Forbidden, Transient, UpstreamError } from "../../../src/application/ports/UpstreamError.ts"
 
-const directory = (calls: Ref.Ref<number>, failing: Ref.Ref<boolean>) =>
+const directory = (calls: Ref.Ref<number>, failing: Ref.Ref<boolean>, transient = false) =>
   Layer.succeed(UserDirectory, {
     findUsers: () => Effect.succeed(new Map()),
     usersByIds: () =>
       Effect.gen(function*() {
         yield* Ref.update(calls, (n) => n + 1)
         if (yield* Ref.get(failing)) {
-          return yield* new UpstreamError({ operation: "Tokens.acquire", reason: new Forbidden({ hint: "bad secret" }) })
+          return yield* new UpstreamError({
+            operation: "Tokens.acquire",
+            reason: transient ? new Transient({ status: 503 }) : new Forbidden({ hint: "bad secret" })
+          })
         }
         return new Map()
       })
@@ -33,5 +36,16 @@ describe("Readiness.layerFromDirectory", () => {
       yield* TestClock.adjust("16 seconds")
       assert.isFalse(yield* check)
       assert.strictEqual(yield* Ref.get(calls), 2)
+    }))
+
+  it.effect("stays ready through a transient upstream failure", () =>
+    Effect.gen(function*() {
+      const calls = yield* Ref.make(0)
+      const failing = yield* Ref.make(true)
+      const check = yield* Effect.gen(function*() {
+        return (yield* Readiness.Readiness).check
+      }).pipe(Effect.provide(Readiness.layerFromDirectory.pipe(Layer.provide(directory(calls, failing, true)))))
+      assert.isTrue(yield* check)
+      assert.strictEqual(yield* Ref.get(calls), 1)
     }))
 })
