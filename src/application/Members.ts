@@ -29,7 +29,8 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
   if (addresses.length === 0) return [] as ReadonlyArray<string>
   const pending = yield* Ref.make<ReadonlyArray<string>>(addresses)
   const unseen: Array<{ readonly address: string; readonly error: GroupStoreError }> = []
-  const failed = new Set<string>()
+  // Exactness by construction: whatever the store never confirmed is reported, however the retries ended.
+  const confirmed = new Set<string>()
 
   const round = Effect.gen(function*() {
     const batch = yield* Ref.get(pending)
@@ -39,7 +40,10 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
     const throttled = batch.filter((address) => !reported.has(normalizeEmail(address)))
     const throttledErrors: Array<GroupStoreError> = []
     for (const outcome of outcomes) {
-      if (outcome._tag !== "Rejected" || change.alreadyDone?.(outcome.error)) continue
+      if (outcome._tag !== "Rejected" || change.alreadyDone?.(outcome.error)) {
+        confirmed.add(normalizeEmail(outcome.address))
+        continue
+      }
       if (isTransient(outcome.error)) {
         throttled.push(outcome.address)
         throttledErrors.push(outcome.error)
@@ -48,8 +52,6 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
         (outcome.error._tag === "RecipientNotFound" && (change.mayAppear?.(outcome.address) ?? true))
       ) {
         unseen.push({ address: outcome.address, error: outcome.error })
-      } else {
-        failed.add(normalizeEmail(outcome.address))
       }
     }
     yield* Ref.set(pending, throttled)
@@ -75,10 +77,7 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
       Effect.flatMap(Ref.get(pending), (batch) =>
         Effect.fail(new MembersPending({ addresses: batch, retryAfterMillis: retryAfterMillis(error) })))),
     Effect.retry(change.schedules.member),
-    Effect.catchTags({
-      MembersPending: (error) => Effect.sync(() => error.addresses.forEach((a) => failed.add(normalizeEmail(a)))),
-      MembersThrottled: (error) => Effect.sync(() => error.addresses.forEach((a) => failed.add(normalizeEmail(a))))
-    })
+    Effect.catchTags({ MembersPending: () => Effect.void, MembersThrottled: () => Effect.void })
   )
-  return addresses.filter((address) => failed.has(normalizeEmail(address)))
+  return addresses.filter((address) => !confirmed.has(normalizeEmail(address)))
 })

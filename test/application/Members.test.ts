@@ -1,0 +1,49 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Ref } from "effect"
+import { RecipientNotFound } from "../../src/application/ports/GroupStore.ts"
+import type { MemberOutcome } from "../../src/application/ports/GroupStore.ts"
+import { Transient, UpstreamError } from "../../src/application/ports/UpstreamError.ts"
+import { applyMembers } from "../../src/application/Members.ts"
+import { schedules } from "../../src/application/Retry.ts"
+import { defaults } from "../../src/application/Settings.ts"
+import { withTime } from "../support/Harness.ts"
+
+const throttledLong = new UpstreamError({
+  operation: "addMembers",
+  reason: new Transient({ status: 429, retryAfterMillis: 120_000 })
+})
+
+describe("applyMembers", () => {
+  it.effect("reports every member the store never confirmed, whichever retry loop gave up", () =>
+    Effect.gen(function*() {
+      const calls = yield* Ref.make(0)
+      // a: Exchange does not know it yet (member schedule); b: throttled longer than RETRY_AFTER_MAX_S.
+      const run = (addresses: ReadonlyArray<string>) =>
+        Ref.update(calls, (n) => n + 1).pipe(Effect.as(addresses.map((address): MemberOutcome =>
+          address === "a@x.example"
+            ? { address, _tag: "Rejected", error: new RecipientNotFound({ address }) }
+            : address === "b@x.example"
+            ? { address, _tag: "Rejected", error: throttledLong }
+            : { address, _tag: "Applied" }
+        )))
+      const failed = yield* withTime(
+        applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example", "c@x.example"])
+      )
+      assert.deepStrictEqual(failed, ["a@x.example", "b@x.example"])
+    }))
+
+  it.effect("a member confirmed on a later try is not reported", () =>
+    Effect.gen(function*() {
+      const calls = yield* Ref.make(0)
+      const run = (addresses: ReadonlyArray<string>) =>
+        Effect.map(Ref.getAndUpdate(calls, (n) => n + 1), (n) =>
+          addresses.map((address): MemberOutcome =>
+            n === 0 && address === "a@x.example"
+              ? { address, _tag: "Rejected", error: new RecipientNotFound({ address }) }
+              : { address, _tag: "Applied" }
+          ))
+      const failed = yield* withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"]))
+      assert.deepStrictEqual(failed, [])
+      assert.strictEqual(yield* Ref.get(calls), 2)
+    }))
+})
