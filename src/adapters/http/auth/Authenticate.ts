@@ -9,6 +9,7 @@ import { type AuthError, Forbidden, TooManyRequests, Unauthorized } from "./Erro
 import { Owners } from "./Owners.ts"
 import { Authentication, CurrentCaller } from "./Security.ts"
 import { TokenVerifier } from "./TokenVerifier.ts"
+import * as ApiErrors from "../ApiErrors.ts"
 
 export const realm = "distribution-list-api"
 
@@ -123,8 +124,14 @@ export const make = Effect.gen(function*() {
     let listOwners: ReadonlyArray<string> | undefined
     if (needsOwners(caller, action) && dlId !== undefined) {
       const found = yield* owners.of(dlId, request.headers["x-anchormailbox"])
-      // An unknown list: the endpoint answers 404 itself, and there is nothing to protect.
-      if (Option.isNone(found)) return
+      // Fail closed: the endpoint would read the list again, and a list that becomes visible in between
+      // (Exchange replicates new lists with a delay) must not be changed unchecked. Same 404 as the endpoint.
+      if (Option.isNone(found)) {
+        return yield* new ApiErrors.NotFound({
+          error: "Distribution List not found",
+          details: `Distribution List '${dlId}' not found.`
+        })
+      }
       listOwners = found.value
     }
     const selfService = caller.role === undefined && caller.selfService === true

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import type { NotFound } from "../ApiErrors.ts"
 
 // Every error body is the service's standard `{"error", "details"}` (seed: "Error Responses").
 
@@ -31,4 +32,5 @@ export class AuthUnavailable extends Schema.Error<AuthUnavailable>("AuthUnavaila
   static readonly because = (details: string) => new AuthUnavailable({ error: "Service Unavailable", details })
 }
 
-export type AuthError = Unauthorized | Forbidden | TooManyRequests | AuthUnavailable
+/** What authentication may answer; `NotFound` when an owner check finds no such list (fail closed). */
+export type AuthError = Unauthorized | Forbidden | TooManyRequests | AuthUnavailable | NotFound

@@ -2,6 +2,7 @@ import { Context } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity, OpenApi } from "effect/http-api"
 import type { Caller } from "../../../domain/Access.ts"
 import { AuthUnavailable, Forbidden, TooManyRequests, Unauthorized } from "./Errors.ts"
+import * as ApiErrors from "../ApiErrors.ts"
 
 /** The authenticated caller of the current request; `undefined` outside an authenticated request. */
 export const CurrentCaller = Context.Reference<Caller | undefined>(
@@ -31,6 +32,6 @@ export class Authentication extends HttpApiMiddleware.Service<Authentication>()(
   "distribution-list-api/adapters/http/auth/Authentication",
   {
     security: { bearer, apiKey },
-    error: [Unauthorized, Forbidden, TooManyRequests, AuthUnavailable]
+    error: [Unauthorized, Forbidden, TooManyRequests, AuthUnavailable, ApiErrors.NotFound]
   }
 ) {}

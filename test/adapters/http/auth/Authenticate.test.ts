@@ -191,6 +191,13 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
       assert.strictEqual((yield* request("GET", "/api/dl/nobodys-team", jane)).status, 404)
     }))
 
+  it.effect("fails closed: a list the owner check cannot find is not changed, even if it shows up later", () =>
+    Effect.gen(function*() {
+      const { jane, request } = yield* setup
+      const reply = yield* request("PATCH", "/api/dl/nobodys-team", { body: { ownerEmails: ["jane@contoso.example"] }, ...jane })
+      assertError(reply, 404, "Distribution List not found")
+    }))
+
   it.effect("a user token without DL.ReadWrite may do nothing", () =>
     Effect.gen(function*() {
       const { request, signing } = yield* setup
