@@ -110,8 +110,10 @@ export const make = (kit: Toolkit) => {
           Effect.fail(new UsersNotFound({ addresses: [asRequested(error.address)] })))
       )
       if (!("missing" in result)) return { ...result, deferred }
-      deferred.push(result.missing)
-      members = members.filter((member) => !sameEmail(member, result.missing))
+      // Exchange names one unknown member per refusal; rather than one more full create per such member,
+      // create with the owners only and add every member in batches (with the member retries) afterwards.
+      deferred.push(...members)
+      members = []
     }
   })
 
