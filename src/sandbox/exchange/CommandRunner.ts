@@ -7,7 +7,7 @@ import * as Envelope from "./Envelope.ts"
 import * as Errors from "./ExchangeError.ts"
 import type { ExchangeError } from "./ExchangeError.ts"
 import { type Caller, guidSource } from "./Invocation.ts"
-import { type Json, selectProperties } from "./Output.ts"
+import { type Json, selector } from "./Output.ts"
 import { PageCursors } from "./PageCursors.ts"
 import * as Paging from "./Paging.ts"
 
@@ -104,7 +104,7 @@ export const makeRunner = Effect.gen(function*() {
       context: Envelope.contextUrl(request.origin, request.tenant),
       value: request.select === undefined
         ? result.page.objects
-        : result.page.objects.map((object) => selectProperties(object, request.select!)),
+        : result.page.objects.map(selector(request.select)),
       warnings: result.page.truncated ? [...result.warnings, Paging.TRUNCATION_WARNING] : result.warnings,
       // The nextLink keeps `$select`, so re-POSTing the same body to it gives the same shape.
       nextLink: result.token === undefined

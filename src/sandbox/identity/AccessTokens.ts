@@ -157,6 +157,15 @@ const make = (keys: KeyMaterial): AccessTokens["Service"] => {
     return { token, claims }
   })
 
+  // Tokens whose signature verified, by their compact form: every upstream call re-sends the same token, and an
+  // RS256 check per request is CPU the real service's latency does not include. Bounded; cleared when full.
+  const verified = new Map<string, Jose.JWTPayload>()
+  const remember = (token: string, payload: Jose.JWTPayload): Jose.JWTPayload => {
+    if (verified.size >= 1_000) verified.clear()
+    verified.set(token, payload)
+    return payload
+  }
+
   const verify = Effect.fn("AccessTokens.verify")(function*(
     authorization: string | undefined,
     audience: string | ReadonlyArray<string>
@@ -167,15 +176,25 @@ const make = (keys: KeyMaterial): AccessTokens["Service"] => {
     const match = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*$/i.exec(authorization)
     if (match === null) return yield* new TokenRejected({ reason: "Malformed" })
     const now = yield* Clock.currentTimeMillis
-    const { payload } = yield* Effect.tryPromise({
+    const token = match[1]!
+    const payload = verified.get(token) ?? (yield* Effect.tryPromise({
       try: () =>
-        Jose.jwtVerify(match[1]!, keys.publicKey, {
+        Jose.jwtVerify(token, keys.publicKey, {
           algorithms: ["RS256"],
           currentDate: new Date(now),
           clockTolerance: clockToleranceSeconds
         }),
       catch: (error) => new TokenRejected({ reason: rejectionReason(error) })
-    })
+    }).pipe(Effect.map(({ payload }) => remember(token, payload))))
+    // A remembered token skips the signature check only: its time claims are checked as jose does (nbf, then exp).
+    const seconds = Math.floor(now / 1000)
+    if (typeof payload.nbf === "number" && payload.nbf > seconds + clockToleranceSeconds) {
+      return yield* new TokenRejected({ reason: "NotYetValid" })
+    }
+    if (typeof payload.exp === "number" && payload.exp <= seconds - clockToleranceSeconds) {
+      verified.delete(token)
+      return yield* new TokenRejected({ reason: "Expired" })
+    }
     const claims = toClaims(payload)
     if (claims === undefined) return yield* new TokenRejected({ reason: "Malformed" })
     const audiences: ReadonlyArray<string> = typeof audience === "string" ? [audience] : audience

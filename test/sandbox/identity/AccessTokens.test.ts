@@ -65,4 +65,16 @@ describe("AccessTokens", () => {
       yield* TestClock.adjust("2 minutes")
       assert.strictEqual(yield* rejection(`Bearer ${token}`), "Expired")
     }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("a token verified once keeps every other check: audience, and a changed signature still fails", () =>
+    Effect.gen(function*() {
+      const tokens = yield* AccessTokens
+      const { token } = yield* tokens.issue({ aud: graph, appid: "a" })
+      yield* tokens.verify(`Bearer ${token}`, graph)
+      yield* tokens.verify(`Bearer ${token}`, graph)
+      assert.strictEqual(yield* rejection(`Bearer ${token}`, "https://outlook.office365.com"), "WrongAudience")
+      const [header, payload, signature] = token.split(".")
+      const flipped = `${header}.${payload}.${signature!.startsWith("A") ? "B" : "A"}${signature!.slice(1)}`
+      assert.strictEqual(yield* rejection(`Bearer ${flipped}`), "BadSignature")
+    }).pipe(Effect.provide(TestLayer)))
 })
