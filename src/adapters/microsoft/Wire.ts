@@ -44,6 +44,9 @@ export const transient = (operation: string, status: number | undefined, retryAf
 
 export const failed = (operation: string, detail: string) => new UpstreamError({ operation, reason: new Failed({ detail }) })
 
+/** How long Graph or Exchange may take to start answering one request. */
+export const RESPONSE_TIMEOUT = Duration.seconds(120)
+
 /**
  * Sends a request with the resource's bearer token. A transport failure is `Transient`. A 401
  * drops the cached token and the request is sent once more with a fresh one (as the Exchange
@@ -58,7 +61,13 @@ export const authorized = (client: HttpClient.HttpClient, tokens: Tokens["Servic
             error.reason._tag === "TransportError"
               ? transient(operation, undefined, undefined)
               : failed(operation, `request failed (${error.reason._tag})`)
-          ))
+          )),
+        // A stalled connection must not hold a request (and every retry of it) for the HTTP stack's
+        // minutes-long default; a timed-out call may have been applied, like any transient failure.
+        Effect.timeoutOrElse({
+          duration: RESPONSE_TIMEOUT,
+          orElse: () => Effect.fail(transient(operation, undefined, undefined))
+        })
       ))
   return (request: HttpClientRequest.HttpClientRequest, operation: string) =>
     Effect.flatMap(send(request, operation), (response) =>
