@@ -1,17 +1,19 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { EmailAddress } from "../../domain/Email.ts"
+import { MAX_ADDRESSES_PER_REQUEST, MAX_DISPLAY_NAME_LENGTH } from "../../domain/Limits.ts"
 import * as ApiErrors from "./ApiErrors.ts"
 import { Authentication } from "./auth/Security.ts"
 
 /** At most this many addresses in one list of one request. */
-export const MAX_ADDRESSES = 10_000
+export const MAX_ADDRESSES = MAX_ADDRESSES_PER_REQUEST
 
 const Email = EmailAddress.annotate({ format: "email" })
 const Emails = Schema.Array(Email).check(Schema.isMaxLength(MAX_ADDRESSES))
 const Owners = Emails.check(Schema.isMinLength(1))
-const Name = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(64))
-const DisplayName = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(256))
+// A name becomes the display name (≤ 256) and, slugified, the alias (≤ 64): the domain checks the alias.
+const DisplayName = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(MAX_DISPLAY_NAME_LENGTH))
+const Name = DisplayName
 
 export const CreateBody = Schema.Struct({
   name: Name.annotate({ description: "Display name; the alias and primary address are derived from it" }),

@@ -54,12 +54,12 @@ describe("HTTP request validation", () => {
   it.effect("names longer than Exchange allows and empty names are 422s", () =>
     Effect.gen(function*() {
       const { request } = yield* withApp
-      const long = yield* request("POST", "/api/dl", { body: { name: "n".repeat(65), ownerEmails: ["o@contoso.example"] } })
+      const long = yield* request("POST", "/api/dl", { body: { name: "n".repeat(257), ownerEmails: ["o@contoso.example"] } })
       assert.strictEqual(long.status, 422)
       assert.deepStrictEqual(long.json.details, [{
         type: "string_too_long",
         loc: ["name"],
-        msg: "String should have at most 64 characters"
+        msg: "String should have at most 256 characters"
       }])
       const empty = yield* request("PATCH", "/api/dl/a", { body: { displayName: "" } })
       assert.strictEqual(empty.status, 422)
