@@ -75,7 +75,9 @@ export const toDistributionList = (object: typeof GroupObject.Type): Distributio
   alias: object.Alias ?? "",
   displayName: object.DisplayName ?? object.Name,
   primarySmtpAddress: object.PrimarySmtpAddress,
-  ownerIds: object.ManagedBy ?? [],
+  // Directory object ids are GUIDs: compared case-insensitively everywhere, so kept lower-case as the
+  // Graph adapter keeps them.
+  ownerIds: (object.ManagedBy ?? []).map((id) => id.toLowerCase()),
   // Exchange's default is true (spec §6).
   requireSenderAuthenticationEnabled: object.RequireSenderAuthenticationEnabled ?? true
 })

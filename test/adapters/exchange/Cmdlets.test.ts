@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Cmdlets from "../../../src/adapters/exchange/Cmdlets.ts"
 import { classify } from "../../../src/adapters/exchange/CommandErrors.ts"
+import * as PortMapping from "../../../src/adapters/exchange/PortMapping.ts"
 import { memberOutcome } from "../../../src/adapters/exchange/PortMapping.ts"
 import { failure } from "../../../src/sandbox/exchange/Envelope.ts"
 import * as Errors from "../../../src/sandbox/exchange/ExchangeError.ts"
@@ -63,5 +64,16 @@ describe("exchange/Cmdlets", () => {
     assert.strictEqual(memberOutcome(error(Errors.memberAlreadyExists("b@x", "sales")), "b@x", "AlreadyMember", "sales")._tag, "Unchanged")
     const rejected = memberOutcome(error(Errors.recipientNotFound("b@x")), "b@x", "AlreadyMember", "sales")
     assert.deepStrictEqual(rejected._tag === "Rejected" ? [rejected.error._tag] : [], ["RecipientNotFound"])
+  })
+})
+
+describe("PortMapping.toDistributionList", () => {
+  it("keeps owner ids lower-case, as the Graph adapter does, so owner diffs compare like with like", () => {
+    const dl = PortMapping.toDistributionList({
+      Name: "sales",
+      PrimarySmtpAddress: "sales@contoso.example",
+      ManagedBy: ["6E6E6E6E-0000-4000-8000-0000000000AB"]
+    } as Parameters<typeof PortMapping.toDistributionList>[0])
+    assert.deepStrictEqual(dl.ownerIds, ["6e6e6e6e-0000-4000-8000-0000000000ab"])
   })
 })
