@@ -188,8 +188,7 @@ export const mapStoreErrors = (dlId: string) =>
 export const upstreamFailure = (operation: string, detail: string) =>
   new UpstreamError({ operation, reason: new Failed({ detail }) })
 
-/** Pydantic-like issues for malformed addresses at `[field, index]`. */
-/** Bad addresses in one list field, and a list longer than Exchange takes in one command. */
+/** Pydantic-like issues for malformed addresses at `[field, index]`, and for a list over the limit. */
 export const emailIssues = (field: string, addresses: ReadonlyArray<string>): ReadonlyArray<InputIssue> => [
   ...addresses.flatMap((address, index) =>
     isEmail(address.trim())

@@ -33,6 +33,3 @@ export class UpstreamError extends Schema.TaggedError<UpstreamError>()("Upstream
     }
   }
 }
-
-export const isTransient = (error: { readonly _tag: string; readonly reason?: { readonly _tag: string } }): boolean =>
-  error._tag === "UpstreamError" && error.reason?._tag === "Transient"
