@@ -98,6 +98,10 @@ export const baseUrl = (
 
 const blankToUndefined = (value: string | undefined) => value === undefined || value.trim() === "" ? undefined : value.trim()
 
+/** The identity platform's origin for a `CLOUD` value (global when unknown: `settingsFrom` reports that). */
+export const authorityHostOf = (cloud: string): string =>
+  Schema.is(CloudName)(cloud) ? hosts[cloud].authorityHost : hosts.global.authorityHost
+
 /** Validates raw settings; every failure names the variable at fault. */
 export const settingsFrom = Effect.fnUntraced(function*(raw: RawCloudSettings) {
   const cloudValue = blankToUndefined(raw.CLOUD) ?? "global"

@@ -4,6 +4,7 @@ import * as Jose from "jose"
 import type { Caller, Role } from "../../../domain/Access.ts"
 import { AuthUnavailable, Unauthorized } from "./Errors.ts"
 import * as TenantKeys from "./TenantKeys.ts"
+import { authorityHostOf } from "../../microsoft/Cloud.ts"
 
 export interface TokenVerifierOptions extends TenantKeys.TenantKeysOptions {
   /** Accepted `aud` values: the App ID URI (v1 tokens) and/or the API's client id (v2 tokens). */
@@ -143,7 +144,12 @@ export const audiencesConfig = Config.String("API_AUDIENCE").pipe(
 
 export const config = Config.all({
   tenant: Config.option(Config.String("TENANT_ID")),
-  authorityHost: Config.String("AUTHORITY_HOST").pipe(Config.withDefault("https://login.microsoftonline.com")),
+  // The same authority the Microsoft adapters use: AUTHORITY_HOST, else the one of CLOUD.
+  authorityHost: Config.String("AUTHORITY_HOST").pipe(
+    Config.orElse(() =>
+      Config.String("CLOUD").pipe(Config.withDefault("global"), Config.map((cloud) => authorityHostOf(cloud.trim())))
+    )
+  ),
   audiences: audiencesConfig
 })
 
