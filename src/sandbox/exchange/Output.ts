@@ -111,49 +111,11 @@ const groupBase = (group: Group): Json => ({
   Name: group.name
 })
 
-/**
- * A Get-DistributionGroupMember item: a reduced recipient object (spec §4.2). Written out as one literal
- * (the `userBase`/`groupBase` properties then the `Guid` annotations, same order): one page builds 1,000.
- */
-export const memberObject = (recipient: Recipient): Json => {
-  if (recipient._tag === "User") {
-    const user = recipient.user
-    const type = user.mail === null ? "User" : "UserMailbox"
-    return {
-      Alias: user.alias,
-      DisplayName: user.displayName,
-      PrimarySmtpAddress: user.mail ?? "",
-      WindowsLiveID: user.userPrincipalName,
-      ExternalDirectoryObjectId: user.id,
-      RecipientType: type,
-      RecipientTypeDetails: type,
-      Identity: user.alias,
-      Id: user.alias,
-      IsValid: true,
-      Name: user.alias,
-      "Guid@data.type": "System.Guid",
-      "Guid@odata.type": "#Guid",
-      Guid: user.exchangeGuid
-    }
-  }
-  const group = recipient.group
-  return {
-    Alias: group.alias,
-    DisplayName: group.displayName,
-    PrimarySmtpAddress: group.primarySmtpAddress,
-    WindowsLiveID: "",
-    ExternalDirectoryObjectId: group.externalDirectoryObjectId,
-    RecipientType: group.kind,
-    RecipientTypeDetails: group.kind,
-    Identity: group.name,
-    Id: group.name,
-    IsValid: true,
-    Name: group.name,
-    "Guid@data.type": "System.Guid",
-    "Guid@odata.type": "#Guid",
-    Guid: group.guid
-  }
-}
+/** A Get-DistributionGroupMember item: a reduced recipient object (spec §4.2). */
+export const memberObject = (recipient: Recipient): Json =>
+  recipient._tag === "User"
+    ? { ...userBase(recipient.user), ...guid("Guid", recipient.user.exchangeGuid) }
+    : { ...groupBase(recipient.group), ...guid("Guid", recipient.group.guid) }
 
 /** A Get-Recipient object: the member shape plus addresses, DN and dates (mailbox shape, §4.3). */
 export const recipientObject = (recipient: Recipient, organization: string): Json => {
