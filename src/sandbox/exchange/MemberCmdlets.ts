@@ -13,14 +13,21 @@ export interface MemberChange {
   readonly bypassSecurityGroupManagerCheck?: boolean | undefined
 }
 
-/** Add-DistributionGroupMember: one recipient per call (spec §6); already a member → 400 MemberAlreadyExists. */
-export const addDistributionGroupMember = (invocation: Invocation, input: MemberChange): void | ExchangeError => {
+/** The group (which the caller must be allowed to manage) and the recipient of a single member change. */
+const resolveChange = (invocation: Invocation, input: MemberChange) => {
   const group = resolveGroup(invocation.state, input.identity, invocation.now)
   if (isExchangeError(group)) return group
   const denied = checkManager(invocation, group, input.bypassSecurityGroupManagerCheck)
   if (denied) return denied
   const member = resolveRecipient(invocation.state, input.member, invocation.now)
-  if (isExchangeError(member)) return member
+  return isExchangeError(member) ? member : { group, member }
+}
+
+/** Add-DistributionGroupMember: one recipient per call (spec §6); already a member → 400 MemberAlreadyExists. */
+export const addDistributionGroupMember = (invocation: Invocation, input: MemberChange): void | ExchangeError => {
+  const target = resolveChange(invocation, input)
+  if (isExchangeError(target)) return target
+  const { group, member } = target
   const id = recipientId(member)
   if (member._tag === "Group" && member.group === group) return Errors.memberOfItself(input.identity)
   if (group.members.has(id)) return Errors.memberAlreadyExists(input.member, input.identity)
@@ -30,12 +37,9 @@ export const addDistributionGroupMember = (invocation: Invocation, input: Member
 
 /** Remove-DistributionGroupMember: not a member → 400 MemberNotFound; unknown recipient → Ex94914C. */
 export const removeDistributionGroupMember = (invocation: Invocation, input: MemberChange): void | ExchangeError => {
-  const group = resolveGroup(invocation.state, input.identity, invocation.now)
-  if (isExchangeError(group)) return group
-  const denied = checkManager(invocation, group, input.bypassSecurityGroupManagerCheck)
-  if (denied) return denied
-  const member = resolveRecipient(invocation.state, input.member, invocation.now)
-  if (isExchangeError(member)) return member
+  const target = resolveChange(invocation, input)
+  if (isExchangeError(target)) return target
+  const { group, member } = target
   if (!group.members.delete(recipientId(member))) return Errors.memberNotFound(input.member, input.identity)
   group.whenChanged = invocation.now
 }
