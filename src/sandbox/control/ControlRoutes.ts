@@ -3,7 +3,7 @@ import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { AccessTokens } from "../identity/AccessTokens.ts"
 import { baseUrlOf } from "../identity/RequestInfo.ts"
 import { SandboxStats } from "../Stats.ts"
-import { Behaviour, type Knobs } from "../tenant/Behaviour.ts"
+import { Behaviour, type Knobs, NonNegativeInt } from "../tenant/Behaviour.ts"
 import { TenantModel } from "../tenant/TenantModel.ts"
 
 const NonNegative = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
@@ -33,7 +33,8 @@ const KnobsPatch = Schema.Struct({
   latencyMillis: Schema.optional(NonNegative),
   faultRate: Schema.optional(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
   replicationDelayMillis: Schema.optional(NonNegative),
-  throttleRps: Schema.optional(NonNegative)
+  throttleRps: Schema.optional(NonNegative),
+  graphResourceUnitsPer10s: Schema.optional(NonNegativeInt)
 })
 
 // The `appid` of minted tokens unless the order names one.

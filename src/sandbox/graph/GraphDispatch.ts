@@ -2,10 +2,20 @@ import { Effect } from "effect"
 import type { Claims } from "../identity/AccessTokens.ts"
 import type { SandboxStats } from "../Stats.ts"
 import type { Behaviour } from "../tenant/Behaviour.ts"
+import { resourceUnitCost } from "../tenant/ResourceUnits.ts"
 import type { TenantModel } from "../tenant/TenantModel.ts"
 import { getByIds, getGroup, groupLinks, listGroups } from "./GraphGroups.ts"
 import type { GraphRequest } from "./GraphQuery.ts"
-import { badRequest, forbidden, graphError, type GraphResponse, type RequestIds, throttled, unavailable } from "./GraphResponse.ts"
+import {
+  badRequest,
+  forbidden,
+  graphError,
+  type GraphResponse,
+  type RequestIds,
+  throttled,
+  unavailable,
+  withResourceUnits
+} from "./GraphResponse.ts"
 import { countUsers, getUser, listUsers } from "./GraphUsers.ts"
 
 export interface GraphDeps {
@@ -107,7 +117,11 @@ const allowed = (claims: Claims, permission: keyof typeof permissions): boolean 
   return permissions[permission].some((p) => granted.has(p))
 }
 
-/** Runs one Graph request: count it, admit it through the behaviour knobs, check the permission, answer. */
+/**
+ * Runs one Graph request: count it, admit it through the behaviour knobs (with its resource-unit cost,
+ * spec §5), check the permission, answer. While the resource-unit throttle is on, every admitted answer
+ * says what it was charged in `x-ms-resource-unit`.
+ */
 export const dispatch = Effect.fnUntraced(function*(deps: GraphDeps, request: GraphRequest, call: GraphCall) {
   const target = route(request.method.toUpperCase(), request.path)
   const operation = typeof target === "object" ? target.operation : `${request.method.toUpperCase()} (unknown)`
@@ -119,11 +133,18 @@ export const dispatch = Effect.fnUntraced(function*(deps: GraphDeps, request: Gr
   if (target === "method") {
     return graphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.", call.ids)
   }
-  const admitted = yield* Effect.result(deps.behaviour.admit("graph", call.claims.appid))
+  const cost = resourceUnitCost(request)
+  const admitted = yield* Effect.result(deps.behaviour.admit("graph", call.claims.appid, cost))
   if (admitted._tag === "Failure") {
     const fault = admitted.failure
-    return fault.status === 429 ? throttled(fault.retryAfterSeconds ?? 1, call.ids, { appId: call.claims.appid, tenantId: call.claims.tid }) : unavailable(call.ids, fault.retryAfterSeconds)
+    if (fault.status === 503) return unavailable(call.ids, fault.retryAfterSeconds)
+    // spec §5: the x-ms-throttle-* headers belong to the identity limits; the global limit's 429 has only
+    // Retry-After (choice: no source shows what else it sends).
+    return fault.reason === "GlobalLimit"
+      ? throttled(fault.retryAfterSeconds ?? 1, call.ids)
+      : throttled(fault.retryAfterSeconds ?? 1, call.ids, { appId: call.claims.appid, tenantId: call.claims.tid })
   }
-  if (!allowed(call.claims, target.permission)) return forbidden(call.ids)
-  return yield* target.run(deps, request, call)
+  const response = allowed(call.claims, target.permission) ? yield* target.run(deps, request, call) : forbidden(call.ids)
+  const knobs = yield* deps.behaviour.knobs
+  return knobs.graphResourceUnitsPer10s > 0 ? withResourceUnits(response, cost) : response
 })

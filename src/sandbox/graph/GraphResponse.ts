@@ -31,6 +31,16 @@ export const ok = (body: unknown, resourceUnits = 1): GraphResponse => ({
   body
 })
 
+/**
+ * spec §5: "`x-ms-resource-unit` (response)", the units the request was charged. throttling-limits.md
+ * lists it under regular responses, and the §2 batch sample shows it on a 403 part too; a throttled
+ * 429 carries the throttle headers instead.
+ */
+export const withResourceUnits = (response: GraphResponse, units: number): GraphResponse => ({
+  ...response,
+  headers: { ...response.headers, "x-ms-resource-unit": String(units) }
+})
+
 export const graphError = (
   status: number,
   code: string,
