@@ -4,7 +4,7 @@ import type { UpstreamError } from "../../application/ports/UpstreamError.ts"
 import { UserDirectory } from "../../application/ports/UserDirectory.ts"
 import type { DirectoryUser } from "../../domain/DistributionList.ts"
 import { Cloud } from "./Cloud.ts"
-import { graphError, type GraphRequest, type GraphResponse, makeBatch, sendJson } from "./GraphBatch.ts"
+import { graphError, type GraphRequest, type GraphResponse, makeBatches, sendJson } from "./GraphBatch.ts"
 import * as Q from "./GraphQueries.ts"
 import { Tokens } from "./Tokens.ts"
 import { authorized, failed } from "./Wire.ts"
@@ -22,7 +22,7 @@ const decodeUsers = (operation: string) => (body: unknown): Effect.Effect<Readon
 export const make = Effect.gen(function*() {
   const cloud = yield* Cloud
   const send = authorized(yield* HttpClient.HttpClient, yield* Tokens, "graph")
-  const batch = makeBatch(send, cloud.graphBaseUrl)
+  const batches = makeBatches(send, cloud.graphBaseUrl)
   const post = sendJson(send)
 
   const usersOf = (operation: string, response: GraphResponse): Effect.Effect<ReadonlyArray<Q.GraphUser>, UpstreamError> =>
@@ -33,25 +33,20 @@ export const make = Effect.gen(function*() {
 
   /**
    * One round of filtered `GET /users` in `$batch`es of 20, CONCURRENCY at a time; each batch's users are
-   * decoded and indexed as it arrives (while later batches are in flight). Any failed request fails all.
+   * decoded and indexed as it arrives (while later batches are in flight). Throttled requests are sent
+   * again by `makeBatches` (see INNER_ROUNDS there); any other failed request fails all.
    */
   const lookup = (
     queries: ReadonlyArray<{ readonly url: string; readonly headers?: Readonly<Record<string, string>> }>,
     operation: string,
     index: AddressIndex
-  ) => {
-    const requests = queries.map(({ headers, url }, i): GraphRequest => ({ id: String(i + 1), method: "GET", url, headers }))
-    return Effect.forEach(
-      Q.chunk(requests, Q.MAX_BATCH_REQUESTS),
-      (part) =>
-        Effect.flatMap(batch(part, operation), (responses) =>
-          Effect.forEach(responses.values(), (response) =>
-            Effect.map(usersOf(operation, response), (users) => users.forEach((user) => index.add(user))), {
-            discard: true
-          })),
-      { concurrency: CONCURRENCY, discard: true }
-    )
-  }
+  ) =>
+    batches({
+      requests: queries.map(({ headers, url }, i): GraphRequest => ({ id: String(i + 1), method: "GET", url, headers })),
+      operation,
+      concurrency: CONCURRENCY,
+      onAnswer: (response) => Effect.map(usersOf(operation, response), (users) => users.forEach((user) => index.add(user)))
+    })
 
   /** Default queries: each chunk of ≤ 15 addresses becomes one request per kind of query. */
   const byDefault = (

@@ -1,8 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
+import { INNER_ROUNDS } from "../../../src/adapters/microsoft/GraphBatch.ts"
 import * as GraphUserDirectory from "../../../src/adapters/microsoft/GraphUserDirectory.ts"
 import { UserDirectory } from "../../../src/application/ports/UserDirectory.ts"
+import { schedules } from "../../../src/application/Retry.ts"
+import { defaults } from "../../../src/application/Settings.ts"
+import * as UserValidation from "../../../src/application/UserValidation.ts"
 import { cloudLayer, type FakeReply, type FakeRequest, fakeHttp, fakeTokens, GRAPH, parseFilter } from "./FakeHttp.ts"
 
 interface User {
@@ -101,6 +105,13 @@ const fakeGraph = (users: ReadonlyArray<User>, knobs: Knobs = {}) => {
 }
 
 const findUsers = (addresses: ReadonlyArray<string>) => Effect.flatMap(UserDirectory, (d) => d.findUsers(addresses))
+
+/** A lookup as the use cases make it: through UserValidation, retried by the application's `upstream` schedule. */
+const resolve = (addresses: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const validation = yield* UserValidation.make(yield* UserDirectory, defaults, schedules(defaults).upstream)
+    return yield* validation.resolve(addresses)
+  })
 
 describe("GraphUserDirectory.findUsers", () => {
   it.effect("1,000 addresses take one $batch of packed advanced `mail in` queries, each URL within 2,048 characters", () => {
@@ -215,26 +226,61 @@ describe("GraphUserDirectory.findUsers", () => {
     }).pipe(Effect.provide(graph.layer))
   })
 
-  it.effect("an inner request throttled every round fails Transient with its Retry-After", () => {
+  it.effect("a $batch throttled as a whole while the lookup's other $batch gets through is re-sent alone, after its Retry-After", () => {
+    const users = Array.from({ length: 2000 }, (_, i) => user(i))
+    const graph = fakeGraph(users, { topLevel429: 1 })
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(findUsers(users.map((u) => u.mail!)))
+      yield* TestClock.adjust("1999 millis")
+      assert.strictEqual(graph.batches.length, 2)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual((yield* Fiber.join(fiber)).size, 2000)
+      assert.strictEqual(graph.batches.length, 3)
+      assert.deepStrictEqual(graph.batches[2], graph.batches[0])
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("every request of one $batch throttled while another $batch gets through: the throttled ones go again", () => {
+    const users = Array.from({ length: 2000 }, (_, i) => user(i))
+    const throttleInner = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [String(i + 1), 1]))
+    const graph = fakeGraph(users, { throttleInner })
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(findUsers(users.map((u) => u.mail!)))
+      yield* TestClock.adjust("3 seconds")
+      assert.strictEqual((yield* Fiber.join(fiber)).size, 2000)
+      assert.deepStrictEqual(graph.batches.map((b) => b.length), [20, graph.batches[1]!.length, 20])
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("an inner request throttled in a round without progress fails Transient with its Retry-After", () => {
     const graph = fakeGraph([user(1)], { throttleInner: { "1": 99 } })
     return Effect.gen(function*() {
-      const fiber = yield* Effect.forkChild(Effect.flip(findUsers(["user.1@contoso.com"])))
-      yield* TestClock.adjust("1 minute")
-      const error = yield* Fiber.join(fiber)
+      const error = yield* Effect.flip(findUsers(["user.1@contoso.com"]))
       assert.strictEqual(error._tag, "UpstreamError")
       assert.strictEqual(error.reason._tag, "Transient")
       if (error.reason._tag === "Transient") {
         assert.strictEqual(error.reason.status, 429)
         assert.strictEqual(error.reason.retryAfterMillis, 3000)
       }
-      assert.strictEqual(graph.batches.length, 4)
+      // Nothing got through: re-sending is the caller's schedule's job, not a second loop here.
+      assert.strictEqual(graph.batches.length, 1)
     }).pipe(Effect.provide(graph.layer))
   })
 
-  it.effect("a throttled $batch is sent again after the top-level Retry-After", () => {
+  it.effect("a throttled $batch fails Transient with its Retry-After at once: the adapter does not retry whole calls", () => {
     const graph = fakeGraph([user(1)], { topLevel429: 1 })
     return Effect.gen(function*() {
-      const fiber = yield* Effect.forkChild(findUsers(["user.1@contoso.com"]))
+      const error = yield* Effect.flip(findUsers(["user.1@contoso.com"]))
+      assert.strictEqual(error.reason._tag, "Transient")
+      if (error.reason._tag === "Transient") assert.strictEqual(error.reason.retryAfterMillis, 2000)
+      assert.strictEqual(graph.batches.length, 1)
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("a throttled $batch is sent again by the application's schedule after the top-level Retry-After", () => {
+    const graph = fakeGraph([user(1)], { topLevel429: 1 })
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(resolve(["user.1@contoso.com"]))
       yield* TestClock.adjust("1999 millis")
       assert.strictEqual(graph.batches.length, 1)
       yield* TestClock.adjust("1 millis")
@@ -246,7 +292,7 @@ describe("GraphUserDirectory.findUsers", () => {
   it.effect("a $batch failing 424 as a whole (throttling, spec §2 conflict) is retried with back-off", () => {
     const graph = fakeGraph([user(1)], { topLevel424: 1 })
     return Effect.gen(function*() {
-      const fiber = yield* Effect.forkChild(findUsers(["user.1@contoso.com"]))
+      const fiber = yield* Effect.forkChild(resolve(["user.1@contoso.com"]))
       yield* TestClock.adjust("1 second")
       assert.strictEqual((yield* Fiber.join(fiber)).size, 1)
       assert.strictEqual(graph.batches.length, 2)
@@ -288,6 +334,54 @@ describe("GraphUserDirectory.findUsers", () => {
       const found = yield* findUsers(["O'Brien@contoso.com"])
       assert.strictEqual(found.size, 1)
       assert.include(decodeURIComponent(graph.batches[0]![0]!.url), "'o''brien@contoso.com'")
+    }).pipe(Effect.provide(graph.layer))
+  })
+})
+
+describe("GraphUserDirectory under sustained throttling, through the application's retry", () => {
+  const attempts = defaults.upstream.attempts
+
+  it.effect("every $batch answered 429: one POST per upstream attempt (8), each after its Retry-After", () => {
+    const graph = fakeGraph([user(1)], { topLevel429: Number.POSITIVE_INFINITY })
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(Effect.flip(resolve(["user.1@contoso.com"])))
+      yield* TestClock.adjust("1999 millis")
+      assert.strictEqual(graph.batches.length, 1)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(graph.batches.length, 2)
+      yield* TestClock.adjust("10 minutes")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error.reason._tag, "Transient")
+      assert.strictEqual(graph.batches.length, attempts)
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("every inner request answered 429: one POST per upstream attempt (8), each after its Retry-After", () => {
+    const graph = fakeGraph([user(1)], { throttleInner: { "1": Number.POSITIVE_INFINITY } })
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(Effect.flip(resolve(["user.1@contoso.com"])))
+      yield* TestClock.adjust("2999 millis")
+      assert.strictEqual(graph.batches.length, 1)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(graph.batches.length, 2)
+      yield* TestClock.adjust("10 minutes")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error.reason._tag, "Transient")
+      assert.strictEqual(graph.batches.length, attempts)
+    }).pipe(Effect.provide(graph.layer))
+  })
+
+  it.effect("one inner request of a big $batch throttled for good: its re-sends stay within INNER_ROUNDS per attempt", () => {
+    const users = Array.from({ length: 300 }, (_, i) => user(i))
+    const graph = fakeGraph(users, { throttleInner: { "2": Number.POSITIVE_INFINITY } })
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(Effect.flip(resolve(users.map((u) => u.mail!))))
+      yield* TestClock.adjust("10 minutes")
+      assert.strictEqual((yield* Fiber.join(fiber)).reason._tag, "Transient")
+      // Each attempt: the whole $batch, then request 2 alone (no progress: given up for this attempt).
+      assert.strictEqual(graph.batches.length, attempts * 2)
+      assert.isAtMost(graph.batches.length, attempts * INNER_ROUNDS)
+      assert.deepStrictEqual(graph.batches[1]!.map((r) => r.id), ["2"])
     }).pipe(Effect.provide(graph.layer))
   })
 })
