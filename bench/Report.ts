@@ -102,10 +102,21 @@ export const evaluateTargets = (report: BenchReport): Array<Target> => {
 export const targetsTable = (targets: ReadonlyArray<Target>): string =>
   formatTable(["target", "measured", "limit", "result"], targets.map((t) => [t.name, t.measured, t.limit, t.pass === undefined ? "n/a" : t.pass ? "PASS" : "FAIL"]))
 
+export interface ThrottleSettings {
+  readonly throttleRps: number
+  readonly graphResourceUnitsPer10s: number
+}
+
+/** The sandbox's throttles in words: Graph's resource-unit budget when on, else the per-surface rate for all three. */
+export const throttleText = (s: ThrottleSettings): string =>
+  s.graphResourceUnitsPer10s > 0
+    ? `Graph ${s.graphResourceUnitsPer10s.toLocaleString("en-US")} RU per 10 s per app, identity and Exchange throttle ${s.throttleRps}/s`
+    : `throttle ${s.throttleRps}/s per surface`
+
 /** Everything printed at the end of a run: one table per scenario, the probes, the summary and the targets. */
-export const renderReport = (report: BenchReport, settings: { readonly latencyMs: number; readonly throttleRps: number; readonly overheadRounds: number }): string => {
+export const renderReport = (report: BenchReport, settings: ThrottleSettings & { readonly latencyMs: number; readonly overheadRounds: number }): string => {
   const out: Array<string> = []
-  out.push(`\n## Results (sandbox latency ${settings.latencyMs} ms per upstream call, throttle ${settings.throttleRps}/s per surface; round trips = wall time ÷ latency;`)
+  out.push(`\n## Results (sandbox latency ${settings.latencyMs} ms per upstream call, ${throttleText(settings)}; round trips = wall time ÷ latency;`)
   out.push("## calls = HTTP requests per surface on the wire (a $batch is one); sandbox ops = the sandbox's counters, which also count each $batch part)\n")
   for (const s of report.scenarios) out.push(scenarioTable(s) + "\n")
   if (report.overhead !== undefined) {

@@ -62,7 +62,11 @@ export interface Knobs {
   readonly throttleRps?: number
   readonly faultRate?: number
   readonly replicationDelayMillis?: number
+  readonly graphResourceUnitsPer10s?: number
 }
+
+/** Zero latency and every throttle off (the Graph resource-unit bucket included): setup and checks. */
+export const noKnobs: Knobs = { latencyMillis: 0, throttleRps: 0, graphResourceUnitsPer10s: 0 }
 
 export class Sandbox {
   readonly baseUrl: string
@@ -202,7 +206,7 @@ export class Sandbox {
   async withoutKnobs<A>(fn: () => Promise<A>): Promise<A> {
     const restore = this.measureKnobs
     if (restore === undefined) return fn()
-    await this.setKnobs({ latencyMillis: 0, throttleRps: 0 })
+    await this.setKnobs(noKnobs)
     try {
       return await fn()
     } finally {

@@ -17,8 +17,8 @@ import { freePort, logDir, NotReady, startProc, stopAll, waitReady } from "./lib
 import type { BenchReport } from "./Model.ts"
 import { Ours } from "./Ours.ts"
 import { coldStart, memoryPeak, overhead } from "./Overhead.ts"
-import { evaluateTargets, renderReport } from "./Report.ts"
-import { Sandbox } from "./Sandbox.ts"
+import { evaluateTargets, renderReport, throttleText } from "./Report.ts"
+import { noKnobs, Sandbox } from "./Sandbox.ts"
 import { addScenario, getScenario, syncScenario } from "./ChangeScenarios.ts"
 import { config, wanted } from "./Config.ts"
 import { concurrentScenario, createScenarios } from "./CreateScenarios.ts"
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     SANDBOX_CLIENT_SECRET: clientSecret,
     SANDBOX_LATENCY_MS: String(config.latencyMs),
     SANDBOX_THROTTLE_RPS: String(config.throttleRps),
+    SANDBOX_GRAPH_RU_PER_10S: String(config.graphResourceUnitsPer10s),
     CUSTOM_DOMAIN: config.domain
   }
   // The service and the baseline reach the sandbox through the counting proxy (set once it runs).
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   })
   const launch: Launch = { root, entry: config.serviceEntry, serviceEnv }
 
-  log(`bench: starting the sandbox on ${sandboxUrl} (latency ${config.latencyMs} ms, throttle ${config.throttleRps}/s per surface)`)
+  log(`bench: starting the sandbox on ${sandboxUrl} (latency ${config.latencyMs} ms, ${throttleText(config)})`)
   const sandboxProc = startProc("sandbox", [resolve(root, config.sandboxEntry)], sandboxEnv, root)
   await waitReady(sandboxProc, `${sandboxUrl}/${tenantId}/v2.0/.well-known/openid-configuration`, 30_000)
   const endpoints = { authorityHost: sandboxUrl, graphBaseUrl: `${sandboxUrl}/v1.0`, exchangeBaseUrl: sandboxUrl, tenantId, clientId, clientSecret }
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
   await sandbox.stats().catch((e: Error) => {
     throw new NotReady(`the sandbox answers but its counters do not (${e.message}); upstream calls cannot be reported.`)
   })
-  const measureKnobs = { latencyMillis: config.latencyMs, throttleRps: config.throttleRps }
+  const measureKnobs = { latencyMillis: config.latencyMs, throttleRps: config.throttleRps, graphResourceUnitsPer10s: config.graphResourceUnitsPer10s }
   const knobsWork = await sandbox.setKnobs(measureKnobs)
   if (knobsWork) sandbox.measureKnobs = measureKnobs
   else report.problems.push("the sandbox refused run-time knob changes (/_sandbox/behaviour): setup ran at full latency and the overhead run has no zero-latency sandbox")
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
       report.overhead = await overhead(launch, { ...unlimited, TENANT_ID: "", CLIENT_ID: "", CLIENT_SECRET: "", AUTHORITY_HOST: "", GRAPH_BASE_URL: "", EXCHANGE_BASE_URL: "" }, "in-process sandbox, zero latency", apiKey, config.connections, durationMs, config.overheadRounds, log)
     } catch (e) {
       report.problems.push(`overhead with the in-process sandbox failed (${(e as Error).message.split("\n")[0]}); measured against the external sandbox at zero latency`)
-      if (knobsWork) await sandbox.setKnobs({ latencyMillis: 0, throttleRps: 0 })
+      if (knobsWork) await sandbox.setKnobs(noKnobs)
       const direct = { AUTHORITY_HOST: sandboxUrl, GRAPH_BASE_URL: `${sandboxUrl}/v1.0`, EXCHANGE_BASE_URL: sandboxUrl }
       report.overhead = await overhead(launch, { ...unlimited, ...direct }, "external sandbox, zero latency, no throttle", apiKey, config.connections, durationMs, config.overheadRounds, log).catch((e2: Error) => ({
         connections: config.connections, durationMs, mode: "failed", rows: [], error: e2.message
