@@ -32,7 +32,7 @@ const Upstream = Layer.unwrap(Effect.gen(function*() {
   const tenantId = yield* Config.String("TENANT_ID").pipe(Config.withDefault(""))
   if (tenantId.trim() !== "") {
     yield* Config.String("CUSTOM_DOMAIN")
-    return withAuth(MicrosoftAdapters.layer, Auth.layerConfig)
+    return withAuth(MicrosoftAdapters.layer, Auth.layerConfig).pipe(Layer.provide(FetchHttpClient.layer))
   }
   const sandbox = yield* Sandbox.start
   yield* Effect.logInfo(
@@ -50,8 +50,8 @@ const Upstream = Layer.unwrap(Effect.gen(function*() {
   return withAuth(
     adapters,
     Auth.layerSandbox({ baseUrl: `http://localhost:${port}`, authorityHost: sandbox.baseUrl, tenantId: sandbox.tenantId })
-  )
-})).pipe(Layer.provide(FetchHttpClient.layer))
+  ).pipe(Layer.provide(FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, sandbox.fetch)))))
+}))
 
 const HttpServerLayer = Layer.unwrap(Effect.gen(function*() {
   const port = yield* Config.Port("PORT").pipe(Config.withDefault(8080))

@@ -1,6 +1,6 @@
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Context, Effect, Layer, Redacted, type Scope } from "effect"
-import { HttpRouter, HttpServer, type HttpServerError } from "effect/http"
+import { HttpEffect, HttpRouter, HttpServer, type HttpServerError } from "effect/http"
 import { createServer } from "node:http"
 import { SandboxConfig } from "./Config.ts"
 import { AccessTokens } from "./identity/AccessTokens.ts"
@@ -50,9 +50,13 @@ export const layerServicesTest = (
     TenantModel.layerTest(options.tenant)
   ).pipe(Layer.provideMerge(SandboxConfig.layerWith(options.config)))
 
+/** The faces' router, kept in the output so the in-process sandbox can also answer without a socket. */
+const router = Layer.provideMerge(routes, HttpRouter.layer)
+
 /** Serves the sandbox on `host:port` (port 0: an ephemeral port), keeping `HttpServer` (its address) in the output. */
 export const layerServe = (options: { readonly port: number; readonly host?: string }) =>
-  HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true }).pipe(
+  Layer.unwrap(Effect.map(Effect.service(HttpRouter.HttpRouter), (r) => HttpServer.serve(r.asHttpEffect()))).pipe(
+    Layer.provideMerge(router),
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host ?? "127.0.0.1" }))
   )
 
@@ -102,17 +106,38 @@ const describe = Effect.gen(function*() {
 export const layerWith = <E>(
   services: Layer.Layer<SandboxServices, E>,
   options: { readonly port?: number; readonly host?: string } = {}
-): Layer.Layer<Sandbox | SandboxServices, E | HttpServerError.ServeError> =>
+): Layer.Layer<Sandbox | HttpRouter.HttpRouter | SandboxServices, E | HttpServerError.ServeError> =>
   Layer.effect(Sandbox, describe).pipe(
     Layer.provideMerge(layerServe({ port: options.port ?? 0, ...(options.host ? { host: options.host } : {}) })),
     Layer.provideMerge(services)
-  ) as Layer.Layer<Sandbox | SandboxServices, E | HttpServerError.ServeError>
+  ) as Layer.Layer<Sandbox | HttpRouter.HttpRouter | SandboxServices, E | HttpServerError.ServeError>
 
 /** In-process sandbox from the environment on an ephemeral loopback port (the service's `main.ts` without `TENANT_ID`). */
 export const layerInProcess = layerWith(layerServices)
 
-/** Starts the in-process sandbox in the current scope and returns where it listens. */
-export const start: Effect.Effect<SandboxInfo, unknown, Scope.Scope> = Effect.flatMap(
-  Layer.build(layerInProcess),
-  (context) => Effect.succeed(Context.get(context, Sandbox))
-)
+/** The in-process sandbox: where it listens, and a `fetch` that reaches the same tenant without a socket. */
+export interface InProcessSandbox extends SandboxInfo {
+  /**
+   * `globalThis.fetch`, except that URLs under `baseUrl` are answered by the sandbox's router in memory:
+   * the same requests, headers and bodies as on the wire, without the loopback TCP round trip.
+   */
+  readonly fetch: typeof globalThis.fetch
+}
+
+/** Starts the in-process sandbox in the current scope: it listens on a loopback port and answers in memory. */
+export const start: Effect.Effect<InProcessSandbox, unknown, Scope.Scope> = Effect.gen(function*() {
+  const context = yield* Layer.build(layerInProcess)
+  const info = Context.get(context, Sandbox)
+  // the router that already serves the port, so both ways in reach one tenant
+  const handler = HttpEffect.toWebHandler(Context.get(context, HttpRouter.HttpRouter).asHttpEffect())
+  const prefix = `${info.baseUrl}/`
+  const fetch: typeof globalThis.fetch = (input, init) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url
+    if (!url.startsWith(prefix)) return globalThis.fetch(input, init)
+    const request = new Request(input, init)
+    // as on the wire: the faces build `@odata.nextLink` and token issuers from the Host header
+    if (!request.headers.has("host")) request.headers.set("host", new URL(request.url).host)
+    return handler(request)
+  }
+  return { ...info, fetch }
+})

@@ -20,3 +20,26 @@ it.live("start: an ephemeral loopback port serving identity, Graph, Exchange and
     )
     assert.strictEqual(yield* status(`${sandbox.baseUrl}/_sandbox/stats`), 200)
   }).pipe(Effect.scoped))
+
+it.live("start: its fetch answers URLs under the base URL in memory, from the same tenant as the port", () =>
+  Effect.gen(function*() {
+    const sandbox = yield* Server.start
+    const viaPort = yield* Effect.promise(() => fetch(`${sandbox.baseUrl}/${sandbox.tenantId}/v2.0/.well-known/openid-configuration`).then((r) => r.text()))
+    const original = globalThis.fetch
+    const inMemory = yield* Effect.promise(async () => {
+      // any socket would go through the global fetch: make it fail, so only an in-memory answer passes
+      globalThis.fetch = () => Promise.reject(new Error("the socket path was taken"))
+      try {
+        const token = await sandbox.fetch(`${sandbox.baseUrl}/v1.0/users`, { headers: { authorization: "Bearer x" } })
+        const users = await sandbox.fetch(new URL(`${sandbox.baseUrl}/${sandbox.tenantId}/v2.0/.well-known/openid-configuration`))
+        const elsewhere = await sandbox.fetch("http://127.0.0.1:9/").then(() => "answered", (e: Error) => e.message)
+        return { unauthorized: token.status, body: await users.text(), elsewhere }
+      } finally {
+        globalThis.fetch = original
+      }
+    })
+    assert.strictEqual(inMemory.unauthorized, 401)
+    assert.include(viaPort, sandbox.tenantId)
+    assert.strictEqual(inMemory.body, viaPort)
+    assert.strictEqual(inMemory.elsewhere, "the socket path was taken")
+  }).pipe(Effect.scoped))
