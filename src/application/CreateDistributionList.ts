@@ -61,7 +61,8 @@ export const make = (kit: Toolkit) => {
                 : Effect.succeed({ dl, confirmed: true })
             )
           )),
-        Effect.catchTag("GroupNotFound", () => Effect.fail(upstreamFailure("create", "Exchange reported no group")))
+        Effect.catchTag("GroupNotFound", () => Effect.fail(upstreamFailure("create", "Exchange reported no group"))),
+        Effect.catchTag("GroupAmbiguous", () => Effect.fail(upstreamFailure("create", "Exchange found the new address ambiguous")))
       ))
 
   // A look-alike created by another request (same name and owners) differs in its members: only a group
@@ -80,6 +81,7 @@ export const make = (kit: Toolkit) => {
       // Not found (or any odd store answer) means the name belongs to something else: a real conflict.
       Effect.catchTags({
         GroupNotFound: () => Effect.succeed(undefined),
+        GroupAmbiguous: () => Effect.succeed(undefined),
         GroupAlreadyExists: () => Effect.succeed(undefined),
         RecipientNotFound: () => Effect.succeed(undefined)
       })

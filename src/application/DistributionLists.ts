@@ -1,5 +1,11 @@
 import { type Config, Context, Effect, Layer } from "effect"
-import type { DistributionListExists, DistributionListNotFound, InvalidInput, UsersNotFound } from "../domain/Errors.ts"
+import type {
+  DistributionListAmbiguous,
+  DistributionListExists,
+  DistributionListNotFound,
+  InvalidInput,
+  UsersNotFound
+} from "../domain/Errors.ts"
 import * as CreateDistributionList from "./CreateDistributionList.ts"
 import * as GetDistributionList from "./GetDistributionList.ts"
 import * as ManageMembers from "./ManageMembers.ts"
@@ -61,6 +67,7 @@ export interface RequestHints {
 
 export type DistributionListsError =
   | DistributionListNotFound
+  | DistributionListAmbiguous
   | DistributionListExists
   | UsersNotFound
   | InvalidInput

@@ -3,7 +3,13 @@ import { aliasFromName } from "../domain/Alias.ts"
 import { chooseAnchor } from "../domain/AnchorMailbox.ts"
 import { type DirectoryUser, type DistributionList, userAddress } from "../domain/DistributionList.ts"
 import { isEmail, normalizeEmail, primaryAddress } from "../domain/Email.ts"
-import { DistributionListExists, DistributionListNotFound, type InputIssue, UsersNotFound } from "../domain/Errors.ts"
+import {
+  DistributionListAmbiguous,
+  DistributionListExists,
+  DistributionListNotFound,
+  type InputIssue,
+  UsersNotFound
+} from "../domain/Errors.ts"
 import { MAX_ADDRESSES_PER_REQUEST } from "../domain/Limits.ts"
 import type { DistributionListsError, RequestHints } from "./DistributionLists.ts"
 import type { GroupNotFound, GroupStore, GroupStoreError, RecipientNotFound, Target } from "./ports/GroupStore.ts"
@@ -180,6 +186,7 @@ export const mapStoreErrors = (dlId: string) =>
   effect.pipe(
     Effect.catchTags({
       GroupNotFound: () => Effect.fail(new DistributionListNotFound({ dlId })),
+      GroupAmbiguous: () => Effect.fail(new DistributionListAmbiguous({ dlId })),
       GroupAlreadyExists: (error) => Effect.fail(new DistributionListExists({ alias: dlId, detail: error.detail })),
       RecipientNotFound: (error) => Effect.fail(new UsersNotFound({ addresses: [error.address] }))
     })

@@ -9,6 +9,17 @@ export class DistributionListNotFound extends Schema.TaggedError<DistributionLis
   }
 }
 
+/** The caller's id (a name or alias) names more than one distribution list. */
+export class DistributionListAmbiguous extends Schema.TaggedError<DistributionListAmbiguous>()(
+  "DistributionListAmbiguous",
+  { dlId: Schema.String }
+) {
+  override get message() {
+    return `'${this.dlId}' matches more than one distribution list; ` +
+      `use the list's primary SMTP address or its id (GUID) instead.`
+  }
+}
+
 export class DistributionListExists extends Schema.TaggedError<DistributionListExists>()(
   "DistributionListExists",
   { alias: Schema.String, detail: Schema.String }

@@ -7,6 +7,7 @@ export const FaultKind = Schema.Literals([
   "AlreadyMember",
   "NotMember",
   "AlreadyExists",
+  "Ambiguous",
   "Throttled",
   "Unavailable",
   "Forbidden",
@@ -63,6 +64,8 @@ const TRANSIENT_EXCEPTIONS = [
 
 const subjectOf = (text: string): string | undefined =>
   /object '([^']+)' couldn't be found/i.exec(text)?.[1] ??
+    /because '([^']+)' matches multiple entries/i.exec(text)?.[1] ??
+    /multiple recipients matching the identity "([^"]+)"/i.exec(text)?.[1] ??
     /Couldn't find object "([^"]+)"/i.exec(text)?.[1] ??
     /The recipient "([^"]+)" isn't a member/i.exec(text)?.[1] ??
     /"([^"]+)" is already a member/i.exec(text)?.[1]
@@ -75,8 +78,12 @@ const kindOf = (status: number, parsed: Parsed, rawText: string): FaultKind => {
   if (status === 503 || status === 504 || TRANSIENT_EXCEPTIONS.some((name) => exceptionType.includes(name))) {
     return "Unavailable"
   }
-  // Ex9E65A2 / Ex8155FB: the identity matches several recipients; not a "not found".
-  if (errorId === "Ex9E65A2" || errorId === "Ex8155FB" || type === "ManagementObjectAmbiguousException") return "Failed"
+  // Ex9E65A2 (typed ManagementObjectNotFoundException!) / Ex8155FB: the identity matches several
+  // recipients (spec §5.2); not a "not found". The texts count too: the ErrorId can be empty (§5.1).
+  if (
+    errorId === "Ex9E65A2" || errorId === "Ex8155FB" || type === "ManagementObjectAmbiguousException" ||
+    /matches multiple entries|multiple recipients matching the identity/i.test(text)
+  ) return "Ambiguous"
   if (errorId === "Ex94914C" || /Couldn't find object "/i.test(text)) return "RecipientNotFound"
   if (errorId === "Ex6F9304" || type === "ManagementObjectNotFoundException") return "GroupNotFound"
   if (type === "MemberAlreadyExistsException" || /is already a member of the group/i.test(text)) return "AlreadyMember"

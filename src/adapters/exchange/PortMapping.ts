@@ -1,6 +1,7 @@
 import { Effect, Schema } from "effect"
 import {
   GroupAlreadyExists,
+  GroupAmbiguous,
   GroupNotFound,
   type GroupStoreError,
   type MemberOutcome,
@@ -34,6 +35,12 @@ export const toPortError = (
         identity: context.identity,
         detail: `${error.exceptionType.split(".").at(-1) || "the name or address is already in use"}`
       })
+    case "Ambiguous":
+      // The group's `-Identity` names several groups (a name or alias they share); the text names the
+      // value. An ambiguous `-Member` or `-ManagedBy` value, or one we cannot tell, fails the call.
+      return error.subject !== undefined && sameIdentity(error.subject, context.identity)
+        ? new GroupAmbiguous({ identity: context.identity })
+        : failedCall(error)
     case "Throttled":
     case "Unavailable":
       return new UpstreamError({
@@ -45,14 +52,19 @@ export const toPortError = (
       })
     case "Forbidden":
       return new UpstreamError({ operation, reason: new Forbidden({ hint: `${FORBIDDEN_HINT} (HTTP ${error.status})` }) })
-    default: {
-      const id = [error.errorId, error.exceptionType.split(".").at(-1)].filter((part) => part).join(" ")
-      return new UpstreamError({
-        operation,
-        reason: new Failed({ detail: `${error.cmdlet} failed with HTTP ${error.status}${id ? ` (${id})` : ""}` })
-      })
-    }
+    default:
+      return failedCall(error)
   }
+}
+
+const sameIdentity = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
+
+const failedCall = (error: ExchangeCommandError) => {
+  const id = [error.errorId, error.exceptionType.split(".").at(-1)].filter((part) => part).join(" ")
+  return new UpstreamError({
+    operation: error.cmdlet,
+    reason: new Failed({ detail: `${error.cmdlet} failed with HTTP ${error.status}${id ? ` (${id})` : ""}` })
+  })
 }
 
 export const GroupObject = Schema.Struct({

@@ -16,7 +16,10 @@ export class NotFound extends Schema.Error<NotFound>("NotFound")(
 
 export class Conflict extends Schema.Error<Conflict>("Conflict")(
   { error: Schema.String, details: Schema.String },
-  { httpApiStatus: 409, description: "A distribution list with that alias already exists" }
+  {
+    httpApiStatus: 409,
+    description: "A distribution list with that alias already exists, or the identifier names more than one"
+  }
 ) {}
 
 export class PayloadTooLarge extends Schema.Error<PayloadTooLarge>("PayloadTooLarge")(
@@ -49,8 +52,11 @@ export const badRequest = (details: string) => new BadRequest({ error: "Bad Requ
 export const validationError = (details: ReadonlyArray<InputIssue>) =>
   new ValidationError({ error: "Validation Error", details })
 
-/** Errors every endpoint may answer with. */
-export const common = [NotFound, ValidationError, InternalServerError, BadGateway, ServiceUnavailable] as const
+/** A `dlId` (name or alias) that names more than one list: the caller must pick one by address or id. */
+export const ambiguous = (details: string) => new Conflict({ error: "Ambiguous Distribution List identifier", details })
+
+/** Errors every endpoint may answer with (409: an ambiguous `dlId`). */
+export const common = [NotFound, Conflict, ValidationError, InternalServerError, BadGateway, ServiceUnavailable] as const
 
 /** Errors of endpoints that read a JSON body. */
 export const withBody = [BadRequest, PayloadTooLarge, ...common] as const

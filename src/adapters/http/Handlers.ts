@@ -27,6 +27,8 @@ export const toApiError = (
       return Effect.fail(new ApiErrors.NotFound({ error: "Distribution List not found", details: error.message }))
     case "UsersNotFound":
       return Effect.fail(new ApiErrors.NotFound({ error: "User(s) not found", details: error.addresses }))
+    case "DistributionListAmbiguous":
+      return Effect.fail(ApiErrors.ambiguous(error.message))
     case "DistributionListExists":
       return Effect.fail(new ApiErrors.Conflict({ error: "Distribution List already exists", details: error.message }))
     case "InvalidInput":

@@ -7,6 +7,11 @@ export class GroupNotFound extends Schema.TaggedError<GroupNotFound>()("GroupNot
   identity: Schema.String
 }) {}
 
+/** The identity names more than one group (a name or alias they share), so no group was used. */
+export class GroupAmbiguous extends Schema.TaggedError<GroupAmbiguous>()("GroupAmbiguous", {
+  identity: Schema.String
+}) {}
+
 /** Name, alias or primary address already used by another recipient. */
 export class GroupAlreadyExists extends Schema.TaggedError<GroupAlreadyExists>()("GroupAlreadyExists", {
   identity: Schema.String,
@@ -18,7 +23,7 @@ export class RecipientNotFound extends Schema.TaggedError<RecipientNotFound>()("
   address: Schema.String
 }) {}
 
-export type GroupStoreError = GroupNotFound | GroupAlreadyExists | RecipientNotFound | UpstreamError
+export type GroupStoreError = GroupNotFound | GroupAmbiguous | GroupAlreadyExists | RecipientNotFound | UpstreamError
 
 /** Which group, and which mailbox routes the request (`X-AnchorMailbox`). */
 export interface Target {

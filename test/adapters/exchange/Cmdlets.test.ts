@@ -47,11 +47,12 @@ describe("exchange/Cmdlets", () => {
         kind(Errors.groupNotFound("sales")),
         kind(Errors.recipientNotFound("b@x")),
         kind(Errors.groupAmbiguous("sales")),
+        kind(Errors.recipientAmbiguous("sales")),
         kind(Errors.memberAlreadyExists("b@x", "sales")),
         kind(Errors.memberNotFound("b@x", "sales")),
         kind(Errors.nameInUse("Sales"))
       ],
-      ["GroupNotFound", "RecipientNotFound", "Failed", "AlreadyMember", "NotMember", "AlreadyExists"]
+      ["GroupNotFound", "RecipientNotFound", "Ambiguous", "Ambiguous", "AlreadyMember", "NotMember", "AlreadyExists"]
     )
   })
 

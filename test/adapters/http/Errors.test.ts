@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Failed, Forbidden, Transient, UpstreamError } from "../../../src/application/ports/UpstreamError.ts"
 import {
+  DistributionListAmbiguous,
   DistributionListExists,
   DistributionListNotFound,
   InvalidInput,
@@ -45,6 +46,17 @@ describe("HTTP error mapping", () => {
       assert.strictEqual(res.status, 409)
       assertErrorBody(res.json)
       assert.include(res.json.details, "marketing-team")
+    }).pipe(Effect.scoped))
+
+  it.effect("DistributionListAmbiguous is a 409 telling to use the primary address or the id", () =>
+    Effect.gen(function*() {
+      const { request } = yield* app({ get: (dlId) => Effect.fail(new DistributionListAmbiguous({ dlId })) })
+      const res = yield* request("GET", "/api/dl/sales")
+      assert.strictEqual(res.status, 409)
+      assert.deepStrictEqual(res.json, {
+        error: "Ambiguous Distribution List identifier",
+        details: "'sales' matches more than one distribution list; use the list's primary SMTP address or its id (GUID) instead."
+      })
     }).pipe(Effect.scoped))
 
   it.effect("InvalidInput is a Pydantic-style 422 carrying the domain's issues", () =>

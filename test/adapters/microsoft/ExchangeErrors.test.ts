@@ -17,14 +17,27 @@ const errorCases: ReadonlyArray<readonly [string, FakeReply, (error: any) => voi
     (e) => assert.deepStrictEqual([e._tag, e.address], ["RecipientNotFound", "new.user@contoso.com"])
   ],
   [
-    "Ex9E65A2 (matches multiple entries) → Failed, not a not-found",
-    cmdletError(500, "Ex9E65A2|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because 'sales' matches multiple entries."),
-    (e) => assert.deepStrictEqual([e._tag, e.reason._tag], ["UpstreamError", "Failed"])
+    "Ex9E65A2 (the -Identity matches multiple entries) → GroupAmbiguous, not a not-found",
+    cmdletError(500, "Ex9E65A2|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because 'sales@contoso.com' matches multiple entries."),
+    (e) => assert.deepStrictEqual([e._tag, e.identity], ["GroupAmbiguous", "sales@contoso.com"])
   ],
   [
-    "Ex8155FB ManagementObjectAmbiguousException → Failed",
-    cmdletError(400, "Ex8155FB|Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException|There are multiple recipients matching the identity \"sales\". Please specify a unique value."),
-    (e) => assert.match(e.message, /Ex8155FB/)
+    "the same text without an ErrorId (a form seen live) → GroupAmbiguous",
+    cmdletError(400, "||The operation couldn't be performed because 'SALES@contoso.com' matches multiple entries."),
+    (e) => assert.deepStrictEqual([e._tag, e.identity], ["GroupAmbiguous", "sales@contoso.com"])
+  ],
+  [
+    "Ex8155FB ManagementObjectAmbiguousException on the -Identity → GroupAmbiguous",
+    cmdletError(400, "Ex8155FB|Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException|There are multiple recipients matching the identity \"sales@contoso.com\". Please specify a unique value."),
+    (e) => assert.deepStrictEqual([e._tag, e.identity], ["GroupAmbiguous", "sales@contoso.com"])
+  ],
+  [
+    "Ex8155FB on another value (an owner or member) → Failed: the list itself is not ambiguous",
+    cmdletError(400, "Ex8155FB|Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException|There are multiple recipients matching the identity \"jdoe\". Please specify a unique value."),
+    (e) => {
+      assert.deepStrictEqual([e._tag, e.reason._tag], ["UpstreamError", "Failed"])
+      assert.match(e.message, /Ex8155FB/)
+    }
   ],
   [
     "ProxyAddressExistsException → GroupAlreadyExists",

@@ -78,6 +78,23 @@ export const groupStoreContract = (name: string, implementation: Layer.Layer<Gro
         }
       }))
 
+    it.effect("an identity two groups answer to (one's name, the other's alias) is GroupAmbiguous; addresses still work", () =>
+      Effect.gen(function*() {
+        const store = yield* GroupStore
+        const shared = `shared${++counter}`
+        const first = yield* store.create(newGroup({ name: shared }))
+        const second = yield* store.create(newGroup({ alias: shared, primarySmtpAddress: `other-${shared}@${domain}` }))
+        for (const identity of [shared, shared.toUpperCase()]) {
+          const target = { identity, anchor: admin }
+          for (const attempt of [Effect.asVoid(store.get(target)), Effect.asVoid(store.listMembers(target))]) {
+            const error = yield* Effect.flip(attempt)
+            assert.deepStrictEqual([error._tag, "identity" in error ? error.identity : undefined], ["GroupAmbiguous", identity])
+          }
+        }
+        assert.strictEqual((yield* store.get({ identity: first.primarySmtpAddress, anchor: admin })).identity, first.identity)
+        assert.strictEqual((yield* store.get({ identity: second.primarySmtpAddress, anchor: admin })).identity, second.identity)
+      }))
+
     it.effect("create with members: listMembers returns every member's address", () =>
       Effect.gen(function*() {
         const store = yield* GroupStore

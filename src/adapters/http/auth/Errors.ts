@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import type { NotFound } from "../ApiErrors.ts"
+import type { Conflict, NotFound } from "../ApiErrors.ts"
 
 // Every error body is the service's standard `{"error", "details"}` (seed: "Error Responses").
 
@@ -32,5 +32,8 @@ export class AuthUnavailable extends Schema.Error<AuthUnavailable>("AuthUnavaila
   static readonly because = (details: string) => new AuthUnavailable({ error: "Service Unavailable", details })
 }
 
-/** What authentication may answer; `NotFound` when an owner check finds no such list (fail closed). */
-export type AuthError = Unauthorized | Forbidden | TooManyRequests | AuthUnavailable | NotFound
+/**
+ * What authentication may answer; `NotFound` when an owner check finds no such list (fail closed), and
+ * `Conflict` when the list's id names more than one.
+ */
+export type AuthError = Unauthorized | Forbidden | TooManyRequests | AuthUnavailable | NotFound | Conflict

@@ -1,14 +1,15 @@
 import { Context, Effect, Layer, Option } from "effect"
 import { DistributionLists } from "../../../application/DistributionLists.ts"
+import * as ApiErrors from "../ApiErrors.ts"
 import { AuthUnavailable } from "./Errors.ts"
 
 /** The owner addresses of a distribution list, for owner self-service checks. */
 export class Owners extends Context.Service<Owners, {
-  /** `None` when the list does not exist (the endpoint then answers 404 itself). */
+  /** `None` when the list does not exist (the endpoint then answers 404 itself); 409 when the id names several. */
   readonly of: (
     dlId: string,
     anchorMailbox: string | undefined
-  ) => Effect.Effect<Option.Option<ReadonlyArray<string>>, AuthUnavailable>
+  ) => Effect.Effect<Option.Option<ReadonlyArray<string>>, AuthUnavailable | ApiErrors.Conflict>
 }>()("distribution-list-api/adapters/http/auth/Owners") {}
 
 export const make = Effect.gen(function*() {
@@ -20,8 +21,14 @@ export const make = Effect.gen(function*() {
         Effect.map(Option.some),
         Effect.catchTag("DistributionListNotFound", () => Effect.succeed(Option.none())),
         Effect.catchTag("InvalidInput", () => Effect.succeed(Option.none())),
-        // Fail closed: without the owners nothing may proceed.
-        Effect.catch(() => Effect.fail(AuthUnavailable.because("Could not check the list's owners; try again.")))
+        Effect.catch((error) =>
+          Effect.fail(
+            error._tag === "DistributionListAmbiguous"
+              // The endpoint's own answer: no list can be checked, nor changed, by an id that names several.
+              ? ApiErrors.ambiguous(error.message)
+              // Fail closed: without the owners nothing may proceed.
+              : AuthUnavailable.because("Could not check the list's owners; try again.")
+          ))
       )
   })
 })

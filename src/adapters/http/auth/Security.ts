@@ -32,6 +32,6 @@ export class Authentication extends HttpApiMiddleware.Service<Authentication>()(
   "distribution-list-api/adapters/http/auth/Authentication",
   {
     security: { bearer, apiKey },
-    error: [Unauthorized, Forbidden, TooManyRequests, AuthUnavailable, ApiErrors.NotFound]
+    error: [Unauthorized, Forbidden, TooManyRequests, AuthUnavailable, ApiErrors.NotFound, ApiErrors.Conflict]
   }
 ) {}

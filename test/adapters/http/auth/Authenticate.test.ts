@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { actionOf } from "../../../../src/adapters/http/auth/Authenticate.ts"
 import { appToken, makeKey, userToken } from "./FakeTenant.ts"
-import { adminKey, bearer, key, makeApp, readerKey, type Reply, writerKey } from "./Harness.ts"
+import { adminKey, ambiguousId, bearer, key, makeApp, readerKey, type Reply, writerKey } from "./Harness.ts"
 
 const created = { name: "New Team", ownerEmails: ["jane@contoso.example"] }
 const members = { memberEmails: ["m1@contoso.example"] }
@@ -189,6 +189,15 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
     Effect.gen(function*() {
       const { jane, request } = yield* setup
       assert.strictEqual((yield* request("GET", "/api/dl/nobodys-team", jane)).status, 404)
+    }))
+
+  it.effect("an id naming several lists is the endpoint's own 409, not a 503 from the owner check", () =>
+    Effect.gen(function*() {
+      const { jane, request } = yield* setup
+      assertError(yield* request("GET", `/api/dl/${ambiguousId}`, jane), 409, "Ambiguous Distribution List identifier")
+      const reply = yield* request("POST", `/api/dl/${ambiguousId}/members`, { body: members, ...jane })
+      assertError(reply, 409, "Ambiguous Distribution List identifier")
+      assert.match(reply.json.details, /primary SMTP address or its id/)
     }))
 
   it.effect("fails closed: a list the owner check cannot find is not changed, even if it shows up later", () =>

@@ -6,7 +6,7 @@ import * as Owners from "../../../../src/adapters/http/auth/Owners.ts"
 import * as TokenVerifier from "../../../../src/adapters/http/auth/TokenVerifier.ts"
 import * as Routes from "../../../../src/adapters/http/Routes.ts"
 import { DistributionLists, type DistributionListDetails } from "../../../../src/application/DistributionLists.ts"
-import { DistributionListNotFound } from "../../../../src/domain/Errors.ts"
+import { DistributionListAmbiguous, DistributionListNotFound } from "../../../../src/domain/Errors.ts"
 import { audience, authorityHost, makeDirectory, type SigningKey, tenantId } from "./FakeTenant.ts"
 
 export const readerKey = "reader-key-0123456789abcdef"
@@ -35,11 +35,15 @@ export const lists: Record<string, ReadonlyArray<string>> = {
   "bobs-team": ["bob@contoso.example"]
 }
 
+/** An id that names more than one list. */
+export const ambiguousId = "shared-team"
+
+const missing = (dlId: string) =>
+  dlId === ambiguousId ? new DistributionListAmbiguous({ dlId }) : new DistributionListNotFound({ dlId })
+
 const service = Layer.mock(DistributionLists, {
-  get: (dlId) =>
-    lists[dlId] === undefined ? Effect.fail(new DistributionListNotFound({ dlId })) : Effect.succeed(list(dlId, lists[dlId])),
-  owners: (dlId) =>
-    lists[dlId] === undefined ? Effect.fail(new DistributionListNotFound({ dlId })) : Effect.succeed(lists[dlId]),
+  get: (dlId) => lists[dlId] === undefined ? Effect.fail(missing(dlId)) : Effect.succeed(list(dlId, lists[dlId])),
+  owners: (dlId) => lists[dlId] === undefined ? Effect.fail(missing(dlId)) : Effect.succeed(lists[dlId]),
   create: (request) =>
     Effect.succeed({
       dlId: request.name.toLowerCase().replace(/\s+/g, "-"),
