@@ -34,6 +34,9 @@ export interface ScenarioResult {
   readonly notes: Array<string>
 }
 
+/** An unknown route: the framework's own 404, measured for context (no target). */
+export const FLOOR_PATH = "/no-such-route"
+
 export interface OverheadResult {
   readonly connections: number
   readonly durationMs: number

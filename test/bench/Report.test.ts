@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { BenchReport, Side } from "../../bench/Model.ts"
+import { type BenchReport, FLOOR_PATH, type Side } from "../../bench/Model.ts"
 import { evaluateTargets, scenarioTable } from "../../bench/Report.ts"
 import { diffStats, type StatsSnapshot } from "../../bench/Sandbox.ts"
 
@@ -55,5 +55,21 @@ describe("evaluateTargets", () => {
     const table = scenarioTable(report().scenarios[0]!)
     assert.include(table, "| ours ÷ baseline |")
     assert.include(table, "2,002")
+  })
+})
+
+describe("service overhead rows", () => {
+  const row = (path: string, ratio: number) => ({ path, bareRps: 1000, oursRps: 1000 * ratio, ratio, oursStatuses: {}, bareStatuses: {} })
+  const report = (): BenchReport => ({
+    startedAt: "", config: {}, targets: [], problems: [], scenarios: [],
+    overhead: { connections: 1, durationMs: 1, mode: "test", rows: [row("/healthz", 0.8), row("/api/dl/x", 0.1), row(FLOOR_PATH, 0.2)] }
+  })
+
+  it("judges /healthz and the lookup against 0.5×, and keeps the unknown-route floor out of the targets", () => {
+    const overhead = evaluateTargets(report()).filter((t) => t.name.startsWith("service overhead"))
+    assert.deepStrictEqual(overhead.map((t) => [t.name, t.pass]), [
+      ["service overhead: GET /healthz req/s vs bare node:http", true],
+      ["service overhead: GET /api/dl/x req/s vs bare node:http", false]
+    ])
   })
 })
