@@ -32,8 +32,15 @@ export const actionOf = (method: string, path: string): Action => {
 
 const quote = (value: string) => `"${value.replace(/["\\]/g, "")}"`
 
-/** `RATE_LIMIT_PER_MINUTE`: requests per caller per minute (0 turns the limit off). */
+/**
+ * `RATE_LIMIT_PER_MINUTE`: requests per authenticated caller per minute, and failed authentications per
+ * client address per minute (0 turns both limits off).
+ */
 export const rateLimitConfig = Config.Int("RATE_LIMIT_PER_MINUTE").pipe(Config.withDefault(600))
+
+/** The connection's peer address (behind a proxy: the proxy's, unless it is trusted to forward the client's). */
+const clientAddress = (request: HttpServerRequest.HttpServerRequest): string =>
+  Option.getOrElse(request.remoteAddress, () => "unknown")
 
 const bodyOwners = (request: HttpServerRequest.HttpServerRequest) =>
   request.json.pipe(
@@ -76,31 +83,13 @@ export const make = Effect.gen(function*() {
       Effect.andThen(Effect.fail(error))
     )
 
-  const authenticate = Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const authorization = request.headers["authorization"]
-    const apiKey = request.headers["x-api-key"]
-    const bearer = authorization === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1]
-    if (bearer !== undefined) {
-      return yield* tokens.verify(Redacted.make(bearer)).pipe(
-        Effect.catchIf((error) => error instanceof Unauthorized, (error) => reject(error, true, "Bearer"))
-      )
-    }
-    if (apiKey !== undefined) {
-      const caller = apiKeys.enabled ? apiKeys.authenticate(Redacted.make(apiKey)) : Option.none()
-      if (Option.isSome(caller)) return caller.value
-      const why = apiKeys.enabled ? "The API key is not valid." : "API keys are not enabled."
-      return yield* reject(Unauthorized.because(why), false, "ApiKey")
-    }
-    const why = authorization === undefined
-      ? "Authentication required: send an access token (Authorization: Bearer) or an API key (X-API-Key)."
-      : "Unsupported authorization scheme: send an access token (Authorization: Bearer) or an API key (X-API-Key)."
-    return yield* reject(Unauthorized.because(why), false, "none")
-  })
-
-  const limit = (caller: Caller) =>
+  /**
+   * Consumes one unit of `key`'s budget; over it, a 429 with `Retry-After` and `details(seconds)`. A limiter
+   * that cannot answer lets the request through (logged).
+   */
+  const consume = (key: string, details: (seconds: number) => string) =>
     perMinute <= 0 ? Effect.void : limiter.consume({
-      key: `${caller.kind}:${caller.name}`,
+      key,
       limit: perMinute,
       window: "1 minute",
       onExceeded: "fail"
@@ -113,11 +102,56 @@ export const make = Effect.gen(function*() {
         const seconds = Math.max(1, Math.ceil(Duration.toSeconds(error.reason.retryAfter)))
         return HttpEffect.appendPreResponseHandler((_request, response) =>
           Effect.succeed(response.status === 429 ? HttpServerResponse.setHeader(response, "retry-after", String(seconds)) : response)
-        ).pipe(Effect.andThen(Effect.fail(TooManyRequests.because(
-          `More than ${perMinute} requests per minute; retry after ${seconds} s.`
-        ))))
+        ).pipe(Effect.andThen(Effect.fail(TooManyRequests.because(details(seconds)))))
       })
     )
+
+  /** Callers who authenticated: a budget per identity. */
+  const limit = (caller: Caller) =>
+    consume(
+      `${caller.kind}:${caller.name}`,
+      (seconds) => `More than ${perMinute} requests per minute; retry after ${seconds} s.`
+    )
+
+  /**
+   * A failed authentication (no, bad or unsupported credentials) counts against its client address: past
+   * `perMinute` of them, that address gets 429s instead of 401s until the window ends. Successful callers
+   * never spend this budget, so a client that authenticates is not held up by others at its address.
+   */
+  const refuse = (request: HttpServerRequest.HttpServerRequest, error: Unauthorized, bearerPresented: boolean, scheme: string) =>
+    consume(
+      `auth-failure:${clientAddress(request)}`,
+      (seconds) => `Too many failed authentications from this address; retry after ${seconds} s.`
+    ).pipe(
+      Effect.tapError(() =>
+        Effect.logWarning("Failed authentications over the limit").pipe(
+          Effect.annotateLogs({ scheme, address: clientAddress(request) })
+        )
+      ),
+      Effect.andThen(reject(error, bearerPresented, scheme))
+    )
+
+  const authenticate = Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const authorization = request.headers["authorization"]
+    const apiKey = request.headers["x-api-key"]
+    const bearer = authorization === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1]
+    if (bearer !== undefined) {
+      return yield* tokens.verify(Redacted.make(bearer)).pipe(
+        Effect.catchIf((error) => error instanceof Unauthorized, (error) => refuse(request, error, true, "Bearer"))
+      )
+    }
+    if (apiKey !== undefined) {
+      const caller = apiKeys.enabled ? apiKeys.authenticate(Redacted.make(apiKey)) : Option.none()
+      if (Option.isSome(caller)) return caller.value
+      const why = apiKeys.enabled ? "The API key is not valid." : "API keys are not enabled."
+      return yield* refuse(request, Unauthorized.because(why), false, "ApiKey")
+    }
+    const why = authorization === undefined
+      ? "Authentication required: send an access token (Authorization: Bearer) or an API key (X-API-Key)."
+      : "Unsupported authorization scheme: send an access token (Authorization: Bearer) or an API key (X-API-Key)."
+    return yield* refuse(request, Unauthorized.because(why), false, "none")
+  })
 
   const permit = Effect.fnUntraced(function*(caller: Caller, action: Action, dlId: string | undefined) {
     const request = yield* HttpServerRequest.HttpServerRequest

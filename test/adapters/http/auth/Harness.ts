@@ -1,5 +1,5 @@
 import { Cause, ConfigProvider, Effect, Layer, Logger, Option, Redacted, References } from "effect"
-import { HttpEffect, HttpRouter, HttpServer } from "effect/http"
+import { HttpEffect, HttpRouter, HttpServer, HttpServerRequest } from "effect/http"
 import { type ApiKeyEntry, layer as apiKeysLayer } from "../../../../src/adapters/http/auth/ApiKeys.ts"
 import * as Authenticate from "../../../../src/adapters/http/auth/Authenticate.ts"
 import * as Owners from "../../../../src/adapters/http/auth/Owners.ts"
@@ -104,7 +104,14 @@ export const makeApp = (keys: ReadonlyArray<SigningKey>, env: Record<string, str
       Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DOCS_ENABLED: "false", ...env })))
     )
     const loggers = Logger.layer([collector])
-    const httpEffect = yield* HttpRouter.toHttpEffect(app).pipe(Effect.provide(loggers))
+    const routes = yield* HttpRouter.toHttpEffect(app).pipe(Effect.provide(loggers))
+    // A web `Request` has no peer address: the test header stands in for the connection's.
+    const httpEffect = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.provideService(
+        routes,
+        HttpServerRequest.HttpServerRequest,
+        request.modify({ remoteAddress: Option.fromNullishOr(request.headers[remoteAddressHeader]) })
+      ))
     const context = yield* Effect.provide(Effect.context<never>(), loggers)
     const handler = HttpEffect.toWebHandlerWith(context)(httpEffect as any)
     const request = (method: string, path: string, init: RequestInit = {}) =>
@@ -133,6 +140,9 @@ const parseJson = (text: string): Option.Option<any> => {
     return Option.none()
   }
 }
+
+/** Sets the request's client (peer) address in `makeApp`. */
+export const remoteAddressHeader = "x-test-remote-address"
 
 export const key = (value: string) => ({ "x-api-key": value })
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })

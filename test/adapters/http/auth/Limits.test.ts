@@ -3,7 +3,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { maxBodyBytes, pagePolicy } from "../../../../src/adapters/http/auth/Hygiene.ts"
-import { adminKey, key, makeApp, readerKey, writerKey } from "./Harness.ts"
+import { appToken, makeKey } from "./FakeTenant.ts"
+import { adminKey, bearer, key, makeApp, readerKey, remoteAddressHeader, writerKey } from "./Harness.ts"
 
 describe("Rate limit per caller", () => {
   it.effect("answers 429 with Retry-After once a caller exceeds RATE_LIMIT_PER_MINUTE, others unaffected", () =>
@@ -32,6 +33,67 @@ describe("Rate limit per caller", () => {
       const { request } = yield* makeApp([], { RATE_LIMIT_PER_MINUTE: "0" })
       for (let i = 0; i < 20; i++) {
         assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", { headers: key(readerKey) })).status, 200)
+      }
+    }))
+})
+
+describe("Rate limit of failed authentications per client address", () => {
+  const from = (address: string, headers: Record<string, string> = {}) => ({
+    headers: { [remoteAddressHeader]: address, ...headers }
+  })
+
+  it.effect("past RATE_LIMIT_PER_MINUTE failures an address gets 429 + Retry-After instead of 401, until the window ends", () =>
+    Effect.gen(function*() {
+      const signing = yield* makeKey("k1")
+      const stranger = yield* makeKey("not-the-tenants")
+      const { request } = yield* makeApp([signing], { RATE_LIMIT_PER_MINUTE: "3" })
+      const attacker = "203.0.113.7"
+      const failures = [
+        from(attacker, key("wrong-key-0123456789abcdef")),
+        from(attacker, bearer(yield* appToken(stranger, ["DL.Admin"]))),
+        from(attacker)
+      ]
+      for (const init of failures) assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", init)).status, 401)
+      for (const init of failures) {
+        const limited = yield* request("GET", "/api/dl/bobs-team", init)
+        assert.strictEqual(limited.status, 429)
+        assert.deepStrictEqual(limited.json, {
+          error: "Too Many Requests",
+          details: "Too many failed authentications from this address; retry after 60 s."
+        })
+        assert.strictEqual(limited.headers.get("retry-after"), "60")
+        assert.isNull(limited.headers.get("www-authenticate"))
+      }
+      // Another address still gets its 401s.
+      assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", from("198.51.100.9", key("nope")))).status, 401)
+      yield* TestClock.adjust("45 seconds")
+      assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", failures[0])).headers.get("retry-after"), "15")
+      yield* TestClock.adjust("15 seconds")
+      assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", failures[0])).status, 401)
+    }))
+
+  it.effect("callers that authenticate are limited by identity only, even from an address over its failure budget", () =>
+    Effect.gen(function*() {
+      const signing = yield* makeKey("k1")
+      const { request } = yield* makeApp([signing], { RATE_LIMIT_PER_MINUTE: "2" })
+      const shared = "192.0.2.10"
+      for (let i = 0; i < 3; i++) yield* request("GET", "/api/dl/bobs-team", from(shared, key("bad")))
+      assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", from(shared, key("bad")))).status, 429)
+      const token = bearer(yield* appToken(signing, ["DL.Read.All"]))
+      for (const headers of [key(readerKey), key(readerKey), token, token]) {
+        assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", from(shared, headers))).status, 200)
+      }
+      // Their own identity budget (2 a minute) still applies, with its own message.
+      const own = yield* request("GET", "/api/dl/bobs-team", from(shared, key(readerKey)))
+      assert.strictEqual(own.status, 429)
+      assert.match(own.json.details, /^More than 2 requests per minute/)
+    }))
+
+  it.effect("RATE_LIMIT_PER_MINUTE=0 turns it off too", () =>
+    Effect.gen(function*() {
+      const { request } = yield* makeApp([], { RATE_LIMIT_PER_MINUTE: "0" })
+      for (let i = 0; i < 20; i++) {
+        assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", from("203.0.113.7", key("bad")))).status, 401)
       }
     }))
 })
