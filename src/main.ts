@@ -1,12 +1,13 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Config, ConfigProvider, Effect, Layer, Logger, Redacted, References } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Redacted, References } from "effect"
 import { FetchHttpClient, HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import * as Auth from "./adapters/http/auth/Auth.ts"
 import * as FastPath from "./adapters/http/FastPath.ts"
 import * as Readiness from "./adapters/http/Readiness.ts"
+import * as LogLine from "./adapters/logging/LogLine.ts"
 import * as Routes from "./adapters/http/Routes.ts"
 import * as MicrosoftAdapters from "./adapters/microsoft/MicrosoftAdapters.ts"
 import * as DistributionLists from "./application/DistributionLists.ts"
@@ -75,7 +76,7 @@ const App = HttpRouter.serve(Routes.layer, { disableLogger: true }).pipe(
   Layer.provide(Upstream),
   Layer.provide(HttpServerLayer),
   Layer.provide(LogLevel),
-  Layer.provide(Logger.layer([Logger.consolePretty()])),
+  Layer.provide(LogLine.layer),
   Layer.provide(DotEnv)
 )
 

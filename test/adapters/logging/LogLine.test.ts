@@ -1,0 +1,54 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as LogLine from "../../../src/adapters/logging/LogLine.ts"
+
+const date = new Date(Date.UTC(2025, 7, 24, 19, 0, 1, 23))
+
+describe("formatLine", () => {
+  it("writes the seed's format: time, level, [request id], message", () => {
+    assert.strictEqual(
+      LogLine.formatLine({ date, level: "Info", message: "Creating Distribution List: Marketing Team", annotations: { requestId: "abc123-def456" } }),
+      "2025-08-24 19:00:01,023 - INFO - [abc123-def456] - Creating Distribution List: Marketing Team"
+    )
+  })
+
+  it("names levels as the seed does and marks a line outside any request with [-]", () => {
+    const level = (l: "Debug" | "Warn" | "Error" | "Fatal") =>
+      LogLine.formatLine({ date, level: l, message: "m", annotations: {} }).split(" - ").slice(1, 3).join(" ")
+    assert.deepStrictEqual([level("Debug"), level("Warn"), level("Error"), level("Fatal")], [
+      "DEBUG [-]",
+      "WARNING [-]",
+      "ERROR [-]",
+      "CRITICAL [-]"
+    ])
+  })
+
+  it("appends the other annotations as key=value, quoting values that need it, and the cause below", () => {
+    const line = LogLine.formatLine({
+      date,
+      level: "Warn",
+      message: ["HTTP request", 2],
+      annotations: { requestId: "r1", method: "GET", path: "/api/dl/a b", status: 404 },
+      cause: "Error: boom"
+    })
+    assert.strictEqual(line, "2025-08-24 19:00:01,023 - WARNING - [r1] - HTTP request 2 method=GET path=\"/api/dl/a b\" status=404\nError: boom")
+  })
+})
+
+describe("logger", () => {
+  it.effect("prints one line per log with the fiber's annotations", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const original = globalThis.console.log
+      globalThis.console.log = (line: string) => void lines.push(line)
+      yield* Effect.logWarning("Member not added").pipe(
+        Effect.annotateLogs({ requestId: "req-9", member: "x@contoso.example" }),
+        Effect.provide(LogLine.layer),
+        Effect.ensuring(Effect.sync(() => {
+          globalThis.console.log = original
+        }))
+      )
+      assert.strictEqual(lines.length, 1)
+      assert.match(lines[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - WARNING - \[req-9\] - Member not added member=x@contoso\.example$/)
+    }))
+})
