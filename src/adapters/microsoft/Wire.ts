@@ -1,4 +1,4 @@
-import { Duration, Effect, Schedule } from "effect"
+import { Duration, Effect } from "effect"
 import { type HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { Failed, Transient, UpstreamError } from "../../application/ports/UpstreamError.ts"
 import type { Resource, Tokens } from "./Tokens.ts"
@@ -87,34 +87,3 @@ export const jsonBody = (response: HttpClientResponse.HttpClientResponse): Effec
     }),
     Effect.orElseSucceed(() => undefined)
   )
-
-/**
- * Low-level throttling retry: only `Transient` errors with one of `statuses`, waiting
- * `max(Retry-After, exponential backoff)`, at most `times` retries, and never when the service asks
- * for a wait longer than `maxWait` (that error goes up, with `retryAfterMillis`, for the caller's
- * own schedule to decide).
- */
-export const throttleRetry = (options: {
-  readonly statuses: ReadonlyArray<number>
-  readonly times: number
-  readonly maxWait: Duration.Input
-}) => {
-  const maxWaitMillis = Duration.toMillis(Duration.fromInputUnsafe(options.maxWait))
-  const retryable = (error: UpstreamError) =>
-    error.reason._tag === "Transient" &&
-    error.reason.status !== undefined &&
-    options.statuses.includes(error.reason.status) &&
-    (error.reason.retryAfterMillis ?? 0) <= maxWaitMillis
-  return Schedule.exponential("500 millis").pipe(
-    Schedule.setInputType<UpstreamError>(),
-    Schedule.while(({ input }) => retryable(input)),
-    Schedule.modifyDelay(({ input, duration }) =>
-      Effect.succeed(
-        input.reason._tag === "Transient" && input.reason.retryAfterMillis !== undefined
-          ? Duration.max(duration, Duration.millis(input.reason.retryAfterMillis))
-          : duration
-      )
-    ),
-    Schedule.upTo({ times: options.times })
-  )
-}
