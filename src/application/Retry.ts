@@ -75,8 +75,41 @@ export const backoff = (
     })
   )
 
+/**
+ * Read-after-write (seed: "Verification Retries", 6 attempts, 5 s → 30 s): those steps are for a group not
+ * visible yet. A transient failure on the way (a throttled read, say) is no propagation delay: it waits what
+ * the upstream asks (`Retry-After`) or the general back-off, not 5 s or more. One count of attempts for both.
+ */
+export const readAfterWrite = (
+  verify: RetryPolicy,
+  upstream: RetryPolicy,
+  retryAfterMaxMillis: number
+): Schedule.Schedule<Duration.Duration, Tagged> =>
+  Schedule.spaced(Duration.zero).pipe(
+    Schedule.map(({ duration }) => duration),
+    Schedule.upTo({ times: Math.max(0, verify.attempts - 1) }),
+    Schedule.setInputType<Tagged>(),
+    Schedule.while(({ input }) => notYetVisible(input) && (retryAfterMillis(input) ?? 0) <= retryAfterMaxMillis),
+    Schedule.modifyDelay(({ attempt, input }) => {
+      const policy = isTransient(input) ? upstream : verify
+      const computed = Math.min(policy.capMillis, policy.baseMillis * 2 ** (attempt - 1))
+      const delay = Duration.millis(Math.max(computed, retryAfterMillis(input) ?? 0))
+      return Effect.as(
+        Effect.logInfo("Retrying upstream call", {
+          failure: reasonOf(input)?._tag ?? input._tag,
+          attempt,
+          delayMillis: Duration.toMillis(delay)
+        }),
+        delay
+      )
+    })
+  )
+
 export interface Schedules {
-  /** Read-after-create: `GroupNotFound` and transient failures (seed: 6 attempts, 5 s → 30 s). */
+  /**
+   * Read-after-create: `GroupNotFound` (seed: 6 attempts, 5 s → 30 s) and, within the same 6 attempts,
+   * transient failures at the general pace (see `readAfterWrite`).
+   */
   readonly verify: Schedule.Schedule<Duration.Duration, Tagged>
   /** Member adds and removes (seed: 5 attempts, 2 s → 20 s). */
   readonly member: Schedule.Schedule<Duration.Duration, Tagged>
@@ -87,7 +120,7 @@ export interface Schedules {
 }
 
 export const schedules = (settings: SettingsShape): Schedules => ({
-  verify: backoff(settings.verify, notYetVisible, settings.retryAfterMaxMillis),
+  verify: readAfterWrite(settings.verify, settings.upstream, settings.retryAfterMaxMillis),
   member: backoff(settings.member, memberRetryable, settings.retryAfterMaxMillis),
   upstream: backoff(settings.upstream, transientOnly, settings.retryAfterMaxMillis),
   memberRound: backoff(settings.upstream, memberTransient, settings.retryAfterMaxMillis)

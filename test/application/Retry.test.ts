@@ -40,9 +40,31 @@ describe("Retry schedules", () => {
       yield* withTime(Effect.retry(effect, verify)).pipe(Effect.provide(Logger.layer([capture])))
       const retries = lines.filter((line) => Array.isArray(line) && line[0] === "Retrying upstream call")
       assert.deepStrictEqual(retries.map((line) => (line as Array<unknown>)[1]), [
-        { failure: "Transient", attempt: 1, delayMillis: 5000 },
+        { failure: "Transient", attempt: 1, delayMillis: 3000 },
         { failure: "GroupNotFound", attempt: 2, delayMillis: 10000 }
       ])
+    }))
+
+  it.effect("verification waits what a throttled read asks (or the general back-off), not the 5 s propagation step", () =>
+    Effect.gen(function*() {
+      const { attempts, effect } = yield* scripted([
+        transient("get", 1_000),
+        transient("get"),
+        new GroupNotFound({ identity: "x" })
+      ])
+      assert.strictEqual(yield* withTime(Effect.retry(effect, verify)), "ok")
+      assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [1000, 1000, 20000])
+    }))
+
+  it.effect("transient failures and a group not yet visible share the 6 verification attempts", () =>
+    Effect.gen(function*() {
+      const { attempts, effect } = yield* scripted([
+        ...always(transient("get"), 3),
+        ...always(new GroupNotFound({ identity: "x" }), 10)
+      ])
+      const exit = yield* withTime(Effect.exit(Effect.retry(effect, verify)))
+      assert.isTrue(exit._tag === "Failure")
+      assert.strictEqual((yield* Ref.get(attempts)).length, 6)
     }))
 
   it.effect("verification stops as soon as the group is visible", () =>
