@@ -8,9 +8,11 @@ export const RequestId = Context.Reference<string>("distribution-list-api/adapte
   defaultValue: () => ""
 })
 
-const SANE_REQUEST_ID = /^[\x20-\x7E]{1,200}$/
+// No spaces or brackets: the id is written as `[<id>]` on every log line, and must not be able to close
+// that field and fake the rest of the line.
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,200}$/
 
-/** The caller's `X-Request-ID` when it is at most 200 printable characters, else a new UUID. */
+/** The caller's `X-Request-ID` when it is 1–200 characters of `A-Z a-z 0-9 . _ : / + = -`, else a new UUID. */
 export const requestIdOf = (header: string | undefined): string => {
   const trimmed = header?.trim()
   return trimmed !== undefined && SANE_REQUEST_ID.test(trimmed) ? trimmed : globalThis.crypto.randomUUID()

@@ -24,6 +24,20 @@ export const timestamp = (date: Date): string =>
   `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ` +
   `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())},${pad(date.getUTCMilliseconds(), 3)}`
 
+// Caller input (a dlId from the path, a name from the body) reaches messages: no control character may
+// break a line, or one request could write a forged line with its own time, level and request id.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
+
+/** Control characters as visible escapes (`\n`, `\u0007`), so a value stays on its line. */
+export const escapeControls = (value: string): string =>
+  value.replace(CONTROL, (c) =>
+    c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+
+/** A multi-line cause keeps its lines, each continuation indented so that none can pass for a log line. */
+const indentCause = (cause: string): string =>
+  cause.split(/\r\n|\r|\n/).map((line) => "\t" + escapeControls(line)).join("\n")
+
 const text = (value: unknown): string => {
   if (typeof value === "string") return value
   try {
@@ -33,15 +47,18 @@ const text = (value: unknown): string => {
   }
 }
 
-// a value with spaces, quotes or `=` is quoted so the pairs stay machine-readable
+// a value with spaces, quotes, `=` or control characters is quoted (and escaped) so the pairs stay
+// machine-readable and on one line
+const PLAIN = /^[^\s"=\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/
 const pair = (key: string, value: unknown): string => {
   const s = text(value)
-  return /^[^\s"=]+$/.test(s) ? `${key}=${s}` : `${key}=${JSON.stringify(s)}`
+  return PLAIN.test(s) ? `${key}=${s}` : `${key}=${escapeControls(JSON.stringify(s))}`
 }
 
 /**
  * One line in the seed's format, `<time> - <LEVEL> - [<request id>] - <message>`, followed by the other
- * annotations as `key=value` pairs; a cause, when there is one, on the lines after it.
+ * annotations as `key=value` pairs; a cause, when there is one, on tab-indented lines after it. Control
+ * characters in the message, the request id and keys are escaped; values with them are JSON-quoted.
  */
 export const formatLine = (entry: {
   readonly date: Date
@@ -52,9 +69,10 @@ export const formatLine = (entry: {
 }): string => {
   const { requestId, ...rest } = entry.annotations
   const messages = Array.isArray(entry.message) ? entry.message : [entry.message]
-  let line = `${timestamp(entry.date)} - ${levelName(entry.level)} - [${requestId === undefined || requestId === "" ? "-" : text(requestId)}] - ${messages.map(text).join(" ")}`
-  for (const [key, value] of Object.entries(rest)) line += ` ${pair(key, value)}`
-  return entry.cause === undefined || entry.cause === "" ? line : `${line}\n${entry.cause}`
+  const id = requestId === undefined || requestId === "" ? "-" : escapeControls(text(requestId))
+  let line = `${timestamp(entry.date)} - ${levelName(entry.level)} - [${id}] - ${escapeControls(messages.map(text).join(" "))}`
+  for (const [key, value] of Object.entries(rest)) line += ` ${pair(escapeControls(key), value)}`
+  return entry.cause === undefined || entry.cause === "" ? line : `${line}\n${indentCause(entry.cause)}`
 }
 
 /** The seed's log line as an Effect logger, written with `console.log` (Node and Deno alike). */

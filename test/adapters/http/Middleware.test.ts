@@ -19,6 +19,10 @@ describe("request id", () => {
     assert.match(requestIdOf("x".repeat(201)), UUID)
     assert.match(requestIdOf("caf\u00e9"), UUID)
     assert.match(requestIdOf("a\tb"), UUID)
+    assert.strictEqual(requestIdOf("0HN8:00000002/v1+a=b_c.d"), "0HN8:00000002/v1+a=b_c.d")
+    // spaces and brackets could close the `[<id>]` field of a log line and fake the rest of it
+    assert.match(requestIdOf("abc] - CRITICAL - [x"), UUID)
+    assert.match(requestIdOf("a b"), UUID)
     assert.match(requestIdOf(""), UUID)
     assert.match(requestIdOf(undefined), UUID)
   })

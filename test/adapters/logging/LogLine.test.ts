@@ -31,7 +31,35 @@ describe("formatLine", () => {
       annotations: { requestId: "r1", method: "GET", path: "/api/dl/a b", status: 404 },
       cause: "Error: boom"
     })
-    assert.strictEqual(line, "2025-08-24 19:00:01,023 - WARNING - [r1] - HTTP request 2 method=GET path=\"/api/dl/a b\" status=404\nError: boom")
+    assert.strictEqual(line, "2025-08-24 19:00:01,023 - WARNING - [r1] - HTTP request 2 method=GET path=\"/api/dl/a b\" status=404\n\tError: boom")
+  })
+})
+
+describe("forged lines", () => {
+  const forged = "x\n2025-01-01 00:00:00,000 - CRITICAL - [admin] - forged"
+  const lines = (line: string) => line.split("\n")
+  const looksLikeEntry = (line: string) => /^\d{4}-\d\d-\d\d /.test(line)
+
+  it("a newline (or any control character) in the message, request id or annotations stays on the line", () => {
+    const line = LogLine.formatLine({
+      date,
+      level: "Info",
+      message: `Fetching Distribution List: ${forged}\u2028\u0085\u0007`,
+      annotations: { requestId: "r\r1", path: `/api/dl/${forged}`, [`k\ney`]: "v" }
+    })
+    assert.strictEqual(lines(line).length, 1)
+    assert.include(line, "Fetching Distribution List: x\\n2025-01-01")
+    assert.include(line, "\\u2028\\u0085\\u0007")
+    assert.include(line, "[r\\r1]")
+    assert.include(line, "path=\"/api/dl/x\\n2025-01-01 00:00:00,000 - CRITICAL - [admin] - forged\"")
+  })
+
+  it("a cause keeps its lines, each indented, so none can start like an entry", () => {
+    const line = LogLine.formatLine({ date, level: "Error", message: "failed", annotations: {}, cause: `Error: ${forged}\n    at f (a.ts:1)` })
+    const [first, ...rest] = lines(line)
+    assert.isTrue(looksLikeEntry(first!))
+    assert.deepStrictEqual(rest, ["\tError: x", "\t2025-01-01 00:00:00,000 - CRITICAL - [admin] - forged", "\t    at f (a.ts:1)"])
+    assert.isFalse(rest.some(looksLikeEntry))
   })
 })
 
