@@ -8,7 +8,7 @@ import { targetMembers } from "../domain/MemberDiff.ts"
 import type { CreateRequest, CreateResult, RequestHints } from "./DistributionLists.ts"
 import { applyMembers } from "./Members.ts"
 import type { NewGroup, Target } from "./ports/GroupStore.ts"
-import { retryAmbiguous } from "./Retry.ts"
+import { retryAmbiguous, untilVisible } from "./Retry.ts"
 import {
   anchorFor,
   canonical,
@@ -69,7 +69,7 @@ export const make = (kit: Toolkit) => {
   // with exactly the members we sent can be our own earlier try.
   const findOurs = (group: NewGroup, ownerIds: ReadonlySet<string>) =>
     kit.store.get({ identity: group.primarySmtpAddress, anchor: group.anchor }).pipe(
-      Effect.retry(kit.schedules.verify),
+      untilVisible(kit.schedules),
       Effect.flatMap((dl) =>
         isOurs(dl, group, ownerIds)
           ? kit.store.listMembers({ identity: dl.identity, anchor: group.anchor }).pipe(
@@ -127,7 +127,7 @@ export const make = (kit: Toolkit) => {
    */
   const verify = (alias: string, target: Target) =>
     kit.store.get(target).pipe(
-      Effect.retry(kit.schedules.verify),
+      untilVisible(kit.schedules),
       Effect.tapError((error) =>
         Effect.logWarning(`DL '${alias}' created but still not visible after verification: ${error._tag}`)
       ),

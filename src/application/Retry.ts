@@ -34,9 +34,6 @@ const hasTag = (...tags: ReadonlyArray<string>) => (error: Tagged): boolean => t
 /** Transient upstream failures only: every plain read and write. */
 export const transientOnly = (error: Tagged): boolean => isTransient(error)
 
-/** After create: the group may not be visible yet. */
-export const notYetVisible = (error: Tagged): boolean => isTransient(error) || hasTag("GroupNotFound")(error)
-
 /** Member calls, round by round: the whole call or some of its members failed transiently. */
 export const memberTransient = (error: Tagged): boolean => isTransient(error) || hasTag("MembersThrottled")(error)
 
@@ -75,41 +72,8 @@ export const backoff = (
     })
   )
 
-/**
- * Read-after-write (seed: "Verification Retries", 6 attempts, 5 s → 30 s): those steps are for a group not
- * visible yet. A transient failure on the way (a throttled read, say) is no propagation delay: it waits what
- * the upstream asks (`Retry-After`) or the general back-off, not 5 s or more. One count of attempts for both.
- */
-export const readAfterWrite = (
-  verify: RetryPolicy,
-  upstream: RetryPolicy,
-  retryAfterMaxMillis: number
-): Schedule.Schedule<Duration.Duration, Tagged> =>
-  Schedule.spaced(Duration.zero).pipe(
-    Schedule.map(({ duration }) => duration),
-    Schedule.upTo({ times: Math.max(0, verify.attempts - 1) }),
-    Schedule.setInputType<Tagged>(),
-    Schedule.while(({ input }) => notYetVisible(input) && (retryAfterMillis(input) ?? 0) <= retryAfterMaxMillis),
-    Schedule.modifyDelay(({ attempt, input }) => {
-      const policy = isTransient(input) ? upstream : verify
-      const computed = Math.min(policy.capMillis, policy.baseMillis * 2 ** (attempt - 1))
-      const delay = Duration.millis(Math.max(computed, retryAfterMillis(input) ?? 0))
-      return Effect.as(
-        Effect.logInfo("Retrying upstream call", {
-          failure: reasonOf(input)?._tag ?? input._tag,
-          attempt,
-          delayMillis: Duration.toMillis(delay)
-        }),
-        delay
-      )
-    })
-  )
-
 export interface Schedules {
-  /**
-   * Read-after-create: `GroupNotFound` (seed: 6 attempts, 5 s → 30 s) and, within the same 6 attempts,
-   * transient failures at the general pace (see `readAfterWrite`).
-   */
+  /** Read-after-create: `GroupNotFound` only (seed: 6 attempts, 5 s → 30 s); see `untilVisible`. */
   readonly verify: Schedule.Schedule<Duration.Duration, Tagged>
   /** Member adds and removes (seed: 5 attempts, 2 s → 20 s). */
   readonly member: Schedule.Schedule<Duration.Duration, Tagged>
@@ -120,7 +84,7 @@ export interface Schedules {
 }
 
 export const schedules = (settings: SettingsShape): Schedules => ({
-  verify: readAfterWrite(settings.verify, settings.upstream, settings.retryAfterMaxMillis),
+  verify: backoff(settings.verify, hasTag("GroupNotFound"), settings.retryAfterMaxMillis),
   member: backoff(settings.member, memberRetryable, settings.retryAfterMaxMillis),
   upstream: backoff(settings.upstream, transientOnly, settings.retryAfterMaxMillis),
   memberRound: backoff(settings.upstream, memberTransient, settings.retryAfterMaxMillis)
@@ -149,3 +113,13 @@ export const retryAmbiguous = <A, E extends Tagged, R>(
       Effect.tapError((error) => (mayHaveApplied(error) ? Ref.set(ambiguous, true) : Effect.void)),
       Effect.retry(schedule)
     ))
+
+/**
+ * Read-after-write. The seed's verification steps (5 s → 30 s, 6 attempts) are for a group that is not
+ * visible yet; a transient failure on the way (a throttled read, say) is no propagation delay and gets the
+ * general schedule (`Retry-After` honoured, 8 attempts). The two retry disjoint failures, so each keeps its
+ * own count: a read that stays throttled ends after the general schedule, not 6 × 8 tries.
+ */
+export const untilVisible = (schedules: Pick<Schedules, "upstream" | "verify">) =>
+<A, E extends Tagged, R>(read: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  read.pipe(Effect.retry(schedules.upstream), Effect.retry(schedules.verify))

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Logger, Ref } from "effect"
 import { GroupNotFound, RecipientNotFound } from "../../src/application/ports/GroupStore.ts"
-import { backoff, MembersPending, schedules } from "../../src/application/Retry.ts"
+import { backoff, MembersPending, schedules, untilVisible } from "../../src/application/Retry.ts"
 import { defaults } from "../../src/application/Settings.ts"
 import { failed, forbidden, transient } from "../support/FakeTenant.ts"
 import { gaps, withTime } from "../support/Harness.ts"
@@ -21,7 +21,8 @@ const scripted = (errors: ReadonlyArray<{ readonly _tag: string }>) =>
   })
 
 const always = <E>(error: E, times = 50): ReadonlyArray<E> => Array.from({ length: times }, () => error)
-const { member, upstream, verify } = schedules(defaults)
+const all = schedules(defaults)
+const { member, upstream, verify } = all
 
 describe("Retry schedules", () => {
   it.effect("verification waits 5, 10, 20, 30, 30 s and gives up after 6 attempts", () =>
@@ -37,34 +38,45 @@ describe("Retry schedules", () => {
       const lines: Array<unknown> = []
       const capture = Logger.make(({ message }) => lines.push(message))
       const { effect } = yield* scripted([transient("get", 3_000), new GroupNotFound({ identity: "x" })])
-      yield* withTime(Effect.retry(effect, verify)).pipe(Effect.provide(Logger.layer([capture])))
+      yield* withTime(untilVisible(all)(effect)).pipe(Effect.provide(Logger.layer([capture])))
       const retries = lines.filter((line) => Array.isArray(line) && line[0] === "Retrying upstream call")
       assert.deepStrictEqual(retries.map((line) => (line as Array<unknown>)[1]), [
         { failure: "Transient", attempt: 1, delayMillis: 3000 },
-        { failure: "GroupNotFound", attempt: 2, delayMillis: 10000 }
+        { failure: "GroupNotFound", attempt: 1, delayMillis: 5000 }
       ])
     }))
 
-  it.effect("verification waits what a throttled read asks (or the general back-off), not the 5 s propagation step", () =>
+  it.effect("read-after-write waits what a throttled read asks (or the general back-off), not the 5 s propagation step", () =>
     Effect.gen(function*() {
       const { attempts, effect } = yield* scripted([
         transient("get", 1_000),
         transient("get"),
+        new GroupNotFound({ identity: "x" }),
         new GroupNotFound({ identity: "x" })
       ])
-      assert.strictEqual(yield* withTime(Effect.retry(effect, verify)), "ok")
-      assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [1000, 1000, 20000])
+      assert.strictEqual(yield* withTime(untilVisible(all)(effect)), "ok")
+      assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [1000, 1000, 5000, 10000])
     }))
 
-  it.effect("transient failures and a group not yet visible share the 6 verification attempts", () =>
+  it.effect("read-after-write: a read that stays throttled ends with the general schedule (8 tries), not 6 × 8", () =>
+    Effect.gen(function*() {
+      const { attempts, effect } = yield* scripted(always(transient("get")))
+      const exit = yield* withTime(Effect.exit(untilVisible(all)(effect)))
+      assert.isTrue(exit._tag === "Failure")
+      assert.strictEqual((yield* Ref.get(attempts)).length, 8)
+    }))
+
+  it.effect("read-after-write: a group that stays invisible gets the seed's 6 attempts, throttled reads on the way not counted", () =>
     Effect.gen(function*() {
       const { attempts, effect } = yield* scripted([
-        ...always(transient("get"), 3),
+        transient("get"),
+        ...always(new GroupNotFound({ identity: "x" }), 3),
+        transient("get"),
         ...always(new GroupNotFound({ identity: "x" }), 10)
       ])
-      const exit = yield* withTime(Effect.exit(Effect.retry(effect, verify)))
+      const exit = yield* withTime(Effect.exit(untilVisible(all)(effect)))
       assert.isTrue(exit._tag === "Failure")
-      assert.strictEqual((yield* Ref.get(attempts)).length, 6)
+      assert.strictEqual((yield* Ref.get(attempts)).length, 8)
     }))
 
   it.effect("verification stops as soon as the group is visible", () =>
