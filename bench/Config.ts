@@ -17,7 +17,7 @@ export const config = {
    * `SANDBOX_GRAPH_RU_PER_10S`; 0 = Graph falls back to `throttleRps`). 8,000 is Microsoft's quota for
    * a large tenant (over 500 users; spec graph-and-identity.md §5), and the sandbox tenant has 60,000+.
    */
-  graphResourceUnitsPer10s: num("BENCH_GRAPH_RU_PER_10S", 8_000),
+  graphResourceUnitsPer10s: Math.max(0, Math.floor(num("BENCH_GRAPH_RU_PER_10S", 8_000))), // the sandbox takes whole units only
   baselineCap: num("BENCH_BASELINE_CAP", 100),
   runBaseline: process.env.BENCH_BASELINE !== "0",
   only: (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),

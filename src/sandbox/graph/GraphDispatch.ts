@@ -145,6 +145,6 @@ export const dispatch = Effect.fnUntraced(function*(deps: GraphDeps, request: Gr
       : throttled(fault.retryAfterSeconds ?? 1, call.ids, { appId: call.claims.appid, tenantId: call.claims.tid })
   }
   const response = allowed(call.claims, target.permission) ? yield* target.run(deps, request, call) : forbidden(call.ids)
-  const knobs = yield* deps.behaviour.knobs
-  return knobs.graphResourceUnitsPer10s > 0 ? withResourceUnits(response, cost) : response
+  // spec §5: every admitted answer says what it cost (the §2 batch sample shows it on a 403 too)
+  return withResourceUnits(response, cost)
 })

@@ -1,7 +1,7 @@
 import { Effect, Option } from "effect"
 import { isGuid } from "../tenant/Objects.ts"
 import type { TenantModel } from "../tenant/TenantModel.ts"
-import { contextUrl, type GraphRequest, isResponse, nextLink, queryOptions, resourceUnits } from "./GraphQuery.ts"
+import { contextUrl, type GraphRequest, isResponse, nextLink, queryOptions } from "./GraphQuery.ts"
 import { badRequest, notFound, ok, type RequestIds } from "./GraphResponse.ts"
 import { directoryObjectView, groupValue, groupView } from "./GraphViews.ts"
 import { matches } from "./ODataFilter.ts"
@@ -23,7 +23,7 @@ export const listGroups = Effect.fnUntraced(function*(model: Model, request: Gra
     ...(options.count && options.offset === 0 ? { "@odata.count": groups.length } : {}),
     ...(next < groups.length ? { "@odata.nextLink": nextLink(base, request, next) } : {}),
     value: page.map((g) => groupView(g, options.select))
-  }, resourceUnits(1, request))
+  })
 })
 
 export const getGroup = Effect.fnUntraced(function*(model: Model, request: GraphRequest, id: string, ids: RequestIds) {
@@ -58,7 +58,7 @@ export const groupLinks = Effect.fnUntraced(function*(
     "@odata.context": contextUrl("directoryObjects", options.select),
     ...(next < total ? { "@odata.nextLink": nextLink(base, request, next) } : {}),
     value: page.map((o) => directoryObjectView(o, options.select))
-  }, resourceUnits(3, request))
+  })
 })
 
 const maxIds = 1000
@@ -87,5 +87,5 @@ export const getByIds = Effect.fnUntraced(function*(model: Model, request: Graph
   return ok({
     "@odata.context": contextUrl("directoryObjects", undefined),
     value: objects.map((o) => directoryObjectView(o, undefined))
-  }, 3)
+  })
 })

@@ -156,13 +156,3 @@ export const nextLink = (base: string, request: GraphRequest, offset: number): s
 /** `@odata.context` for a collection or entity of `entitySet`, with the `$select` list if any (spec §1.1, §1.3). */
 export const contextUrl = (entitySet: string, select: ReadonlyArray<string> | undefined, entity = false): string =>
   `${graphRoot}/$metadata#${entitySet}${select ? `(${select.join(",")})` : ""}${entity ? "/$entity" : ""}`
-
-/** spec §5: resource-unit cost with the `$select` and `$top` modifiers, minimum 1. */
-export const resourceUnits = (base: number, request: GraphRequest): number => {
-  let cost = base
-  if (request.query.has("$select")) cost--
-  if (request.query.has("$expand")) cost++
-  const top = Number(request.query.get("$top"))
-  if (request.query.has("$top") && top < 20) cost--
-  return Math.max(1, cost)
-}

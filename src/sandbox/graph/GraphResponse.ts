@@ -20,11 +20,10 @@ const odataJson = "application/json;odata.metadata=minimal;odata.streaming=true;
 /** `2023-02-14T11:10:50`: UTC, no `Z`, no fraction (spec §1.4). */
 export const innerErrorDate = (millis: number): string => new Date(millis).toISOString().slice(0, 19)
 
-export const ok = (body: unknown, resourceUnits = 1): GraphResponse => ({
+export const ok = (body: unknown): GraphResponse => ({
   status: 200,
   headers: {
     "Cache-Control": "no-cache",
-    "x-ms-resource-unit": String(resourceUnits),
     "OData-Version": "4.0",
     "Content-Type": odataJson
   },

@@ -2,7 +2,7 @@ import { Effect, Option } from "effect"
 import type { User } from "../tenant/Objects.ts"
 import type { TenantModel } from "../tenant/TenantModel.ts"
 import { type Filter, matches } from "./ODataFilter.ts"
-import { contextUrl, type GraphRequest, isResponse, nextLink, queryOptions, resourceUnits } from "./GraphQuery.ts"
+import { contextUrl, type GraphRequest, isResponse, nextLink, queryOptions } from "./GraphQuery.ts"
 import { badRequest, type GraphResponse, notFound, ok, type RequestIds } from "./GraphResponse.ts"
 import { userValue, userView } from "./GraphViews.ts"
 
@@ -72,7 +72,7 @@ export const listUsers = Effect.fnUntraced(function*(model: Model, request: Grap
     ...(options.count && options.offset === 0 ? { "@odata.count": total } : {}),
     ...(next < total ? { "@odata.nextLink": nextLink(base, request, next) } : {}),
     value: users.map((user) => userView(user, options.select))
-  }, resourceUnits(2, request))
+  })
 })
 
 /** `GET /users/{id | userPrincipalName}`, also `/users('{upn}')` (spec §1.1). */
@@ -85,7 +85,7 @@ export const getUser = Effect.fnUntraced(function*(model: Model, request: GraphR
     "@odata.context": contextUrl("users", options.select, true),
     ...userView(user.value, options.select)
   }
-  return ok(body, resourceUnits(1, request))
+  return ok(body)
 })
 
 /**

@@ -118,12 +118,11 @@ describe("Graph resource-unit throttle (graphResourceUnitsPer10s)", () => {
       assert.strictEqual((refused.body as any).error.code, "TooManyRequests")
     }).pipe(Effect.provide(services({ graphResourceUnitsPer10s: 1_000_000 }))))
 
-  it.effect("with the knob at 0 Graph answers as before: the handlers' header, none on a 403, and throttleRps counts requests", () =>
+  it.effect("with the knob at 0 every admitted answer still says its documented cost, and throttleRps counts requests", () =>
     Effect.gen(function*() {
       assert.strictEqual(units(yield* get("/users")), "2")
-      // The handlers' own figures (GraphGroups.ts) stand while the knob is off.
-      assert.strictEqual(units(yield* get(`/groups/${GROUP}/members`)), undefined)
-      assert.strictEqual(units(yield* get("/users", { claims: claims("app-1", []) })), undefined)
+      assert.strictEqual(units(yield* get(`/groups/${GROUP}/members`)), "3")
+      assert.strictEqual(units(yield* get("/users", { claims: claims("app-1", []) })), "2")
       yield* TestClock.adjust(1_000)
       const statuses = (yield* postBatch(Array.from({ length: 5 }, () => "/users"))).map((r) => r.status).sort()
       assert.deepStrictEqual(statuses, [200, 200, 200, 429, 429])
