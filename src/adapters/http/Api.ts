@@ -70,7 +70,7 @@ export class DistributionListsGroup extends HttpApiGroup.make("distributionLists
       headers,
       payload: CreateBody,
       success: Created.pipe(HttpApiSchema.status(201)),
-      error: [...ApiErrors.withBody, ApiErrors.Conflict]
+      error: ApiErrors.withBody
     }),
     HttpApiEndpoint.get("get", "/dl/:dlId", { params, headers, success: Details, error: ApiErrors.common }),
     HttpApiEndpoint.patch("update", "/dl/:dlId", {
@@ -78,7 +78,7 @@ export class DistributionListsGroup extends HttpApiGroup.make("distributionLists
       headers,
       payload: UpdateBody,
       success: Updated,
-      error: [...ApiErrors.withBody, ApiErrors.Conflict]
+      error: ApiErrors.withBody
     }),
     HttpApiEndpoint.delete("remove", "/dl/:dlId", { params, headers, success: Message, error: ApiErrors.common }),
     HttpApiEndpoint.post("addMembers", "/dl/:dlId/members", {

@@ -18,7 +18,8 @@ export class Conflict extends Schema.Error<Conflict>("Conflict")(
   { error: Schema.String, details: Schema.String },
   {
     httpApiStatus: 409,
-    description: "A distribution list with that alias already exists, or the identifier names more than one"
+    description:
+      "The dlId names more than one distribution list (use its address or id); on create or update, another distribution list already has that name, alias or address"
   }
 ) {}
 
