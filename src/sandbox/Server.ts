@@ -124,6 +124,16 @@ export interface InProcessSandbox extends SandboxInfo {
   readonly fetch: typeof globalThis.fetch
 }
 
+/** Like `fetch`: an aborted signal rejects with its reason, before or while the answer is being made. */
+const abortable = (signal: AbortSignal, answer: Promise<Response>): Promise<Response> => {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener("abort", onAbort, { once: true })
+    answer.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort))
+  })
+}
+
 /** Starts the in-process sandbox in the current scope: it listens on a loopback port and answers in memory. */
 export const start: Effect.Effect<InProcessSandbox, unknown, Scope.Scope> = Effect.gen(function*() {
   const context = yield* Layer.build(layerInProcess)
@@ -137,7 +147,7 @@ export const start: Effect.Effect<InProcessSandbox, unknown, Scope.Scope> = Effe
     const request = new Request(input, init)
     // as on the wire: the faces build `@odata.nextLink` and token issuers from the Host header
     if (!request.headers.has("host")) request.headers.set("host", new URL(request.url).host)
-    return handler(request)
+    return abortable(request.signal, handler(request))
   }
   return { ...info, fetch }
 })

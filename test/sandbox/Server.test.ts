@@ -43,3 +43,16 @@ it.live("start: its fetch answers URLs under the base URL in memory, from the sa
     assert.strictEqual(inMemory.body, viaPort)
     assert.strictEqual(inMemory.elsewhere, "the socket path was taken")
   }).pipe(Effect.scoped))
+
+it.live("start: its fetch rejects like fetch when the request is aborted, before or while it is answered", () =>
+  Effect.gen(function*() {
+    const sandbox = yield* Server.start
+    const url = `${sandbox.baseUrl}/${sandbox.tenantId}/v2.0/.well-known/openid-configuration`
+    const before = yield* Effect.promise(() =>
+      sandbox.fetch(url, { signal: AbortSignal.abort() }).then(() => "answered", (e: Error) => e.name)
+    )
+    const controller = new AbortController()
+    const during = sandbox.fetch(url, { signal: controller.signal }).then(() => "answered", (e: Error) => e.name)
+    controller.abort()
+    assert.deepStrictEqual([before, yield* Effect.promise(() => during)], ["AbortError", "AbortError"])
+  }).pipe(Effect.scoped))
