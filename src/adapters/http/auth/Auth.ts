@@ -4,6 +4,7 @@ import type { DistributionLists } from "../../../application/DistributionLists.t
 import * as ApiKeys from "./ApiKeys.ts"
 import * as Authenticate from "./Authenticate.ts"
 import * as Owners from "./Owners.ts"
+import * as RateLimitStore from "./RateLimitStore.ts"
 import type { Authentication } from "./Security.ts"
 import * as TokenVerifier from "./TokenVerifier.ts"
 
@@ -14,12 +15,12 @@ const compose = (
   tokens: Layer.Layer<TokenVerifier.TokenVerifier, Config.ConfigError, HttpClient.HttpClient>
 ): AuthLayer =>
   Authenticate.layer.pipe(
-    Layer.provide([apiKeys, tokens, Owners.layer, Authenticate.layerRateLimiterMemory])
+    Layer.provide([apiKeys, tokens, Owners.layer, RateLimitStore.layerConfig()])
   )
 
 /**
  * Against a real tenant: tokens from `TENANT_ID` / `AUTHORITY_HOST` / `API_AUDIENCE`, keys from
- * `API_KEYS` (none: tokens only), `RATE_LIMIT_PER_MINUTE`.
+ * `API_KEYS` (none: tokens only), `RATE_LIMIT_PER_MINUTE`, `RATE_LIMIT_REDIS_URL`.
  */
 export const layerConfig: AuthLayer = compose(ApiKeys.layerConfig, TokenVerifier.layerConfig)
 

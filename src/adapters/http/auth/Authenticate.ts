@@ -97,7 +97,9 @@ export const make = Effect.gen(function*() {
       Effect.asVoid,
       Effect.catch((error) => {
         if (error.reason._tag !== "RateLimitExceeded") {
-          return Effect.logWarning("Rate limiter unavailable; request let through")
+          return Effect.logWarning("Rate limiter unavailable; request let through").pipe(
+            Effect.annotateLogs({ reason: error.reason.message })
+          )
         }
         const seconds = Math.max(1, Math.ceil(Duration.toSeconds(error.reason.retryAfter)))
         return HttpEffect.appendPreResponseHandler((_request, response) =>
@@ -213,17 +215,12 @@ export const make = Effect.gen(function*() {
   return Authentication.of({ bearer: run, apiKey: run })
 })
 
-/** Needs `ApiKeys`, `TokenVerifier`, `Owners` and a `RateLimiter` (see `layerRateLimiterMemory`). */
+/** Needs `ApiKeys`, `TokenVerifier`, `Owners` and a `RateLimiter` (see `RateLimitStore`). */
 export const layer: Layer.Layer<
   Authentication,
   Config.ConfigError,
   ApiKeys | TokenVerifier | Owners | RateLimiter.RateLimiter
 > = Layer.effect(Authentication, make)
-
-/** The in-memory rate limiter store (one process); a shared store can replace it later. */
-export const layerRateLimiterMemory: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.layer.pipe(
-  Layer.provide(RateLimiter.layerStoreMemory)
-)
 
 /** Accepts every request as `caller` without checking credentials: for tests of other concerns. */
 export const layerTest = (

@@ -3,6 +3,7 @@ import { HttpEffect, HttpRouter, HttpServer, HttpServerRequest } from "effect/ht
 import { type ApiKeyEntry, layer as apiKeysLayer } from "../../../../src/adapters/http/auth/ApiKeys.ts"
 import * as Authenticate from "../../../../src/adapters/http/auth/Authenticate.ts"
 import * as Owners from "../../../../src/adapters/http/auth/Owners.ts"
+import * as RateLimitStore from "../../../../src/adapters/http/auth/RateLimitStore.ts"
 import * as TokenVerifier from "../../../../src/adapters/http/auth/TokenVerifier.ts"
 import * as Routes from "../../../../src/adapters/http/Routes.ts"
 import { DistributionLists, type DistributionListDetails } from "../../../../src/application/DistributionLists.ts"
@@ -77,10 +78,15 @@ export interface RequestInit {
 }
 
 /**
- * The real routes with the real authentication (fake tenant keys, fixed API keys, in-memory rate
- * limiter), served in the test's own fiber context so `TestClock` and the collecting logger apply.
+ * The real routes with the real authentication (fake tenant keys, fixed API keys, the rate limiter's
+ * store from `env`: memory unless `RATE_LIMIT_REDIS_URL`, then keys under `limiter.prefix`), served in
+ * the test's own fiber context so `TestClock` and the collecting logger apply.
  */
-export const makeApp = (keys: ReadonlyArray<SigningKey>, env: Record<string, string> = {}) =>
+export const makeApp = (
+  keys: ReadonlyArray<SigningKey>,
+  env: Record<string, string> = {},
+  limiter: RateLimitStore.StoreOptions = {}
+) =>
   Effect.gen(function*() {
     const directory = makeDirectory(keys)
     const logs: Array<LogLine> = []
@@ -93,7 +99,7 @@ export const makeApp = (keys: ReadonlyArray<SigningKey>, env: Record<string, str
         apiKeysLayer(apiKeys),
         TokenVerifier.layer({ authorityHost, tenant: tenantId, audiences: [audience] }),
         Owners.layer,
-        Authenticate.layerRateLimiterMemory
+        RateLimitStore.layerConfig(limiter)
       ]),
       Layer.provide(directory.layer)
     )

@@ -1,0 +1,200 @@
+import { Clock, Config, ConfigProvider, Duration, Effect, Exit, Layer, Option, Predicate, Redacted, Result, Schedule, Scope } from "effect"
+import { RateLimiter } from "effect/persistence"
+
+/** Where the shared counters live: `RATE_LIMIT_REDIS_URL`, parsed. */
+export interface RedisTarget {
+  readonly host: string
+  readonly port: number
+  readonly tls: boolean
+  readonly database: number
+  readonly username: string | undefined
+  readonly password: Redacted.Redacted<string> | undefined
+  /** The URL without its credentials: the only form that is logged. */
+  readonly display: string
+}
+
+/** Keys in a shared Redis start with this, so nothing else in it is touched. */
+export const defaultPrefix = "distribution-list-api:ratelimit:"
+
+export interface StoreOptions {
+  /** Prepended to every key (default `defaultPrefix`). */
+  readonly prefix?: string | undefined
+  /** A store call that takes longer lets the request through, as when Redis is down (default 500 ms). */
+  readonly timeout?: Duration.Input | undefined
+  /** A connection without a reply for this long is dropped, a handshake too (default 5 s). */
+  readonly socketTimeout?: Duration.Input | undefined
+}
+
+const shape = "expected redis://[user:password@]host[:port][/database] (rediss:// for TLS)"
+
+/** Parses a Redis URL; error messages never repeat the value (it may hold a password). */
+export const parseRedisUrl = (value: string): Result.Result<RedisTarget, string> => {
+  const url = URL.parse(value.trim())
+  if (url === null) return Result.fail(`not a URL; ${shape}`)
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") return Result.fail(`unsupported scheme; ${shape}`)
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1")
+  if (host === "") return Result.fail(`no host; ${shape}`)
+  const database = /^\/?$/.test(url.pathname) ? "0" : /^\/(\d{1,5})$/.exec(url.pathname)?.[1]
+  if (database === undefined) return Result.fail(`the path must be a database number such as /0; ${shape}`)
+  if (url.search !== "" || url.hash !== "") return Result.fail(`query and fragment are not supported; ${shape}`)
+  let username: string | undefined
+  let password: string | undefined
+  try {
+    username = url.username === "" ? undefined : decodeURIComponent(url.username)
+    password = url.password === "" ? undefined : decodeURIComponent(url.password)
+  } catch {
+    return Result.fail(`the user or password is not valid percent-encoding; ${shape}`)
+  }
+  const port = url.port === "" ? 6379 : Number(url.port)
+  return Result.succeed({
+    host,
+    port,
+    tls: url.protocol === "rediss:",
+    database: Number(database),
+    username,
+    password: password === undefined ? undefined : Redacted.make(password),
+    display: `${url.protocol}//${url.hostname}:${port}/${database}`
+  })
+}
+
+/**
+ * `RATE_LIMIT_REDIS_URL`: empty (the default) keeps the counters in memory; an invalid value stops
+ * start-up with a message that names the variable, never its value.
+ */
+export const redisUrlConfig: Config.Config<Option.Option<RedisTarget>> = Config.Redacted("RATE_LIMIT_REDIS_URL").pipe(
+  Config.withDefault(Redacted.make("")),
+  Config.mapEffect((value) => {
+    const raw = Redacted.value(value).trim()
+    if (raw === "") return Effect.succeedNone
+    return Result.match(parseRedisUrl(raw), {
+      onSuccess: Effect.succeedSome,
+      onFailure: (message) =>
+        Effect.fail(
+          new Config.ConfigError(new ConfigProvider.SourceError({ message: `RATE_LIMIT_REDIS_URL: ${message}` }))
+        )
+    })
+  })
+)
+
+/** Counters in this process only: each instance has its own budget. */
+export const layerMemory: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.layer.pipe(
+  Layer.provide(RateLimiter.layerStoreMemory)
+)
+
+/** The message of a client failure, through wrappers (`RedisError`, node's `AggregateError` for several addresses). */
+const describe = (error: unknown): string => {
+  if (Predicate.isTagged(error, "RedisError") && "cause" in error) return describe(error.cause)
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return [...new Set(error.errors.map(describe))].join("; ")
+  }
+  if (error instanceof Error) {
+    const code = (error as { readonly code?: unknown }).code
+    return error.message !== "" ? error.message : typeof code === "string" ? code : error.name
+  }
+  return String(error)
+}
+
+/**
+ * A `RateLimiterStore` over Redis that never holds a request up: until the first connection succeeds
+ * (retried in the background), while the connection is down, or past `timeout`, calls fail with a
+ * `RateLimitStoreError` whose message is safe to log (no cause attached, the password scrubbed).
+ */
+export const makeStoreRedis = Effect.fnUntraced(function*(target: RedisTarget, options: StoreOptions = {}) {
+  const prefix = options.prefix ?? defaultPrefix
+  const timeout = Duration.fromInputUnsafe(options.timeout ?? "500 millis")
+  const socketTimeout = Duration.fromInputUnsafe(options.socketTimeout ?? "5 seconds")
+  const scope = yield* Effect.scope
+  const secrets = target.password === undefined
+    ? []
+    : [Redacted.value(target.password), encodeURIComponent(Redacted.value(target.password))]
+  const scrub = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("***"), text)
+  const failure = (message: string) =>
+    new RateLimiter.RateLimiterError({
+      reason: new RateLimiter.RateLimitStoreError({ message: scrub(message) })
+    })
+
+  let store: RateLimiter.RateLimiterStore["Service"] | undefined
+  let lastFailure = "not connected yet"
+
+  const connect = Effect.gen(function*() {
+    const attempt = yield* Scope.fork(scope)
+    return yield* Effect.tryPromise({ try: () => import("./RedisStore.ts"), catch: (cause) => cause }).pipe(
+      Effect.flatMap((RedisStore) => RedisStore.connect(target, { prefix, socketTimeout }, attempt)),
+      Effect.onError((cause) => Scope.close(attempt, Exit.failCause(cause)))
+    )
+  }).pipe(
+    Effect.tap((connected) =>
+      Effect.sync(() => {
+        store = connected
+      }).pipe(Effect.andThen(
+        Effect.logInfo("Rate limiter: counters in Redis").pipe(Effect.annotateLogs({ redis: target.display, prefix }))
+      ))
+    ),
+    Effect.tapError((error) => {
+      const reason = scrub(describe(error))
+      return Effect.sync(() => {
+        lastFailure = reason
+      }).pipe(Effect.andThen(
+        Effect.logWarning("Rate limiter: Redis unreachable; requests are let through until it answers").pipe(
+          Effect.annotateLogs({ redis: target.display, reason })
+        )
+      ))
+    })
+  )
+
+  // The first attempt is part of start-up (the limiter works from the first request when Redis is
+  // up); when it fails, start-up goes on and later attempts run in the background.
+  const first = yield* Effect.exit(connect)
+  if (first._tag === "Failure") {
+    yield* Effect.sleep("1 second").pipe(
+      Effect.andThen(connect),
+      Effect.retry(Schedule.min([Schedule.exponential("2 seconds"), Schedule.spaced("30 seconds")])),
+      Effect.forkIn(scope)
+    )
+  }
+
+  // After a call times out, Redis is not asked for a while: a hanging Redis costs one request the
+  // timeout, not every request (a lost connection already fails at once).
+  const pause = Duration.toMillis(timeout) * 10
+  const slow = `Redis did not answer within ${Duration.toMillis(timeout)} ms`
+  let pausedUntil = 0
+
+  const call = <A>(use: (store: RateLimiter.RateLimiterStore["Service"]) => Effect.Effect<A, RateLimiter.RateLimiterError>) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (store === undefined) return Effect.fail(failure(`Redis not connected (${lastFailure})`))
+      if (now < pausedUntil) return Effect.fail(failure(`${slow}; not asked for ${pause / 1000} s`))
+      return use(store).pipe(
+        Effect.mapError((error) =>
+          error.reason._tag === "RateLimitStoreError"
+            ? failure(`Redis: ${describe(error.reason.cause ?? error.reason.message)}`)
+            : error
+        ),
+        Effect.timeoutOrElse({
+          duration: timeout,
+          orElse: () =>
+            Effect.flatMap(Clock.currentTimeMillis, (at) => {
+              pausedUntil = at + pause
+              return Effect.fail(failure(slow))
+            })
+        })
+      )
+    })
+
+  return RateLimiter.RateLimiterStore.of({
+    fixedWindow: (options) => call((store) => store.fixedWindow(options)),
+    tokenBucket: (options) => call((store) => store.tokenBucket(options)),
+    adaptiveConsume: (options) => call((store) => store.adaptiveConsume(options)),
+    adaptiveFeedback: (options) => call((store) => store.adaptiveFeedback(options))
+  })
+})
+
+/** Counters shared through Redis by every instance that uses the same `target` and `prefix`. */
+export const layerRedis = (target: RedisTarget, options?: StoreOptions): Layer.Layer<RateLimiter.RateLimiter> =>
+  RateLimiter.layer.pipe(Layer.provide(Layer.effect(RateLimiter.RateLimiterStore, makeStoreRedis(target, options))))
+
+/** Redis when `RATE_LIMIT_REDIS_URL` is set, otherwise memory. */
+export const layerConfig = (options?: StoreOptions): Layer.Layer<RateLimiter.RateLimiter, Config.ConfigError> =>
+  Layer.unwrap(Effect.map(redisUrlConfig, Option.match({
+    onNone: () => layerMemory,
+    onSome: (target) => layerRedis(target, options)
+  })))

@@ -1,0 +1,56 @@
+import * as NodeRedis from "@effect/platform-node/NodeRedis"
+import { Context, Duration, Effect, Layer, Redacted, Scope } from "effect"
+import { RateLimiter, type Redis } from "effect/persistence"
+import type { RedisTarget } from "./RateLimitStore.ts"
+
+// Imported by RateLimitStore with `import()`, only when RATE_LIMIT_REDIS_URL is set: the redis client,
+// and everything only it needs, stay out of start-up and out of the main bundle chunk.
+
+const clientOptions = (
+  target: RedisTarget,
+  socketTimeout: Duration.Duration,
+  connected: () => boolean
+): NonNullable<Parameters<typeof NodeRedis.layer>[0]> => {
+  const socket = {
+    host: target.host,
+    port: target.port,
+    connectTimeout: 2_000,
+    // Bounds a handshake that gets no reply (start-up must not hang on it) and a connection that went
+    // silent; the pings keep a healthy idle connection from looking silent.
+    socketTimeout: Duration.toMillis(socketTimeout),
+    // The first connection fails at once (it is retried by RateLimitStore); a lost one is reconnected
+    // for as long as the client lives, also after a socket timeout.
+    reconnectStrategy: (retries: number, cause: Error) =>
+      connected() ? Math.min(2 ** retries * 50, 2_000) + Math.floor(Math.random() * 200) : cause
+  }
+  return {
+    socket: target.tls ? { ...socket, tls: true } : socket,
+    ...(target.username === undefined ? {} : { username: target.username }),
+    ...(target.password === undefined ? {} : { password: Redacted.value(target.password) }),
+    database: target.database,
+    name: "distribution-list-api",
+    pingInterval: Math.max(1, Math.floor(Duration.toMillis(socketTimeout) * 0.4)),
+    // Commands fail at once while the connection is down (the request goes through) instead of waiting.
+    disableOfflineQueue: true,
+    commandsQueueMaxLength: 10_000
+  }
+}
+
+/** Connects to `target` (one attempt) and returns Effect's Redis rate limiter store; closed with `scope`. */
+export const connect = (
+  target: RedisTarget,
+  options: { readonly prefix: string; readonly socketTimeout: Duration.Duration },
+  scope: Scope.Scope
+): Effect.Effect<RateLimiter.RateLimiterStore["Service"], Redis.RedisError> =>
+  Effect.gen(function*() {
+    let connected = false
+    const redis = yield* Layer.buildWithScope(
+      NodeRedis.layer(clientOptions(target, options.socketTimeout, () => connected)),
+      scope
+    )
+    connected = true
+    // The layer's own release waits for commands in flight, forever if Redis hangs: shutdown must not.
+    const { client } = Context.get(redis, NodeRedis.NodeRedis)
+    yield* Scope.addFinalizer(scope, Effect.sync(() => client.destroy()))
+    return yield* RateLimiter.makeStoreRedis({ prefix: options.prefix }).pipe(Effect.provideContext(redis))
+  })
