@@ -1,7 +1,11 @@
-import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer, Result } from "effect"
+import * as RateLimitStore from "../../../../src/adapters/http/auth/RateLimitStore.ts"
 import { appToken, makeKey, userToken } from "./FakeTenant.ts"
-import { adminKey, bearer, key, type LogLine, makeApp, readerKey, writerKey } from "./Harness.ts"
+import { adminKey, bearer, key, type LogLine, makeApp, readerKey, remoteAddressHeader, writerKey } from "./Harness.ts"
+import { closedPort, redisUrl, removeKeys, runPrefix, testPrefix } from "./RedisFixtures.ts"
+
+afterAll(() => removeKeys(runPrefix))
 
 const auditLines = (logs: ReadonlyArray<LogLine>) =>
   logs.filter((line) => Array.isArray(line.message) && line.message[0] === "audit").map((line) => line.annotations)
@@ -93,6 +97,68 @@ describe("No credential ever reaches the log", () => {
         assert.notInclude(text, token)
         assert.notInclude(text, payload!)
         assert.notInclude(text, signature!)
+      }
+    }))
+})
+
+describe("No Redis password ever reaches the log", () => {
+  const password = "hunter2/S3cret:p@ss"
+  const encoded = encodeURIComponent(password)
+  const forms = [password, encoded, "hunter2", "S3cret"]
+
+  /** Every log line as it could be rendered: annotations, cause, and each message part (errors by their message too). */
+  const rendered = (logs: ReadonlyArray<LogLine>) =>
+    logs.map((line) =>
+      [line.message, line.annotations, line.cause].flatMap((part) => Array.isArray(part) ? part : [part]).map((part) =>
+        part instanceof Error ? `${String(part)} ${part.stack ?? ""} ${JSON.stringify(part)}` : JSON.stringify(part)
+      ).join(" ")
+    ).join("\n")
+
+  it.effect("Redis unreachable, refusing or accepting the credentials: log lines name the host, never the password", () =>
+    Effect.gen(function*() {
+      const { host, port } = Result.getOrThrow(RateLimitStore.parseRedisUrl(redisUrl))
+      const closed = yield* closedPort
+      const cases = [
+        // nothing listens
+        { url: `redis://dl-api:${encoded}@127.0.0.1:${closed}/0`, connects: false, reason: /ECONNREFUSED/ },
+        // no such user
+        { url: `redis://dl-api:${encoded}@${host}:${port}/0`, connects: false, reason: /WRONGPASS/ },
+        // a password for a Redis that has none: node-redis connects anyway
+        { url: `redis://:${encoded}@${host}:${port}/0`, connects: true, reason: /Rate limiter: counters in Redis/ }
+      ]
+      for (const { connects, reason, url } of cases) {
+        const { logs, request } = yield* makeApp([], { RATE_LIMIT_PER_MINUTE: "2", RATE_LIMIT_REDIS_URL: url }, {
+          prefix: testPrefix()
+        })
+        const replies: Array<number> = []
+        for (let i = 0; i < 3; i++) {
+          replies.push((yield* request("GET", "/api/dl/bobs-team", { headers: key(readerKey) })).status)
+          yield* request("GET", "/api/dl/bobs-team", { headers: { ...key("nope"), [remoteAddressHeader]: "203.0.113.5" } })
+        }
+        assert.deepStrictEqual(replies, connects ? [200, 200, 429] : [200, 200, 200], url)
+        const text = rendered(logs)
+        assert.match(text, reason)
+        if (!connects) {
+          assert.include(text, "Rate limiter: Redis unreachable")
+          assert.include(text, "Rate limiter unavailable; request let through")
+        }
+        for (const form of forms) assert.notInclude(text, form, url)
+      }
+    }))
+
+  it.effect("an invalid RATE_LIMIT_REDIS_URL is refused without the password", () =>
+    Effect.gen(function*() {
+      for (const url of [`redis://dl-api:${encoded}@redis:6379/x`, `http://dl-api:${encoded}@redis`, `dl-api:${password}@redis`]) {
+        const error = yield* Effect.flip(
+          Layer.build(RateLimitStore.layerConfig()).pipe(
+            Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ RATE_LIMIT_REDIS_URL: url })))
+          )
+        )
+        assert.include(error.message, "RATE_LIMIT_REDIS_URL")
+        for (const form of forms) {
+          assert.notInclude(String(error), form)
+          assert.notInclude(JSON.stringify(error), form)
+        }
       }
     }))
 })

@@ -1,0 +1,154 @@
+import { randomUUID } from "node:crypto"
+import { type AddressInfo, createConnection, createServer, type Server, type Socket } from "node:net"
+import { Effect, Result } from "effect"
+import { createClient } from "redis"
+import { parseRedisUrl } from "../../../../src/adapters/http/auth/RateLimitStore.ts"
+
+/** The Redis the tests share (127.0.0.1:6379 here and on CI); keys go under `runPrefix` only. */
+export const redisUrl = process.env["TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
+
+const target = Result.getOrThrow(parseRedisUrl(redisUrl))
+
+/** Unique to this test run; `removeKeys(runPrefix)` cleans up after it. */
+export const runPrefix = `distribution-list-api:test:${randomUUID()}:`
+
+let counter = 0
+/** A fresh key prefix under `runPrefix`, one per test. */
+export const testPrefix = (): string => `${runPrefix}${++counter}:`
+
+const newClient = () => createClient({ url: redisUrl })
+
+const withClient = <A>(use: (client: ReturnType<typeof newClient>) => Promise<A>): Promise<A> => {
+  const client = newClient()
+  return client.connect().then(() => use(client)).finally(() => client.destroy())
+}
+
+/** Every key under `prefix`, sorted. */
+export const keysUnder = (prefix: string): Effect.Effect<ReadonlyArray<string>> =>
+  Effect.promise(() =>
+    withClient(async (client) => {
+      const keys: Array<string> = []
+      for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch)
+      return keys.sort()
+    })
+  )
+
+export const removeKeys = (prefix: string): Promise<void> =>
+  withClient(async (client) => {
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+      if (batch.length > 0) await client.del(batch)
+    }
+  })
+
+const listen = (server: Server, port = 0) =>
+  new Promise<number>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port))
+  })
+
+const closeAll = (server: Server, sockets: Set<Socket>) => {
+  for (const socket of sockets) socket.destroy()
+  server.close()
+}
+
+/** A loopback port nothing listens on (bound once, then released). */
+export const closedPort: Effect.Effect<number> = Effect.promise(async () => {
+  const server = createServer()
+  const port = await listen(server)
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+})
+
+/**
+ * A TCP relay to the test Redis on `port` (default: any free one); `cut()` drops every connection and
+ * stops listening (Redis "goes away").
+ */
+export const startRelay = (port = 0) => Effect.acquireRelease(
+  Effect.promise(async () => {
+    const sockets = new Set<Socket>()
+    const server = createServer((client) => {
+      const upstream = createConnection({ host: target.host, port: target.port })
+      for (const socket of [client, upstream]) {
+        sockets.add(socket)
+        socket.on("error", () => {})
+        socket.on("close", () => sockets.delete(socket))
+      }
+      client.pipe(upstream).pipe(client)
+    })
+    const bound = await listen(server, port)
+    return { url: `redis://127.0.0.1:${bound}/${target.database}`, cut: () => closeAll(server, sockets) }
+  }),
+  (relay) => Effect.sync(relay.cut)
+)
+
+/** The next complete RESP command in `text` (an array of bulk strings, or an inline command), if any. */
+const nextCommand = (text: string): { readonly length: number; readonly args: ReadonlyArray<string> } | undefined => {
+  let at = 0
+  const line = () => {
+    const end = text.indexOf("\r\n", at)
+    if (end < 0) return undefined
+    const value = text.slice(at, end)
+    at = end + 2
+    return value
+  }
+  const head = line()
+  if (head === undefined) return undefined
+  if (!head.startsWith("*")) return { length: at, args: head.split(" ") }
+  const args: Array<string> = []
+  for (let i = 0; i < Number(head.slice(1)); i++) {
+    const size = line()
+    if (size === undefined || text.length < at + Number(size.slice(1)) + 2) return undefined
+    args.push(text.slice(at, at + Number(size.slice(1))))
+    at += Number(size.slice(1)) + 2
+  }
+  return { length: at, args }
+}
+
+/**
+ * A server that hangs: it answers nothing from the first command on (`"handshake"`), or completes the
+ * client's handshake (`+OK` to everything) and then never answers the first script command (`SCRIPT`,
+ * `EVAL`, `EVALSHA`) nor anything after it (`"script"`). `stalled` resolves once it stops answering;
+ * `nextUnanswered()` when bytes arrive after that.
+ */
+export const startHungRedis = (hangAt: "handshake" | "script") => Effect.acquireRelease(
+  Effect.promise(async () => {
+    const sockets = new Set<Socket>()
+    let stall = () => {}
+    const stalled = new Promise<void>((resolve) => {
+      stall = resolve
+    })
+    let waiting: Array<() => void> = []
+    /** Resolves when the next bytes arrive that will not be answered. */
+    const nextUnanswered = () => new Promise<void>((resolve) => waiting.push(resolve))
+    const unanswered = () => {
+      for (const resolve of waiting) resolve()
+      waiting = []
+    }
+    const server = createServer((socket) => {
+      sockets.add(socket)
+      socket.on("error", () => {})
+      let buffer = ""
+      let hung = false
+      socket.on("data", (chunk) => {
+        if (hung) return unanswered()
+        buffer += chunk.toString("latin1")
+        for (let command = nextCommand(buffer); command !== undefined && !hung; command = nextCommand(buffer)) {
+          buffer = buffer.slice(command.length)
+          if (hangAt === "handshake" || /^(SCRIPT|EVAL|EVALSHA)$/i.test(command.args[0] ?? "")) {
+            hung = true
+            stall()
+            unanswered()
+          } else {
+            socket.write("+OK\r\n")
+          }
+        }
+      })
+    })
+    const port = await listen(server)
+    return { url: `redis://127.0.0.1:${port}/0`, stalled, nextUnanswered, close: () => closeAll(server, sockets) }
+  }),
+  (server) => Effect.sync(server.close)
+)
+
+/** Lets pending I/O callbacks run (one event-loop turn; no timer). */
+export const ioTurn: Effect.Effect<void> = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
