@@ -5,6 +5,7 @@ import { RateLimiter } from "effect/persistence"
 import { type Action, authorize, type Caller, isMutation, needsOwners } from "../../../domain/Access.ts"
 import { ApiKeys } from "./ApiKeys.ts"
 import { auditOnResponse } from "./Audit.ts"
+import { addressKey } from "./ClientAddress.ts"
 import { type AuthError, Forbidden, TooManyRequests, Unauthorized } from "./Errors.ts"
 import { Owners } from "./Owners.ts"
 import { Authentication, CurrentCaller } from "./Security.ts"
@@ -116,13 +117,14 @@ export const make = Effect.gen(function*() {
     )
 
   /**
-   * A failed authentication (no, bad or unsupported credentials) counts against its client address: past
+   * A failed authentication (no, bad or unsupported credentials) counts against its client address (an
+   * IPv6 address by its /64, see `addressKey`): past
    * `perMinute` of them, that address gets 429s instead of 401s until the window ends. Successful callers
    * never spend this budget, so a client that authenticates is not held up by others at its address.
    */
   const refuse = (request: HttpServerRequest.HttpServerRequest, error: Unauthorized, bearerPresented: boolean, scheme: string) =>
     consume(
-      `auth-failure:${clientAddress(request)}`,
+      `auth-failure:${addressKey(clientAddress(request))}`,
       (seconds) => `Too many failed authentications from this address; retry after ${seconds} s.`
     ).pipe(
       Effect.tapError(() =>

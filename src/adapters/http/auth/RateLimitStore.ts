@@ -1,5 +1,6 @@
 import { Clock, Config, ConfigProvider, Duration, Effect, Exit, Layer, Option, Predicate, Redacted, Result, Schedule, Scope } from "effect"
 import { RateLimiter } from "effect/persistence"
+import * as BoundedMemoryStore from "./BoundedMemoryStore.ts"
 
 /** Where the shared counters live: `RATE_LIMIT_REDIS_URL`, parsed. */
 export interface RedisTarget {
@@ -76,9 +77,9 @@ export const redisUrlConfig: Config.Config<Option.Option<RedisTarget>> = Config.
   })
 )
 
-/** Counters in this process only: each instance has its own budget. */
+/** Counters in this process only: each instance has its own budget (bounded, see `BoundedMemoryStore`). */
 export const layerMemory: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.layer.pipe(
-  Layer.provide(RateLimiter.layerStoreMemory)
+  Layer.provide(BoundedMemoryStore.layer())
 )
 
 /** The message of a client failure, through wrappers (`RedisError`, node's `AggregateError` for several addresses). */

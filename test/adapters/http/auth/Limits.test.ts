@@ -42,6 +42,18 @@ describe("Rate limit of failed authentications per client address", () => {
     headers: { [remoteAddressHeader]: address, ...headers }
   })
 
+  it.effect("an IPv6 host's failures count by its /64: rotating addresses inside it buys no fresh budget", () =>
+    Effect.gen(function*() {
+      const { request } = yield* makeApp([], { RATE_LIMIT_PER_MINUTE: "2" })
+      const statuses = []
+      for (const address of ["2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:aaaa::3", "2001:db8:7:1::4"]) {
+        statuses.push((yield* request("GET", "/api/dl/bobs-team", from(address, key("wrong-key-0123456789abcdef")))).status)
+      }
+      assert.deepStrictEqual(statuses, [401, 401, 429, 429])
+      // the next /64 is someone else
+      assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", from("2001:db8:7:2::1", key("nope")))).status, 401)
+    }))
+
   it.effect("past RATE_LIMIT_PER_MINUTE failures an address gets 429 + Retry-After instead of 401, until the window ends", () =>
     Effect.gen(function*() {
       const signing = yield* makeKey("k1")
