@@ -40,6 +40,8 @@ const indentCause = (cause: string): string =>
 
 const text = (value: unknown): string => {
   if (typeof value === "string") return value
+  // JSON.stringify writes an Error as `{}`
+  if (value instanceof Error) return `${value.name}: ${value.message}`
   try {
     return JSON.stringify(value) ?? String(value)
   } catch {

@@ -35,6 +35,11 @@ describe("formatLine", () => {
   })
 })
 
+it("writes an Error as its name and message, not as {}", () => {
+  const line = LogLine.formatLine({ date, level: "Warn", message: ["NodeRedis client error", new TypeError("connect ECONNREFUSED")], annotations: { reason: new Error("x") } })
+  assert.strictEqual(line, "2025-08-24 19:00:01,023 - WARNING - [-] - NodeRedis client error TypeError: connect ECONNREFUSED reason=\"Error: x\"")
+})
+
 describe("forged lines", () => {
   const forged = "x\n2025-01-01 00:00:00,000 - CRITICAL - [admin] - forged"
   const lines = (line: string) => line.split("\n")
