@@ -9,7 +9,7 @@ import { addressKey } from "./ClientAddress.ts"
 import { type AuthError, Forbidden, TooManyRequests, Unauthorized } from "./Errors.ts"
 import { Owners } from "./Owners.ts"
 import { Authentication, CurrentCaller } from "./Security.ts"
-import { TokenVerifier } from "./TokenVerifier.ts"
+import { EXPIRED_TOKEN, TokenVerifier } from "./TokenVerifier.ts"
 import * as ApiErrors from "../ApiErrors.ts"
 
 export const realm = "distribution-list-api"
@@ -142,7 +142,10 @@ export const make = Effect.gen(function*() {
     const bearer = authorization === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1]
     if (bearer !== undefined) {
       return yield* tokens.verify(Redacted.make(bearer)).pipe(
-        Effect.catchIf((error) => error instanceof Unauthorized, (error) => refuse(request, error, true, "Bearer"))
+        Effect.catchIf((error) => error instanceof Unauthorized, (error) =>
+          // jose checks the signature before the expiry: an expired token is authentic, so no guessing to
+          // slow down, and behind a proxy it must not turn other clients' 401s (their cue to refresh) into 429s
+          error.details === EXPIRED_TOKEN ? reject(error, true, "Bearer") : refuse(request, error, true, "Bearer"))
       )
     }
     if (apiKey !== undefined) {

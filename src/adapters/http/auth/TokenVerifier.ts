@@ -54,8 +54,11 @@ export const callerOf = (claims: Jose.JWTPayload): Caller => {
   }
 }
 
+/** The 401 for a token whose signature held but whose time is up: a real client that must refresh, no guess. */
+export const EXPIRED_TOKEN = "The access token has expired."
+
 const describe = (error: unknown): string => {
-  if (error instanceof Jose.errors.JWTExpired) return "The access token has expired."
+  if (error instanceof Jose.errors.JWTExpired) return EXPIRED_TOKEN
   if (error instanceof Jose.errors.JWTClaimValidationFailed) {
     switch (error.claim) {
       case "nbf":

@@ -42,6 +42,21 @@ describe("Rate limit of failed authentications per client address", () => {
     headers: { [remoteAddressHeader]: address, ...headers }
   })
 
+  it.effect("an expired (but authentic) token is a 401 that spends no failure budget: behind a proxy it stays the cue to refresh", () =>
+    Effect.gen(function*() {
+      const signing = yield* makeKey("k1")
+      const { request } = yield* makeApp([signing], { RATE_LIMIT_PER_MINUTE: "2" })
+      const proxy = "10.0.0.1"
+      const expired = bearer(yield* appToken(signing, ["DL.Read.All"], { expiresIn: -600 }))
+      const statuses = []
+      for (let i = 0; i < 4; i++) statuses.push((yield* request("GET", "/api/dl/bobs-team", from(proxy, expired))).status)
+      assert.deepStrictEqual(statuses, [401, 401, 401, 401])
+      // guesses from the same address still count
+      const guesses = []
+      for (let i = 0; i < 3; i++) guesses.push((yield* request("GET", "/api/dl/bobs-team", from(proxy, key("wrong-key-0123456789abcdef")))).status)
+      assert.deepStrictEqual(guesses, [401, 401, 429])
+    }))
+
   it.effect("an IPv6 host's failures count by its /64: rotating addresses inside it buys no fresh budget", () =>
     Effect.gen(function*() {
       const { request } = yield* makeApp([], { RATE_LIMIT_PER_MINUTE: "2" })
