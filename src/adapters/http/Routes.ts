@@ -6,6 +6,7 @@ import * as Docs from "./Docs.ts"
 import * as Handlers from "./Handlers.ts"
 import * as Health from "./Health.ts"
 import * as Middleware from "./Middleware.ts"
+import * as Proxies from "./Proxies.ts"
 
 /** The API under `/api` plus `/openapi.json`, from the `Api` contract. */
 export const apiLayer = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
@@ -15,7 +16,7 @@ export const apiLayer = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json"
 /**
  * Every route of the service with its request middleware; needs `DistributionLists` and the
  * `Authentication` middleware of `/api` (`auth/Auth.ts`: `layerConfig` or `layerSandbox`), and reads
- * `CORS_ORIGINS`, `DOCS_ENABLED`. Serve with `HttpRouter.serve(layer, { disableLogger: true })`
+ * `CORS_ORIGINS`, `DOCS_ENABLED`, `TRUSTED_PROXIES`. Serve with `HttpRouter.serve(layer, { disableLogger: true })`
  * (this middleware writes the access log, with the request id) or `HttpRouter.toWebHandler`.
  */
-export const layer = Layer.mergeAll(apiLayer, Docs.layer, Health.layer, Middleware.layer, Hygiene.layer)
+export const layer = Layer.mergeAll(apiLayer, Docs.layer, Health.layer, Middleware.layer, Proxies.layer, Hygiene.layer)

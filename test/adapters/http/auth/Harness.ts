@@ -116,7 +116,10 @@ export const makeApp = (
       Effect.provideService(
         routes,
         HttpServerRequest.HttpServerRequest,
-        request.modify({ remoteAddress: Option.fromNullishOr(request.headers[remoteAddressHeader]) })
+        request.modify({
+          remoteAddress: Option.fromNullishOr(request.headers[remoteAddressHeader]),
+          peerAddress: Option.fromNullishOr(request.headers[remoteAddressHeader])
+        })
       ))
     const context = yield* Effect.provide(Effect.context<never>(), loggers)
     const handler = HttpEffect.toWebHandlerWith(context)(httpEffect as any)

@@ -1,0 +1,43 @@
+import { Config, ConfigProvider, Effect, Result } from "effect"
+import { HttpMiddleware, HttpRouter, type HttpServerResponse } from "effect/http"
+import { IpNetwork } from "effect/net"
+
+/** One `TRUSTED_PROXIES` entry: a network (`10.0.0.0/8`, `fd00::/8`) or a single address. */
+export const parseNetwork = (entry: string): IpNetwork.IpNetwork | undefined => {
+  const text = entry.includes("/") ? entry : `${entry}/${entry.includes(":") ? 128 : 32}`
+  const parsed = IpNetwork.fromString(text)
+  return Result.isSuccess(parsed) ? parsed.success : undefined
+}
+
+/**
+ * `TRUSTED_PROXIES`: comma-separated networks or addresses of the reverse proxies in front of the service
+ * (default none). Only a request whose TCP peer is one of them has its `X-Forwarded-For` (and `-Host`,
+ * `-Proto`) applied, so failed authentications count under the real client's address; anyone else's
+ * forwarding headers are ignored, since they could be forged.
+ */
+export const trustedProxies: Config.Config<ReadonlyArray<IpNetwork.IpNetwork>> = Config.String("TRUSTED_PROXIES").pipe(
+  Config.withDefault(""),
+  Config.mapEffect((raw: string) => {
+    const entries = raw.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")
+    const networks = entries.map(parseNetwork)
+    const bad = entries.filter((_, i) => networks[i] === undefined)
+    return bad.length === 0
+      ? Effect.succeed(networks.filter((network) => network !== undefined))
+      : Effect.fail(
+        new Config.ConfigError(
+          new ConfigProvider.SourceError({
+            message: `TRUSTED_PROXIES: not a network or address: ${bad.join(", ")} (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)`
+          })
+        )
+      )
+  })
+)
+
+const unchanged = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) => app
+
+/** The forwarding-headers middleware for every route, when `TRUSTED_PROXIES` names any proxy. */
+export const layer = HttpRouter.middleware(
+  Effect.map(trustedProxies, (networks) =>
+    networks.length === 0 ? unchanged : HttpMiddleware.xForwardedHeaders({ trustedProxies: networks })),
+  { global: true }
+)
