@@ -7,6 +7,8 @@ import {
   GroupStore,
   type GroupStoreError,
   type MemberOutcome,
+  type MemberPage,
+  PageCursorInvalid,
   RecipientNotFound,
   type Target
 } from "../../src/application/ports/GroupStore.ts"
@@ -26,6 +28,7 @@ export type Op =
   | "create"
   | "get"
   | "listMembers"
+  | "listMembersPage"
   | "update"
   | "remove"
   | "addMembers"
@@ -262,6 +265,15 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
         }),
       get: (target) => call("get", [target], () => Effect.map(visible(target), (group) => group.dl)),
       listMembers: (target) => call("listMembers", [target], () => Effect.map(visible(target), (g) => [...g.members])),
+      listMembersPage: (target, page) =>
+        call("listMembersPage", [target, page], (): Effect.Effect<MemberPage, GroupStoreError | PageCursorInvalid> => {
+          const offset = page.cursor === undefined ? 0 : /^\d+$/.test(page.cursor) ? Number(page.cursor) : undefined
+          if (offset === undefined) return Effect.fail(new PageCursorInvalid({ reason: "Unrecognized" }))
+          return Effect.map(visible(target), (g) => {
+            const end = offset + page.size
+            return { members: g.members.slice(offset, end), next: end < g.members.length ? String(end) : undefined }
+          })
+        }),
       update: (target, changes) =>
         call("update", [target, changes], () =>
           Effect.flatMap(existing(target), (group): Effect.Effect<void, GroupStoreError> => {

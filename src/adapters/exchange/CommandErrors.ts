@@ -11,6 +11,7 @@ export const FaultKind = Schema.Literals([
   "Throttled",
   "Unavailable",
   "Forbidden",
+  "InvalidPagination",
   "Failed"
 ])
 export type FaultKind = typeof FaultKind.Type
@@ -84,6 +85,8 @@ const kindOf = (status: number, parsed: Parsed, rawText: string): FaultKind => {
     errorId === "Ex9E65A2" || errorId === "Ex8155FB" || type === "ManagementObjectAmbiguousException" ||
     /matches multiple entries|multiple recipients matching the identity/i.test(text)
   ) return "Ambiguous"
+  // spec §3.3 (S7): a nextLink that expired (30 minutes) or does not fit the request re-POSTed to it.
+  if (/Expired or Invalid pagination request/i.test(text)) return "InvalidPagination"
   if (errorId === "Ex94914C" || /Couldn't find object "/i.test(text)) return "RecipientNotFound"
   if (errorId === "Ex6F9304" || type === "ManagementObjectNotFoundException") return "GroupNotFound"
   if (type === "MemberAlreadyExistsException" || /is already a member of the group/i.test(text)) return "AlreadyMember"

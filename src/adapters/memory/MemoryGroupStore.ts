@@ -5,6 +5,8 @@ import {
   GroupStore,
   type MemberOutcome,
   type NewGroup,
+  PageCursorInvalid,
+  type PageRequest,
   type Target
 } from "../../application/ports/GroupStore.ts"
 import { Behaviour } from "../../sandbox/tenant/Behaviour.ts"
@@ -48,6 +50,15 @@ export const make = Effect.gen(function*() {
     return memberAddresses(yield* call(Cmdlets.listMembers(target.identity), target.identity))
   })
 
+  // One upstream call per page, as over Exchange; the cursor is the offset of the page (never expires).
+  const listMembersPage = Effect.fn("MemoryGroupStore.listMembersPage")(function*(target: Target, page: PageRequest) {
+    const offset = page.cursor === undefined ? 0 : /^\d{1,9}$/.test(page.cursor) ? Number(page.cursor) : undefined
+    if (offset === undefined) return yield* new PageCursorInvalid({ reason: "Unrecognized" })
+    const all = memberAddresses(yield* call(Cmdlets.listMembers(target.identity), target.identity))
+    const end = offset + Math.max(1, Math.floor(page.size))
+    return { members: all.slice(offset, end), next: end < all.length ? String(end) : undefined }
+  })
+
   const update = Effect.fn("MemoryGroupStore.update")(function*(target: Target, changes: GroupChanges) {
     const command = Cmdlets.setGroup(target.identity, changes)
     if (command !== undefined) yield* call(command, target.identity)
@@ -85,6 +96,7 @@ export const make = Effect.gen(function*() {
     create,
     get,
     listMembers,
+    listMembersPage,
     update,
     remove,
     addMembers: bulk(Cmdlets.addMember),

@@ -43,6 +43,9 @@ const BatchEnvelope = Schema.Struct({
   }))
 })
 
+/** Adapter-private: a page link that is not Exchange's InvokeCommand; nothing was sent. */
+export class UntrustedPageLink extends Schema.TaggedError<UntrustedPageLink>()("UntrustedPageLink", {}) {}
+
 export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], cloud: CloudSettings) => {
   const send = authorized(client, tokens, "exchange")
   const root = `${cloud.exchangeBaseUrl}/adminapi/beta/${encodeURIComponent(cloud.tenantId)}`
@@ -54,6 +57,14 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
     const url = URL.parse(link)
     return url !== null && (url.origin === baseOrigin.origin ||
       (url.protocol === "https:" && url.hostname.endsWith(`.${baseOrigin.hostname}`)))
+  }
+
+  // A page link a client hands back (inside its page token) must moreover be an InvokeCommand URL, with no
+  // credentials in it: we re-POST the command there with our bearer token.
+  const pageLink = (link: string) => {
+    const url = URL.parse(link)
+    return url !== null && trustedLink(link) && url.username === "" && url.password === "" &&
+      /^\/adminapi\/beta\/[^/]+\/invokecommand$/i.test(url.pathname)
   }
 
   const headersFor = (cmdlet: string, anchor: string) => ({
@@ -125,6 +136,48 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
     return results
   })
 
+  /**
+   * One page of a paged cmdlet: the first (`link` absent) or the one at `link`, a nextLink an earlier page
+   * returned, re-POSTed with the same body and headers (spec §3.3). Only a link to Exchange's InvokeCommand
+   * is followed; any other is `untrusted` and nothing is sent. `next` is the following page's nextLink.
+   */
+  const invokePage = Effect.fnUntraced(function*<A>(
+    command: Command,
+    anchor: string,
+    options: {
+      readonly pageSize: number
+      readonly link?: string | undefined
+      readonly select?: ReadonlyArray<string> | undefined
+      readonly onPage: (values: ReadonlyArray<unknown>) => ReadonlyArray<A>
+    }
+  ): Effect.fn.Return<
+    { readonly values: ReadonlyArray<A>; readonly next: string | undefined },
+    ExchangeCommandError | UpstreamError | UntrustedPageLink
+  > {
+    const operation = command.cmdlet
+    if (options.link !== undefined && !pageLink(options.link)) return yield* new UntrustedPageLink()
+    const url = options.link ??
+      (options.select === undefined ? invokeUrl : `${invokeUrl}?$select=${options.select.map(encodeURIComponent).join(",")}`)
+    const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(options.pageSize)))
+    const response = yield* send(
+      HttpClientRequest.post(url).pipe(
+        HttpClientRequest.setHeaders({ ...headersFor(command.cmdlet, anchor), Prefer: `odata.maxpagesize=${pageSize}` }),
+        HttpClientRequest.acceptJson,
+        HttpClientRequest.bodyJsonUnsafe(body(command))
+      ),
+      operation
+    )
+    if (response.status < 200 || response.status >= 300) return yield* Effect.fail(yield* failure(command.cmdlet, response))
+    const envelope = yield* Schema.decodeUnknownEffect(Envelope)(yield* jsonBody(response)).pipe(
+      Effect.mapError(() => failed(operation, "Exchange returned an unreadable response"))
+    )
+    const next = envelope["@odata.nextLink"]
+    if (next !== undefined && !pageLink(next)) {
+      return yield* Effect.fail(failed(operation, "Exchange sent a nextLink to another host"))
+    }
+    return { values: options.onPage(envelope.value ?? []), next }
+  })
+
   const invoke = (command: Command, anchor: string, options: { readonly paged?: boolean } = {}) =>
     invokePages(command, anchor, { paged: options.paged, onPage: (values) => values })
 
@@ -180,7 +233,7 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
     })
   })
 
-  return { invoke, invokePages, batch }
+  return { invoke, invokePages, invokePage, batch }
 }
 
 export type ExchangeClient = ReturnType<typeof make>

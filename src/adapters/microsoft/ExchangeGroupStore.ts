@@ -7,6 +7,8 @@ import {
   type GroupStoreError,
   type MemberOutcome,
   type NewGroup,
+  PageCursorInvalid,
+  type PageRequest,
   type Target
 } from "../../application/ports/GroupStore.ts"
 import type { DistributionList } from "../../domain/DistributionList.ts"
@@ -68,6 +70,26 @@ export const make = Effect.gen(function*() {
     )
   })
 
+  // One POST per page; the cursor is Exchange's own nextLink, followed only to Exchange (ExchangeClient).
+  const listMembersPage = Effect.fn("ExchangeGroupStore.listMembersPage")(function*(target: Target, page: PageRequest) {
+    const result = yield* exchange.invokePage(
+      Cmdlets.listMembers(target.identity),
+      target.anchor,
+      { pageSize: page.size, link: page.cursor, select: ["PrimarySmtpAddress"], onPage: memberAddresses }
+    ).pipe(
+      Effect.catchTags({
+        UntrustedPageLink: () => Effect.fail(new PageCursorInvalid({ reason: "Unrecognized" })),
+        ExchangeCommandError: (error) =>
+          Effect.fail(
+            error.kind === "InvalidPagination"
+              ? new PageCursorInvalid({ reason: "Expired" })
+              : toPortError(error, { identity: target.identity })
+          )
+      })
+    )
+    return { members: result.values, next: result.next }
+  })
+
   const update = Effect.fn("ExchangeGroupStore.update")(function*(target: Target, changes: GroupChanges) {
     const command = Cmdlets.setGroup(target.identity, changes)
     if (command !== undefined) yield* run(command, target)
@@ -117,6 +139,7 @@ export const make = Effect.gen(function*() {
     create,
     get,
     listMembers,
+    listMembersPage,
     update,
     remove,
     addMembers: bulk("ExchangeGroupStore.addMembers", Cmdlets.addMember),

@@ -23,6 +23,14 @@ export class RecipientNotFound extends Schema.TaggedError<RecipientNotFound>()("
   address: Schema.String
 }) {}
 
+/**
+ * A member page cursor the store cannot use: `Unrecognized` when it is not one the store issues (malformed,
+ * or pointing anywhere but Exchange), `Expired` when Exchange no longer honours it (nextLinks expire).
+ */
+export class PageCursorInvalid extends Schema.TaggedError<PageCursorInvalid>()("PageCursorInvalid", {
+  reason: Schema.Literals(["Unrecognized", "Expired"])
+}) {}
+
 export type GroupStoreError = GroupNotFound | GroupAmbiguous | GroupAlreadyExists | RecipientNotFound | UpstreamError
 
 /** Which group, and which mailbox routes the request (`X-AnchorMailbox`). */
@@ -54,6 +62,19 @@ export interface GroupChanges {
   readonly managedBy?: { readonly add: ReadonlyArray<string>; readonly remove: ReadonlyArray<string> }
 }
 
+/** One page of members: primary SMTP addresses in the store's order, and where the next page starts. */
+export interface MemberPage {
+  readonly members: ReadonlyArray<string>
+  /** The store's own cursor for the next page (opaque to callers); absent on the last page. */
+  readonly next?: string | undefined
+}
+
+/** Which page: `cursor` from the previous page (absent for the first), at most `size` members (1..1000). */
+export interface PageRequest {
+  readonly size: number
+  readonly cursor?: string | undefined
+}
+
 /** The outcome of one member in a bulk add or remove; an error here affected that member only. */
 export type MemberOutcome =
   | { readonly address: string; readonly _tag: "Applied" }
@@ -66,6 +87,14 @@ export class GroupStore extends Context.Service<GroupStore, {
   readonly get: (target: Target) => Effect.Effect<DistributionList, GroupStoreError>
   /** Every member's primary SMTP address, all pages. */
   readonly listMembers: (target: Target) => Effect.Effect<ReadonlyArray<string>, GroupStoreError>
+  /**
+   * One page of members. A cursor is only valid with the same `target` it was issued for (Exchange re-runs
+   * the same command); a cursor the store did not issue, or one that expired, is `PageCursorInvalid`.
+   */
+  readonly listMembersPage: (
+    target: Target,
+    page: PageRequest
+  ) => Effect.Effect<MemberPage, GroupStoreError | PageCursorInvalid>
   readonly update: (target: Target, changes: GroupChanges) => Effect.Effect<void, GroupStoreError>
   /** Deletes permanently: Exchange Online has no soft delete for distribution groups. */
   readonly remove: (target: Target) => Effect.Effect<void, GroupStoreError>

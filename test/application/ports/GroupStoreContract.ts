@@ -1,6 +1,6 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
-import { GroupStore, type MemberOutcome, type NewGroup } from "../../../src/application/ports/GroupStore.ts"
+import { GroupStore, type MemberOutcome, type MemberPage, type NewGroup } from "../../../src/application/ports/GroupStore.ts"
 import { UserDirectory } from "../../../src/application/ports/UserDirectory.ts"
 import { CONTRACT_TENANT } from "./UserDirectoryContract.ts"
 
@@ -190,6 +190,53 @@ export const groupStoreContract = (name: string, implementation: Layer.Layer<Gro
         const listed = yield* store.listMembers({ identity: spec.primarySmtpAddress, anchor: admin })
         assert.strictEqual(listed.length, 1200)
         assert.deepStrictEqual(sorted(listed), sorted(members))
+      }))
+
+    it.effect("listMembersPage: pages cover the whole list once, in listMembers' order; only the last has no cursor", () =>
+      Effect.gen(function*() {
+        const store = yield* GroupStore
+        const members = Array.from({ length: 1200 }, (_, i) => generated(i + 1))
+        const spec = newGroup({ members })
+        yield* store.create(spec)
+        const target = { identity: spec.primarySmtpAddress, anchor: admin }
+        const pages: Array<ReadonlyArray<string>> = []
+        let cursor: string | undefined = undefined
+        do {
+          const page: MemberPage = yield* store.listMembersPage(target, { size: 500, cursor })
+          pages.push(page.members)
+          cursor = page.next
+          assert.isBelow(pages.length, 10)
+        } while (cursor !== undefined)
+        assert.deepStrictEqual(pages.map((page) => page.length), [500, 500, 200])
+        assert.deepStrictEqual(pages.flat(), [...(yield* store.listMembers(target))])
+        assert.deepStrictEqual(sorted(pages.flat()), sorted(members))
+      }))
+
+    it.effect("listMembersPage: a list within one page, and an empty list, come back without a cursor", () =>
+      Effect.gen(function*() {
+        const store = yield* GroupStore
+        const small = newGroup({ members: [adele, alex] })
+        const empty = newGroup()
+        yield* store.create(small)
+        yield* store.create(empty)
+        const page = yield* store.listMembersPage({ identity: small.primarySmtpAddress, anchor: admin }, { size: 2 })
+        assert.deepStrictEqual([sorted(page.members), page.next], [sorted([adele, alex]), undefined])
+        const none = yield* store.listMembersPage({ identity: empty.primarySmtpAddress, anchor: admin }, { size: 1000 })
+        assert.deepStrictEqual([none.members, none.next], [[], undefined])
+      }))
+
+    it.effect("listMembersPage: an unknown group is GroupNotFound; a cursor the store never issued is PageCursorInvalid", () =>
+      Effect.gen(function*() {
+        const store = yield* GroupStore
+        const missing = yield* Effect.flip(store.listMembersPage({ identity: `missing@${domain}`, anchor: admin }, { size: 10 }))
+        assert.strictEqual(missing._tag, "GroupNotFound")
+        const spec = newGroup({ members: [adele] })
+        yield* store.create(spec)
+        const target = { identity: spec.primarySmtpAddress, anchor: admin }
+        for (const cursor of ["not a cursor", "-1", "https://attacker.example/adminapi/beta/t/InvokeCommand"]) {
+          const error = yield* Effect.flip(store.listMembersPage(target, { size: 10, cursor }))
+          assert.deepStrictEqual([error._tag, error._tag === "PageCursorInvalid" && error.reason], ["PageCursorInvalid", "Unrecognized"], cursor)
+        }
       }))
 
     it.effect("bulk adds of many members each get an outcome", () =>
