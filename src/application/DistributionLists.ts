@@ -8,6 +8,7 @@ import type {
 } from "../domain/Errors.ts"
 import * as CreateDistributionList from "./CreateDistributionList.ts"
 import * as GetDistributionList from "./GetDistributionList.ts"
+import * as GetDistributionListPage from "./GetDistributionListPage.ts"
 import * as ManageMembers from "./ManageMembers.ts"
 import { GroupStore } from "./ports/GroupStore.ts"
 import type { UpstreamError } from "./ports/UpstreamError.ts"
@@ -40,6 +41,8 @@ export interface DistributionListDetails {
   readonly members: ReadonlyArray<string>
   readonly allowExternalSenders: boolean
 }
+
+export type { DistributionListPage, MemberPaging } from "./GetDistributionListPage.ts"
 
 export interface UpdateRequest {
   readonly name?: string
@@ -80,6 +83,12 @@ export class DistributionLists extends Context.Service<DistributionLists, {
     hints: RequestHints
   ) => Effect.Effect<CreateResult, DistributionListsError>
   readonly get: (dlId: string, hints: RequestHints) => Effect.Effect<DistributionListDetails, DistributionListsError>
+  /** Like `get` with one page of members and, when more remain, the token of the next page. */
+  readonly getPage: (
+    dlId: string,
+    paging: GetDistributionListPage.MemberPaging,
+    hints: RequestHints
+  ) => Effect.Effect<GetDistributionListPage.DistributionListPage, DistributionListsError>
   /** The owners' addresses, as `get` reports them, without listing the members (for owner checks). */
   readonly owners: (dlId: string, hints: RequestHints) => Effect.Effect<ReadonlyArray<string>, DistributionListsError>
   readonly update: (
@@ -105,6 +114,7 @@ export const make = Effect.gen(function*() {
   return DistributionLists.of({
     create: CreateDistributionList.make(kit),
     get: GetDistributionList.make(kit),
+    getPage: GetDistributionListPage.make(kit),
     owners: GetDistributionList.makeOwners(kit),
     update: UpdateDistributionList.make(kit),
     remove: RemoveDistributionList.make(kit),

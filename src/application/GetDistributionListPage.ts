@@ -1,0 +1,162 @@
+import { Effect, Option, Result, Schema } from "effect"
+import { Base64Url } from "effect/encoding"
+import { aliasFromName } from "../domain/Alias.ts"
+import type { DistributionList } from "../domain/DistributionList.ts"
+import { isEmail, primaryAddress } from "../domain/Email.ts"
+import { DistributionListNotFound, InvalidInput } from "../domain/Errors.ts"
+import type { DistributionListDetails, RequestHints } from "./DistributionLists.ts"
+import { ownerAddresses } from "./GetDistributionList.ts"
+import type { GroupNotFound, MemberPage, PageRequest, Target } from "./ports/GroupStore.ts"
+import { anchorFor, mapStoreErrors, readGroup, type Toolkit } from "./Toolkit.ts"
+
+/** Members per page: at most what Exchange gives in one page (spec exchange-admin-rest.md §3.3). */
+export const MAX_MEMBERS_PAGE_SIZE = 1000
+
+/** Optional member paging of a read: either field switches it on; the size defaults to the maximum. */
+export interface MemberPaging {
+  readonly pageSize?: number | undefined
+  /** `membersNextPageToken` of the previous page of the same DL. */
+  readonly pageToken?: string | undefined
+}
+
+/** The DL with one page of members; the token of the next page when more members remain. */
+export interface DistributionListPage extends DistributionListDetails {
+  readonly membersNextPageToken?: string
+}
+
+/**
+ * What a page token carries: the caller's `dl` it was issued for, the identity the member listing ran
+ * under (the caller's id, or the alias its display name gives) and the store's cursor. It is not signed:
+ * a forged one can only name a cursor the store then refuses (the Exchange adapter follows nothing but
+ * Exchange's own InvokeCommand URL) or one it re-runs for the DL named here.
+ */
+const PageToken = Schema.Struct({ v: Schema.Literal(1), dl: Schema.String, id: Schema.String, c: Schema.String })
+type PageToken = typeof PageToken.Type
+
+const decodeTokenJson = Schema.decodeUnknownOption(Schema.fromJsonString(PageToken))
+
+export const encodePageToken = (token: PageToken): string => Base64Url.encode(JSON.stringify(token))
+
+export const decodePageToken = (text: string): PageToken | undefined => {
+  const json = Base64Url.decodeString(text)
+  return Result.isFailure(json) ? undefined : Option.getOrUndefined(decodeTokenJson(json.success))
+}
+
+const START_AGAIN = "start again without membersPageToken"
+
+const tokenIssue = (msg: string) =>
+  new InvalidInput({ issues: [{ type: "value_error", loc: ["query", "membersPageToken"], msg }] })
+
+const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
+
+/**
+ * The identities a caller's id is tried under, in order: the id, then (for a display name such as
+ * "Marketing Team") the alias it gives; the same rule as the full read (`Toolkit.readWithMembers`).
+ */
+const identitiesOf = (dlId: string): ReadonlyArray<string> => {
+  const alias = isEmail(dlId) ? "" : aliasFromName(dlId)
+  return alias === "" || alias === dlId.toLowerCase() ? [dlId] : [dlId, alias]
+}
+
+/** The target for one of those identities, with the anchor the full read uses for it. */
+const targetFor = (kit: Toolkit, hints: RequestHints, id: string): Target => ({
+  identity: id,
+  anchor: anchorFor(kit, hints, {
+    dlAddress: isEmail(id) ? id : primaryAddress(aliasFromName(id) || id, kit.settings.customDomain)
+  })
+})
+
+const isNotFound = (error: unknown): error is GroupNotFound =>
+  (error as { readonly _tag?: string })._tag === "GroupNotFound"
+
+export const make = (kit: Toolkit) => {
+  const listPage = (hints: RequestHints, id: string, page: PageRequest) =>
+    kit.store.listMembersPage(targetFor(kit, hints, id), page).pipe(Effect.retry(kit.schedules.upstream))
+
+  const withOwners = (dl: DistributionList) => Effect.map(ownerAddresses(kit, dl), (owners) => ({ dl, owners }))
+
+  /** The read decides first (a 404 above all); a listing failure counts only once the DL was read. */
+  const overlap = <E1, E2>(
+    read: Effect.Effect<{ readonly dl: DistributionList; readonly owners: ReadonlyArray<string> }, E1>,
+    listing: Effect.Effect<MemberPage, E2>
+  ) =>
+    Effect.all([read, Effect.result(listing)], { concurrency: 2 }).pipe(
+      Effect.flatMap(([{ dl, owners }, listed]) =>
+        listed._tag === "Failure" ? Effect.fail(listed.failure) : Effect.succeed({ dl, owners, page: listed.success })
+      )
+    )
+
+  /** First page: the read and the page at once, by the caller's id, then by the alias its name gives. */
+  const firstPage = (dlId: string, size: number, hints: RequestHints) => {
+    const attempt = (id: string) =>
+      Effect.map(
+        overlap(
+          Effect.flatMap(kit.store.get(targetFor(kit, hints, id)).pipe(Effect.retry(kit.schedules.upstream)), withOwners),
+          listPage(hints, id, { size })
+        ),
+        (result) => ({ ...result, id })
+      )
+    const [first, alias] = identitiesOf(dlId)
+    return attempt(first!).pipe(
+      Effect.catchIf(isNotFound, (notFound) =>
+        alias === undefined
+          ? Effect.fail(notFound)
+          : attempt(alias).pipe(Effect.catchIf(isNotFound, () => Effect.fail(notFound)))),
+      Effect.catchIf(isNotFound, () => Effect.fail(new DistributionListNotFound({ dlId })))
+    )
+  }
+
+  /** A later page: the read (by the caller's id, as always) and the page under the token's identity, at once. */
+  const laterPage = (dlId: string, token: PageToken, size: number, hints: RequestHints) =>
+    Effect.map(
+      overlap(Effect.flatMap(readGroup(kit, dlId, hints), withOwners), listPage(hints, token.id, { size, cursor: token.c })),
+      (result) => ({ ...result, id: token.id })
+    )
+
+  const tokenFor = (dlId: string, text: string): Effect.Effect<PageToken, InvalidInput> => {
+    const token = decodePageToken(text)
+    if (token === undefined) return Effect.fail(tokenIssue(`Invalid page token; ${START_AGAIN}`))
+    if (!same(token.dl, dlId) || !identitiesOf(dlId).some((id) => same(id, token.id))) {
+      return Effect.fail(tokenIssue(`The page token belongs to another distribution list; ${START_AGAIN}`))
+    }
+    return Effect.succeed(token)
+  }
+
+  return Effect.fn("DistributionLists.getPage")(
+    function*(dlId: string, paging: MemberPaging, hints: RequestHints) {
+      yield* Effect.logInfo(`Fetching Distribution List: ${dlId} (one page of members)`)
+      const size = paging.pageSize ?? MAX_MEMBERS_PAGE_SIZE
+      if (!Number.isInteger(size) || size < 1 || size > MAX_MEMBERS_PAGE_SIZE) {
+        return yield* new InvalidInput({
+          issues: [{
+            type: "value_error",
+            loc: ["query", "membersPageSize"],
+            msg: `Input should be an integer from 1 to ${MAX_MEMBERS_PAGE_SIZE}`
+          }]
+        })
+      }
+      const token = paging.pageToken === undefined ? undefined : yield* tokenFor(dlId, paging.pageToken)
+      const { dl, id, owners, page } = yield* (token === undefined
+        ? firstPage(dlId, size, hints)
+        : laterPage(dlId, token, size, hints)).pipe(
+          Effect.catchTag("PageCursorInvalid", (error) =>
+            Effect.fail(tokenIssue(
+              error.reason === "Expired"
+                ? `The page token has expired or is no longer valid; ${START_AGAIN}`
+                : `Invalid page token; ${START_AGAIN}`
+            )))
+        )
+      return {
+        dlId: dl.alias,
+        name: dl.name,
+        displayName: dl.displayName,
+        primaryEmail: dl.primarySmtpAddress,
+        owners,
+        members: page.members,
+        allowExternalSenders: !dl.requireSenderAuthenticationEnabled,
+        ...(page.next === undefined ? {} : { membersNextPageToken: encodePageToken({ v: 1, dl: dlId, id, c: page.next }) })
+      } satisfies DistributionListPage
+    },
+    (effect, dlId) => mapStoreErrors(dlId)(effect)
+  )
+}
