@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { MAX_MEMBERS_PAGE_SIZE } from "../../application/GetDistributionListPage.ts"
 import { EmailAddress } from "../../domain/Email.ts"
 import { MAX_ADDRESSES_PER_REQUEST, MAX_DISPLAY_NAME_LENGTH } from "../../domain/Limits.ts"
 import * as ApiErrors from "./ApiErrors.ts"
@@ -7,6 +8,9 @@ import { Authentication } from "./auth/Security.ts"
 
 /** At most this many addresses in one list of one request. */
 export const MAX_ADDRESSES = MAX_ADDRESSES_PER_REQUEST
+
+/** Page tokens wrap an Exchange nextLink (a few hundred characters); anything much longer is not one. */
+export const MAX_PAGE_TOKEN_LENGTH = 4096
 
 const Email = EmailAddress.annotate({ format: "email" })
 const Emails = Schema.Array(Email).check(Schema.isMaxLength(MAX_ADDRESSES))
@@ -51,6 +55,14 @@ export const Details = Schema.Struct({
   allowExternalSenders: Schema.Boolean
 })
 
+/** `GET /dl/{dlId}` in paged mode: `members` is one page; the next page's token while more remain. */
+export const DetailsPage = Schema.Struct({
+  ...Details.fields,
+  membersNextPageToken: Schema.optionalKey(Schema.String.annotate({
+    description: "Pass as membersPageToken to read the next page of members; absent on the last page"
+  }))
+})
+
 export const Message = Schema.Struct({ message: Schema.String })
 
 export const Updated = Schema.Struct({ message: Schema.String, failedMembers: Schema.optionalKey(Addresses) })
@@ -59,6 +71,26 @@ export const MembersChanged = Schema.Struct({ message: Schema.String, failed: Ad
 
 const params = {
   dlId: Schema.String.annotate({ description: "Alias, name or primary email address of the distribution list" })
+}
+
+const PAGE_SIZE_MESSAGE = `Input should be an integer from 1 to ${MAX_MEMBERS_PAGE_SIZE}`
+
+// Optional member paging of `GET /dl/{dlId}` (issue 5): without either parameter the whole list comes back.
+const getQuery = {
+  membersPageSize: Schema.optionalKey(
+    Schema.FiniteFromString.annotate({ message: PAGE_SIZE_MESSAGE }).check(
+      Schema.isInt({ message: PAGE_SIZE_MESSAGE }),
+      Schema.isBetween({ minimum: 1, maximum: MAX_MEMBERS_PAGE_SIZE }, { message: PAGE_SIZE_MESSAGE })
+    ).annotate({
+      description: `Page the members: at most this many per response (1 to ${MAX_MEMBERS_PAGE_SIZE}; ` +
+        `default ${MAX_MEMBERS_PAGE_SIZE} when only membersPageToken is given)`
+    })
+  ),
+  membersPageToken: Schema.optionalKey(
+    Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(MAX_PAGE_TOKEN_LENGTH)).annotate({
+      description: "membersNextPageToken of the previous page of the same list; expires (Exchange: 30 minutes)"
+    })
+  )
 }
 
 // Feeds anchor-mailbox selection (seed: "X-AnchorMailbox Header Strategy").
@@ -72,7 +104,14 @@ export class DistributionListsGroup extends HttpApiGroup.make("distributionLists
       success: Created.pipe(HttpApiSchema.status(201)),
       error: ApiErrors.withBody
     }),
-    HttpApiEndpoint.get("get", "/dl/:dlId", { params, headers, success: Details, error: ApiErrors.common }),
+    HttpApiEndpoint.get("get", "/dl/:dlId", {
+      params,
+      headers,
+      query: getQuery,
+      // The whole list and no token, unless membersPageSize or membersPageToken asks for one page.
+      success: DetailsPage,
+      error: ApiErrors.common
+    }),
     HttpApiEndpoint.patch("update", "/dl/:dlId", {
       params,
       headers,

@@ -79,7 +79,14 @@ export const layer = HttpApiBuilder.group(
             memberEmails: body.memberEmails ?? [],
             allowExternalSenders: body.allowExternalSenders ?? false
           }, hintsOf(headers)).pipe(Effect.catch(toApiError))))
-      .handle("get", ({ headers, params }) => lists.get(params.dlId, hintsOf(headers)).pipe(Effect.catch(toApiError)))
+      .handle("get", ({ headers, params, query }) =>
+        (query.membersPageSize === undefined && query.membersPageToken === undefined
+          ? lists.get(params.dlId, hintsOf(headers))
+          : lists.getPage(
+            params.dlId,
+            { pageSize: query.membersPageSize, pageToken: query.membersPageToken },
+            hintsOf(headers)
+          )).pipe(Effect.catch(toApiError)))
       .handleRaw("update", ({ headers, params, request }) =>
         Effect.flatMap(decodeUpdate(request), (body) =>
           lists.update(params.dlId, body, hintsOf(headers)).pipe(Effect.catch(toApiError))))
