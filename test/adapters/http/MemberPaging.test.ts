@@ -1,5 +1,6 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { TestClock } from "effect/testing"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import * as DistributionLists from "../../../src/application/DistributionLists.ts"
@@ -247,3 +248,21 @@ const full = (first: ReadonlyArray<string>, size: number) => {
   const start = Number(/user(\d+)@/.exec(first[first.length - 1]!)![1])
   return generated(start + 1, size)
 }
+
+// The same stack on the test clock (the sandbox's nextLinks expire after 30 minutes of it).
+layer(stack, { timeout: "60 seconds" })("GET /api/dl/{dlId} member paging: an expired nextLink", (it) => {
+  it.effect("Exchange's 'Expired or Invalid pagination request' is a 422 telling the caller to start again", () =>
+    Effect.gen(function*() {
+      yield* (yield* GroupStore).create(group("paged-expiry", generated(1, 30)))
+      const { request } = yield* app(yield* DistributionLists.DistributionLists)
+      const first = yield* request("GET", "/api/dl/paged-expiry?membersPageSize=10")
+      assert.strictEqual(first.status, 200, first.text)
+      const token = encodeURIComponent(first.json.membersNextPageToken)
+      const fresh = yield* request("GET", `/api/dl/paged-expiry?membersPageSize=10&membersPageToken=${token}`)
+      assert.strictEqual(fresh.status, 200, fresh.text)
+      yield* TestClock.adjust("30 minutes")
+      yield* TestClock.adjust("1 second")
+      const expired = yield* request("GET", `/api/dl/paged-expiry?membersPageSize=10&membersPageToken=${token}`)
+      assertTokenRefused(expired, /^The page token has expired or is no longer valid; start again without membersPageToken$/)
+    }).pipe(Effect.scoped))
+})
