@@ -556,11 +556,45 @@ async function members() {
     console.log(`     (took ${Math.round(performance.now() - t0)} ms)`)
     expected = [...expected, ...bulk]
     await expectState(`after bulk add of ${BULK}`, alias, { members: expected })
+    await memberPaging(alias)
     const br = await removeMembers(alias, { memberEmails: bulk })
     check(`remove ${BULK} members in one call: 200, failed []`, br.status === 200 && br.json?.failed?.length === 0, ev(br))
     expected = expected.filter((m) => !bulk.includes(m))
     await expectState(`after bulk remove of ${BULK}`, alias, { members: expected })
   }
+}
+
+/**
+ * Optional member paging of GET (issue 5): without the query parameters nothing changes; with them the
+ * pages hold the full list once, in its order, and only the last has no token.
+ */
+async function memberPaging(alias: string) {
+  const whole = await get(alias)
+  check("GET without paging parameters: the whole list, no membersNextPageToken",
+    whole.status === 200 && Array.isArray(whole.json?.members) && !("membersNextPageToken" in (whole.json ?? {})), ev(whole))
+  const paged: Array<string> = []
+  let token: string | undefined
+  let pages = 0
+  let refused: Res | undefined
+  do {
+    const query = `?membersPageSize=400${token === undefined ? "" : `&membersPageToken=${encodeURIComponent(token)}`}`
+    const page = await send("GET", `${api(alias)}${query}`)
+    if (page.status !== 200 || !Array.isArray(page.json?.members)) {
+      refused = page
+      break
+    }
+    paged.push(...page.json.members)
+    token = typeof page.json.membersNextPageToken === "string" ? page.json.membersNextPageToken : undefined
+    pages++
+  } while (token !== undefined && pages < 100)
+  check(`GET in pages of 400 (${pages} pages): the whole list once, in the same order`,
+    refused === undefined && JSON.stringify(paged) === JSON.stringify(whole.json?.members),
+    () => refused !== undefined ? ev(refused) : `${paged.length} paged vs ${whole.json?.members?.length} whole`)
+  expect422("GET with membersPageSize=0", await send("GET", `${api(alias)}?membersPageSize=0`), ["query", "membersPageSize"])
+  const forged = Buffer.from(JSON.stringify({ v: 1, dl: alias, id: alias, c: "http://127.0.0.1:9/adminapi/beta/x/InvokeCommand" }))
+    .toString("base64url")
+  expect422("GET with a page token pointing at another host", await send("GET", `${api(alias)}?membersPageToken=${forged}`),
+    ["query", "membersPageToken"])
 }
 
 // ---------------------------------------------------------------- update
