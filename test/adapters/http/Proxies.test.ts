@@ -24,7 +24,8 @@ describe("TRUSTED_PROXIES", () => {
 })
 
 describe("failed authentications behind a trusted proxy", () => {
-  const failures = (request: (m: string, p: string, i: RequestInit) => Effect.Effect<{ status: number }>, peer: string, client: string, n: number) =>
+  type Request = Effect.Success<ReturnType<typeof makeApp>>["request"]
+  const failures = (request: Request, peer: string, client: string, n: number) =>
     Effect.forEach(Array.from({ length: n }), () =>
       Effect.map(
         request("GET", "/api/dl/bobs-team", { headers: { ...key("wrong-key-0123456789abcdef"), [remoteAddressHeader]: peer, "x-forwarded-for": client } }),

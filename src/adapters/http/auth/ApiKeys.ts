@@ -98,9 +98,14 @@ export const layerFromEnvOrGenerated = (options: { readonly baseUrl: string }): 
       if (entries.length > 0) return make(entries)
       const key = yield* generateKey
       const base = options.baseUrl.replace(/\/+$/, "")
+      // the sandbox's demo users live in CUSTOM_DOMAIN (its default as in sandbox/tenant/TenantModel.ts)
+      const domain = yield* Config.String("CUSTOM_DOMAIN").pipe(Config.withDefault("contoso.example"))
       yield* Console.log(
         [
-          "No API_KEYS set: generated an admin API key for this run (it is not logged and changes on restart):",
+          "No API_KEYS set: generated an admin API key for this run (it is not logged and changes on restart).",
+          "Create a list on the sandbox tenant, then read it:",
+          `  curl -H "${apiKeyHeader}: ${Redacted.value(key)}" -H "Content-Type: application/json" ` +
+          `-d '{"name":"Marketing Team","ownerEmails":["adele.vance@${domain}"],"memberEmails":["user00001@${domain}"]}' ${base}/api/dl`,
           `  curl -H "${apiKeyHeader}: ${Redacted.value(key)}" ${base}/api/dl/marketing-team`
         ].join("\n")
       )

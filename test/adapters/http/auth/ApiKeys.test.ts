@@ -86,6 +86,9 @@ describe("ApiKeys service", () => {
       assert.isDefined(key)
       assert.include(printed, "curl -H \"X-API-Key: ")
       assert.include(printed, " http://localhost:8080/api/dl/")
+      // a first call that works on the fresh sandbox: create the list the GET line reads
+      assert.include(printed, `-d '{"name":"Marketing Team","ownerEmails":["adele.vance@contoso.example"]`)
+      assert.include(printed, " http://localhost:8080/api/dl\n")
       assert.deepStrictEqual(
         keys.authenticate(Redacted.make(key!)),
         Option.some({ kind: "apiKey", name: "sandbox-admin", role: "admin" })
