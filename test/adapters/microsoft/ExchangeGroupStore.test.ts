@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { anchorHeader } from "../../../src/adapters/microsoft/ExchangeClient.ts"
 import * as ExchangeGroupStore from "../../../src/adapters/microsoft/ExchangeGroupStore.ts"
-import { GroupStore, type MemberOutcome } from "../../../src/application/ports/GroupStore.ts"
+import { GroupStore, type MemberOutcome, PageCursorInvalid } from "../../../src/application/ports/GroupStore.ts"
 import { cmdletError, groupObject, ok, setup, target } from "./FakeExchange.ts"
 import { EXCHANGE, TENANT } from "./FakeHttp.ts"
 
@@ -166,6 +166,81 @@ describe("ExchangeGroupStore requests", () => {
     return Effect.gen(function*() {
       const error = yield* Effect.flip((yield* store).listMembers(target))
       assert.strictEqual(error._tag === "UpstreamError" && error.reason._tag, "Failed")
+      assert.strictEqual(exchange.requests.length, 1)
+    }).pipe(Effect.provide(exchange.layer))
+  })
+
+  it.effect("listMembersPage: one POST per page with the asked size; the next re-POSTs the same body to the nextLink", () => {
+    const next = `${EXCHANGE}/InvokeCommand?$select=PrimarySmtpAddress&$skiptoken=page2`
+    const exchange = setup((request) =>
+      request.url === next
+        ? ok([{ PrimarySmtpAddress: "c@contoso.com" }])
+        : {
+          status: 200,
+          body: { ...(ok([{ PrimarySmtpAddress: "a@contoso.com" }, { PrimarySmtpAddress: "b@contoso.com" }]).body as object), "@odata.nextLink": next }
+        }
+    )
+    return Effect.gen(function*() {
+      const first = yield* (yield* store).listMembersPage(target, { size: 2 })
+      assert.deepStrictEqual(first, { members: ["a@contoso.com", "b@contoso.com"], next })
+      assert.strictEqual(exchange.requests.length, 1)
+      const second = yield* (yield* store).listMembersPage(target, { size: 2, cursor: first.next })
+      assert.deepStrictEqual(second, { members: ["c@contoso.com"], next: undefined })
+      const [one, two] = exchange.requests
+      assert.strictEqual(one!.url, `${EXCHANGE}/InvokeCommand?$select=PrimarySmtpAddress`)
+      assert.deepStrictEqual([two!.method, two!.url], ["POST", next])
+      assert.deepStrictEqual(two!.json, one!.json)
+      assert.deepStrictEqual([one!.headers["prefer"], two!.headers["prefer"]], ["odata.maxpagesize=2", "odata.maxpagesize=2"])
+      assert.strictEqual(two!.headers["x-anchormailbox"], one!.headers["x-anchormailbox"])
+      assert.match(two!.headers["authorization"] ?? "", /^Bearer /)
+    }).pipe(Effect.provide(exchange.layer))
+  })
+
+  it.effect("listMembersPage sends nothing for a cursor that is not Exchange's InvokeCommand", () => {
+    const exchange = setup(() => ok([]))
+    return Effect.gen(function*() {
+      for (
+        const cursor of [
+          "https://evil.example.com/adminapi/beta/t/InvokeCommand",
+          "https://outlook.office365.com.evil.example/adminapi/beta/t/InvokeCommand",
+          "http://outlook.office365.com/adminapi/beta/t/InvokeCommand".replace("http:", "ftp:"),
+          "https://user:pw@outlook.office365.com/adminapi/beta/t/InvokeCommand",
+          "https://outlook.office365.com/adminapi/beta/t/$batch",
+          "https://outlook.office365.com/v1.0/users",
+          "/adminapi/beta/t/InvokeCommand",
+          "not a url"
+        ]
+      ) {
+        const error = yield* Effect.flip((yield* store).listMembersPage(target, { size: 10, cursor }))
+        assert.deepStrictEqual(error, new PageCursorInvalid({ reason: "Unrecognized" }), cursor)
+      }
+      assert.strictEqual(exchange.requests.length, 0)
+    }).pipe(Effect.provide(exchange.layer))
+  })
+
+  it.effect("listMembersPage: Exchange's 'Expired or Invalid pagination request' is PageCursorInvalid(Expired)", () => {
+    const exchange = setup(() => ({
+      status: 400,
+      body: {
+        error: {
+          code: "BadRequest",
+          message: "Invalid Operation",
+          innererror: {
+            message: "Expired or Invalid pagination request. Default Expiry time is 00:30:00",
+            type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
+            internalexception: {
+              message: "Expired or Invalid pagination request. Default Expiry time is 00:30:00",
+              type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException"
+            }
+          }
+        }
+      }
+    }))
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        (yield* store).listMembersPage(target, { size: 10, cursor: `${EXCHANGE}/InvokeCommand?$skiptoken=old` })
+      )
+      assert.deepStrictEqual(error, new PageCursorInvalid({ reason: "Expired" }))
       assert.strictEqual(exchange.requests.length, 1)
     }).pipe(Effect.provide(exchange.layer))
   })
