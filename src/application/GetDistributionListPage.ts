@@ -6,11 +6,11 @@ import { isEmail, primaryAddress } from "../domain/Email.ts"
 import { DistributionListNotFound, InvalidInput } from "../domain/Errors.ts"
 import type { DistributionListDetails, RequestHints } from "./DistributionLists.ts"
 import { ownerAddresses } from "./GetDistributionList.ts"
-import type { GroupNotFound, MemberPage, PageRequest, Target } from "./ports/GroupStore.ts"
+import { type GroupNotFound, MAX_MEMBER_PAGE_SIZE, type MemberPage, type PageRequest, type Target } from "./ports/GroupStore.ts"
 import { anchorFor, mapStoreErrors, readGroup, type Toolkit } from "./Toolkit.ts"
 
-/** Members per page: at most what Exchange gives in one page (spec exchange-admin-rest.md §3.3). */
-export const MAX_MEMBERS_PAGE_SIZE = 1000
+/** Members per page: at most what Exchange gives in one page. */
+export const MAX_MEMBERS_PAGE_SIZE = MAX_MEMBER_PAGE_SIZE
 
 /** Optional member paging of a read: either field switches it on; the size defaults to the maximum. */
 export interface MemberPaging {

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { MAX_MEMBERS_PAGE_SIZE } from "../../application/GetDistributionListPage.ts"
+import { MAX_MEMBER_PAGE_SIZE as MAX_MEMBERS_PAGE_SIZE } from "../../application/ports/GroupStore.ts"
 import { EmailAddress } from "../../domain/Email.ts"
 import { MAX_ADDRESSES_PER_REQUEST, MAX_DISPLAY_NAME_LENGTH } from "../../domain/Limits.ts"
 import * as ApiErrors from "./ApiErrors.ts"

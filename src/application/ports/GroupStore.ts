@@ -69,6 +69,9 @@ export interface MemberPage {
   readonly next?: string | undefined
 }
 
+/** The most members one page may hold: Exchange's own page limit (spec exchange-admin-rest.md §3.3). */
+export const MAX_MEMBER_PAGE_SIZE = 1000
+
 /** Which page: `cursor` from the previous page (absent for the first), at most `size` members (1..1000). */
 export interface PageRequest {
   readonly size: number
