@@ -1,13 +1,11 @@
 import { Effect, Option, Result, Schema } from "effect"
 import { Base64Url } from "effect/encoding"
-import { aliasFromName } from "../domain/Alias.ts"
 import type { DistributionList } from "../domain/DistributionList.ts"
-import { isEmail, primaryAddress } from "../domain/Email.ts"
-import { DistributionListNotFound, InvalidInput } from "../domain/Errors.ts"
+import { InvalidInput } from "../domain/Errors.ts"
 import type { DistributionListDetails, RequestHints } from "./DistributionLists.ts"
 import { ownerAddresses } from "./GetDistributionList.ts"
-import { type GroupNotFound, MAX_MEMBER_PAGE_SIZE, type MemberPage, type PageRequest, type Target } from "./ports/GroupStore.ts"
-import { anchorFor, mapStoreErrors, readGroup, type Toolkit } from "./Toolkit.ts"
+import { MAX_MEMBER_PAGE_SIZE } from "./ports/GroupStore.ts"
+import { callerTarget, identitiesOf, mapStoreErrors, readGroup, readWithListing, type Toolkit } from "./Toolkit.ts"
 
 /** Members per page: at most what Exchange gives in one page. */
 export const MAX_MEMBERS_PAGE_SIZE = MAX_MEMBER_PAGE_SIZE
@@ -49,68 +47,30 @@ const tokenIssue = (msg: string) =>
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
 
-/**
- * The identities a caller's id is tried under, in order: the id, then (for a display name such as
- * "Marketing Team") the alias it gives; the same rule as the full read (`Toolkit.readWithMembers`).
- */
-const identitiesOf = (dlId: string): ReadonlyArray<string> => {
-  const alias = isEmail(dlId) ? "" : aliasFromName(dlId)
-  return alias === "" || alias === dlId.toLowerCase() ? [dlId] : [dlId, alias]
-}
-
-/** The target for one of those identities, with the anchor the full read uses for it. */
-const targetFor = (kit: Toolkit, hints: RequestHints, id: string): Target => ({
-  identity: id,
-  anchor: anchorFor(kit, hints, {
-    dlAddress: isEmail(id) ? id : primaryAddress(aliasFromName(id) || id, kit.settings.customDomain)
-  })
-})
-
-const isNotFound = (error: unknown): error is GroupNotFound =>
-  (error as { readonly _tag?: string })._tag === "GroupNotFound"
-
 export const make = (kit: Toolkit) => {
-  const listPage = (hints: RequestHints, id: string, page: PageRequest) =>
-    kit.store.listMembersPage(targetFor(kit, hints, id), page).pipe(Effect.retry(kit.schedules.upstream))
-
-  const withOwners = (dl: DistributionList) => Effect.map(ownerAddresses(kit, dl), (owners) => ({ dl, owners }))
-
-  /** The read decides first (a 404 above all); a listing failure counts only once the DL was read. */
-  const overlap = <E1, E2>(
-    read: Effect.Effect<{ readonly dl: DistributionList; readonly owners: ReadonlyArray<string> }, E1>,
-    listing: Effect.Effect<MemberPage, E2>
-  ) =>
-    Effect.all([read, Effect.result(listing)], { concurrency: 2 }).pipe(
-      Effect.flatMap(([{ dl, owners }, listed]) =>
-        listed._tag === "Failure" ? Effect.fail(listed.failure) : Effect.succeed({ dl, owners, page: listed.success })
-      )
-    )
+  const withOwners = (dl: DistributionList) => ownerAddresses(kit, dl)
 
   /** First page: the read and the page at once, by the caller's id, then by the alias its name gives. */
-  const firstPage = (dlId: string, size: number, hints: RequestHints) => {
-    const attempt = (id: string) =>
-      Effect.map(
-        overlap(
-          Effect.flatMap(kit.store.get(targetFor(kit, hints, id)).pipe(Effect.retry(kit.schedules.upstream)), withOwners),
-          listPage(hints, id, { size })
-        ),
-        (result) => ({ ...result, id })
-      )
-    const [first, alias] = identitiesOf(dlId)
-    return attempt(first!).pipe(
-      Effect.catchIf(isNotFound, (notFound) =>
-        alias === undefined
-          ? Effect.fail(notFound)
-          : attempt(alias).pipe(Effect.catchIf(isNotFound, () => Effect.fail(notFound)))),
-      Effect.catchIf(isNotFound, () => Effect.fail(new DistributionListNotFound({ dlId })))
+  const firstPage = (dlId: string, size: number, hints: RequestHints) =>
+    Effect.map(
+      readWithListing(kit, dlId, hints, withOwners, (target) => kit.store.listMembersPage(target, { size })),
+      ({ dl, extra: owners, id, listed: page }) => ({ dl, owners, page, id })
     )
-  }
 
   /** A later page: the read (by the caller's id, as always) and the page under the token's identity, at once. */
   const laterPage = (dlId: string, token: PageToken, size: number, hints: RequestHints) =>
-    Effect.map(
-      overlap(Effect.flatMap(readGroup(kit, dlId, hints), withOwners), listPage(hints, token.id, { size, cursor: token.c })),
-      (result) => ({ ...result, id: token.id })
+    Effect.all([
+      Effect.flatMap(readGroup(kit, dlId, hints), (dl) => Effect.map(withOwners(dl), (owners) => ({ dl, owners }))),
+      Effect.result(
+        kit.store.listMembersPage(callerTarget(kit, token.id, hints), { size, cursor: token.c }).pipe(
+          Effect.retry(kit.schedules.upstream)
+        )
+      )
+    ], { concurrency: 2 }).pipe(
+      // the read decides first (a 404 above all); a listing failure counts only once the DL was read
+      Effect.flatMap(([{ dl, owners }, listed]) =>
+        listed._tag === "Failure" ? Effect.fail(listed.failure) : Effect.succeed({ dl, owners, page: listed.success, id: token.id })
+      )
     )
 
   const tokenFor = (dlId: string, text: string): Effect.Effect<PageToken, InvalidInput> => {

@@ -62,7 +62,7 @@ export const targetOf = (kit: Toolkit, hints: RequestHints, dl: DistributionList
  * The DL as the caller named it (name, alias or address), before its immutable identity is known. Its
  * address, for the anchor, is the given one or the one this service gives an alias (`alias@CUSTOM_DOMAIN`).
  */
-const callerTarget = (kit: Toolkit, dlId: string, hints: RequestHints): Target => ({
+export const callerTarget = (kit: Toolkit, dlId: string, hints: RequestHints): Target => ({
   identity: dlId,
   anchor: anchorFor(kit, hints, {
     dlAddress: isEmail(dlId) ? dlId : primaryAddress(aliasFromName(dlId) || dlId, kit.settings.customDomain)
@@ -70,26 +70,26 @@ const callerTarget = (kit: Toolkit, dlId: string, hints: RequestHints): Target =
 })
 
 /**
- * Runs `read` on the caller's id and, when Exchange knows no such group and the id reads like the display
- * name the DL was created with ("Marketing Team"), on the alias that name gives ("marketing-team").
+ * The identities a caller's id is tried under, in order: the id, then, when it reads like the display name
+ * the DL was created with ("Marketing Team"), the alias that name gives ("marketing-team").
  */
+export const identitiesOf = (dlId: string): ReadonlyArray<string> => {
+  const alias = isEmail(dlId) ? "" : aliasFromName(dlId)
+  return alias === "" || alias === dlId.toLowerCase() ? [dlId] : [dlId, alias]
+}
+
+const isNotFound = (error: unknown): error is GroupNotFound =>
+  (error as { readonly _tag?: string })._tag === "GroupNotFound"
+
+/** Runs `read` on each of `identitiesOf(dlId)` until one finds the group; the first not-found is the answer. */
 const byIdOrDisplayName = <A, E, R>(
   dlId: string,
   read: (id: string) => Effect.Effect<A, E | GroupNotFound, R>
 ): Effect.Effect<A, E | GroupNotFound, R> => {
-  const alias = isEmail(dlId) ? "" : aliasFromName(dlId)
-  if (alias === "" || alias === dlId.toLowerCase()) return read(dlId)
-  return read(dlId).pipe(
-    Effect.catchIf(
-      (error): error is GroupNotFound => (error as { readonly _tag?: string })._tag === "GroupNotFound",
-      (notFound) =>
-        read(alias).pipe(
-          Effect.catchIf(
-            (error): error is GroupNotFound => (error as { readonly _tag?: string })._tag === "GroupNotFound",
-            () => Effect.fail(notFound)
-          )
-        )
-    )
+  const [first, alias] = identitiesOf(dlId)
+  if (alias === undefined) return read(first!)
+  return read(first!).pipe(
+    Effect.catchIf(isNotFound, (notFound) => read(alias).pipe(Effect.catchIf(isNotFound, () => Effect.fail(notFound))))
   )
 }
 
@@ -103,28 +103,42 @@ export const readGroup = (kit: Toolkit, dlId: string, hints: RequestHints) =>
   )
 
 /**
- * Reads a DL and, at the same time, lists its members by the caller's id (Exchange's `Identity` takes the
- * same name, alias or address), so that member paging does not wait for the read; `then` runs on the DL as
- * soon as it is read, overlapping the paging too. The read decides first: its failure (a 404 above all)
- * is the answer and stops the listing; a listing failure counts only once the DL was read.
+ * Reads a DL and, at the same time, runs `list` (a member listing) by the caller's id (Exchange's `Identity`
+ * takes the same name, alias or address), so that member paging does not wait for the read; `then` runs on
+ * the DL as soon as it is read, overlapping the listing too. The read decides first: its failure (a 404
+ * above all) is the answer and stops the listing; a listing failure counts only once the DL was read.
+ * `id` is the identity that found the DL.
  */
+export const readWithListing = <A, E, L, E2 extends { readonly _tag: string }>(
+  kit: Toolkit,
+  dlId: string,
+  hints: RequestHints,
+  then: (dl: DistributionList) => Effect.Effect<A, E>,
+  list: (target: Target) => Effect.Effect<L, E2 | GroupStoreError>
+) =>
+  byIdOrDisplayName(dlId, (id) =>
+    Effect.all([
+      Effect.flatMap(readGroupAs(kit, id, hints), (dl) => Effect.map(then(dl), (extra) => ({ dl, extra }))),
+      Effect.result(list(callerTarget(kit, id, hints)).pipe(Effect.retry(kit.schedules.upstream)))
+    ], { concurrency: 2 }).pipe(
+      Effect.flatMap(([{ dl, extra }, listed]) =>
+        listed._tag === "Failure"
+          ? Effect.fail(listed.failure)
+          : Effect.succeed({ dl, extra, listed: listed.success, id })
+      )
+    )).pipe(Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId }))))
+
+/** `readWithListing` with the whole member list. */
 export const readWithMembers = <A, E>(
   kit: Toolkit,
   dlId: string,
   hints: RequestHints,
   then: (dl: DistributionList) => Effect.Effect<A, E>
 ) =>
-  byIdOrDisplayName(dlId, (id) =>
-    Effect.all([
-      Effect.flatMap(readGroupAs(kit, id, hints), (dl) => Effect.map(then(dl), (extra) => ({ dl, extra }))),
-      Effect.result(kit.store.listMembers(callerTarget(kit, id, hints)).pipe(Effect.retry(kit.schedules.upstream)))
-    ], { concurrency: 2 }).pipe(
-      Effect.flatMap(([{ dl, extra }, listed]) =>
-        listed._tag === "Failure"
-          ? Effect.fail(listed.failure)
-          : Effect.succeed({ dl, extra, members: listed.success })
-      )
-    )).pipe(Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId }))))
+  Effect.map(
+    readWithListing(kit, dlId, hints, then, (target) => kit.store.listMembers(target)),
+    ({ dl, extra, listed }) => ({ dl, extra, members: listed })
+  )
 
 /**
  * Whether Exchange may still come to know an address as a recipient: not for a directory user without a
