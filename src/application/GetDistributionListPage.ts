@@ -5,7 +5,8 @@ import { InvalidInput } from "../domain/Errors.ts"
 import type { DistributionListDetails, RequestHints } from "./DistributionLists.ts"
 import { ownerAddresses } from "./GetDistributionList.ts"
 import { MAX_MEMBER_PAGE_SIZE } from "./ports/GroupStore.ts"
-import { callerTarget, identitiesOf, mapStoreErrors, readGroup, readWithListing, type Toolkit } from "./Toolkit.ts"
+import type { UpstreamError } from "./ports/UpstreamError.ts"
+import { callerTarget, identitiesOf, mapStoreErrors, readGroupWithId, readWithListing, type Toolkit } from "./Toolkit.ts"
 
 /** Members per page: at most what Exchange gives in one page. */
 export const MAX_MEMBERS_PAGE_SIZE = MAX_MEMBER_PAGE_SIZE
@@ -57,10 +58,17 @@ export const make = (kit: Toolkit) => {
       ({ dl, extra: owners, id, listed: page }) => ({ dl, owners, page, id })
     )
 
-  /** A later page: the read (by the caller's id, as always) and the page under the token's identity, at once. */
+  /**
+   * A later page: the read (by the caller's id, as always) and the page under the token's identity, at once.
+   * The page counts only if the read found the DL under that same identity: the caller was authorized for
+   * the DL `dlId` names, and a token naming another identity (another list's alias) must not list that one.
+   */
   const laterPage = (dlId: string, token: PageToken, size: number, hints: RequestHints) =>
     Effect.all([
-      Effect.flatMap(readGroup(kit, dlId, hints), (dl) => Effect.map(withOwners(dl), (owners) => ({ dl, owners }))),
+      Effect.flatMap(readGroupWithId(kit, dlId, hints), ({ dl, id }) =>
+        same(id, token.id)
+          ? Effect.map(withOwners(dl), (owners) => ({ dl, owners }))
+          : Effect.fail<InvalidInput | UpstreamError>(tokenIssue(`The page token belongs to another distribution list; ${START_AGAIN}`))),
       Effect.result(
         kit.store.listMembersPage(callerTarget(kit, token.id, hints), { size, cursor: token.c }).pipe(
           Effect.retry(kit.schedules.upstream)

@@ -96,11 +96,18 @@ const byIdOrDisplayName = <A, E, R>(
 const readGroupAs = (kit: Toolkit, id: string, hints: RequestHints) =>
   kit.store.get(callerTarget(kit, id, hints)).pipe(Effect.retry(kit.schedules.upstream))
 
-/** Reads a DL by the caller's id (name, alias or address); absent is a 404 at once (no long retry). */
-export const readGroup = (kit: Toolkit, dlId: string, hints: RequestHints) =>
-  byIdOrDisplayName(dlId, (id) => readGroupAs(kit, id, hints)).pipe(
+/**
+ * Reads a DL by the caller's id (name, alias or address), with the identity that found it (the id, or the
+ * alias its display name gives); absent is a 404 at once (no long retry).
+ */
+export const readGroupWithId = (kit: Toolkit, dlId: string, hints: RequestHints) =>
+  byIdOrDisplayName(dlId, (id) => Effect.map(readGroupAs(kit, id, hints), (dl) => ({ dl, id }))).pipe(
     Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId })))
   )
+
+/** `readGroupWithId`, the DL alone. */
+export const readGroup = (kit: Toolkit, dlId: string, hints: RequestHints) =>
+  Effect.map(readGroupWithId(kit, dlId, hints), ({ dl }) => dl)
 
 /**
  * Reads a DL and, at the same time, runs `list` (a member listing) by the caller's id (Exchange's `Identity`

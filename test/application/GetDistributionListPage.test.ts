@@ -115,6 +115,24 @@ describe("DistributionLists.getPage", () => {
       assert.strictEqual(callsOf(tenant, "listMembersPage").length, reads + 1)
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("a token naming another list's alias cannot page that list: the read must find the DL under the token's identity", () =>
+    Effect.gen(function*() {
+      const tenant = yield* FakeTenant.FakeTenant
+      // X: a list whose Exchange Name is its display name (as lists made in the admin center have), owned by john
+      seedGroup(tenant, { alias: "px", name: "Payroll Team", displayName: "Payroll Team", ownerIds: ["id-john"], members: ["m1@contoso.example"] })
+      // Y: another list whose alias is the one "Payroll Team" gives
+      seedGroup(tenant, { alias: "payroll-team", name: "payroll-team", ownerIds: ["id-jane"], members: ["m2@contoso.example", "m3@contoso.example"] })
+      const dls = yield* DistributionLists
+      assert.deepStrictEqual(yield* dls.owners("Payroll Team", {}), ["john@contoso.example"])
+      const forged = encodePageToken({ v: 1, dl: "Payroll Team", id: "payroll-team", c: "0" })
+      const issues = issueOf(yield* Effect.flip(dls.getPage("Payroll Team", { pageToken: forged }, {})))
+      assert.deepStrictEqual(issues.map((issue) => issue.loc), [["query", "membersPageToken"]])
+      assert.match(issues[0]!.msg, /another distribution list/)
+      // the list's own pages still work
+      const own = yield* dls.getPage("Payroll Team", { pageSize: 1 }, {})
+      assert.deepStrictEqual([own.dlId, own.members], ["px", ["m1@contoso.example"]])
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("a size outside 1..1000 is InvalidInput at query.membersPageSize; an absent DL is a 404", () =>
     Effect.gen(function*() {
       const { dls } = yield* setup
