@@ -56,15 +56,16 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
   const trustedLink = (link: string) => {
     const url = URL.parse(link)
     return url !== null && (url.origin === baseOrigin.origin ||
-      (url.protocol === "https:" && url.hostname.endsWith(`.${baseOrigin.hostname}`)))
+      (url.protocol === "https:" && url.port === "" && url.hostname.endsWith(`.${baseOrigin.hostname}`)))
   }
 
   // A page link a client hands back (inside its page token) must moreover be an InvokeCommand URL, with no
-  // credentials in it: we re-POST the command there with our bearer token.
+  // credentials or fragment in it and a plain tenant segment (a GUID or a domain, nothing encoded): we
+  // re-POST the command there with our bearer token.
   const pageLink = (link: string) => {
     const url = URL.parse(link)
-    return url !== null && trustedLink(link) && url.username === "" && url.password === "" &&
-      /^\/adminapi\/beta\/[^/]+\/invokecommand$/i.test(url.pathname)
+    return url !== null && trustedLink(link) && url.username === "" && url.password === "" && url.hash === "" &&
+      /^\/adminapi\/beta\/[A-Za-z0-9.-]+\/invokecommand$/i.test(url.pathname)
   }
 
   const headersFor = (cmdlet: string, anchor: string) => ({

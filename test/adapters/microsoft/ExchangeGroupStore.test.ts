@@ -208,7 +208,11 @@ describe("ExchangeGroupStore requests", () => {
           "https://outlook.office365.com/adminapi/beta/t/$batch",
           "https://outlook.office365.com/v1.0/users",
           "/adminapi/beta/t/InvokeCommand",
-          "not a url"
+          "not a url",
+          // an encoded segment, a fragment, a port on a subdomain
+          "https://outlook.office365.com/adminapi/beta/t%2F..%2Fx/InvokeCommand",
+          "https://outlook.office365.com/adminapi/beta/t/InvokeCommand#x",
+          "https://eu.outlook.office365.com:8443/adminapi/beta/t/InvokeCommand"
         ]
       ) {
         const error = yield* Effect.flip((yield* store).listMembersPage(target, { size: 10, cursor }))
