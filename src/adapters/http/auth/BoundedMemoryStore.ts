@@ -5,6 +5,8 @@ import { RateLimiter } from "effect/persistence"
 export const SWEEP_ABOVE = 10_000
 /** The most keys kept: past it (after a sweep), the oldest windows are dropped. */
 export const MAX_KEYS = 100_000
+/** How often, at most, expired windows are swept. */
+export const SWEEP_INTERVAL_MILLIS = 1_000
 
 /**
  * Fixed-window counters with the arithmetic of Effect's in-memory store, but bounded: Effect's store never
@@ -16,6 +18,7 @@ export class BoundedCounters {
   private readonly counters = new Map<string, { count: number; expiresAt: number }>()
   private readonly sweepAbove: number
   private readonly maxKeys: number
+  private nextSweepAt = 0
 
   constructor(sweepAbove = SWEEP_ABOVE, maxKeys = MAX_KEYS) {
     this.sweepAbove = sweepAbove
@@ -43,7 +46,11 @@ export class BoundedCounters {
 
   private makeRoom(now: number): void {
     if (this.counters.size < this.sweepAbove) return
-    for (const [key, counter] of this.counters) if (counter.expiresAt <= now) this.counters.delete(key)
+    // a full sweep at most once a second: a flood of new keys must not make every request scan the map
+    if (now >= this.nextSweepAt) {
+      this.nextSweepAt = now + SWEEP_INTERVAL_MILLIS
+      for (const [key, counter] of this.counters) if (counter.expiresAt <= now) this.counters.delete(key)
+    }
     // Map order is insertion order: the first keys are the oldest windows
     for (const key of this.counters.keys()) {
       if (this.counters.size < this.maxKeys) break

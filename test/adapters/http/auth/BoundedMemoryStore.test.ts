@@ -24,6 +24,17 @@ describe("BoundedCounters", () => {
     assert.isAtMost(counters.size, 190)
   })
 
+  it("sweeps at most once a second, so a flood of new keys does not scan the map on every request", () => {
+    const counters = new BoundedCounters(5, 1_000)
+    for (let i = 0; i < 5; i++) counters.consume(`old${i}`, 1, 1, 600, 0) // windows of 1 ms
+    counters.consume("a", 1, 1, 600, 10) // sweeps: the five are gone
+    assert.strictEqual(counters.size, 1)
+    for (let i = 0; i < 10; i++) counters.consume(`new${i}`, 1, 1, 600, 20 + i) // expired, but no sweep yet
+    assert.strictEqual(counters.size, 11)
+    counters.consume("b", 1, 1, 600, 1_010) // a second later: swept again
+    assert.strictEqual(counters.size, 1)
+  })
+
   it("past the cap, drops the oldest windows first, never the one being counted", () => {
     const counters = new BoundedCounters(10, 10)
     for (let i = 0; i < 25; i++) counters.consume(`k${i}`, 1, MINUTE, 600, 0)
