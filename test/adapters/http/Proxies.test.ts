@@ -12,14 +12,19 @@ const read = (value: string) =>
 describe("TRUSTED_PROXIES", () => {
   it("takes networks and single addresses, IPv4 and IPv6", () => {
     for (const entry of ["10.0.0.0/8", "192.0.2.7", "fd00::/8", "2001:db8::1"]) assert.isDefined(parseNetwork(entry), entry)
-    for (const entry of ["10.0.0.0/33", "proxy.local", "1.2.3"]) assert.isUndefined(parseNetwork(entry), entry)
+    for (const entry of ["10.0.0.0/33", "proxy.local", "1.2.3", "0.0.0.0/0", "::/0"]) assert.isUndefined(parseNetwork(entry), entry)
+  })
+
+  it("takes an IPv4-mapped entry as the IPv4 address or network it maps (peers are matched as IPv4)", () => {
+    assert.deepStrictEqual(parseNetwork("::ffff:10.0.0.1"), parseNetwork("10.0.0.1"))
+    assert.deepStrictEqual(parseNetwork("::FFFF:10.0.0.0/104"), parseNetwork("10.0.0.0/8"))
   })
 
   it.effect("an invalid entry stops start-up naming the variable and the entry", () =>
     Effect.gen(function*() {
       assert.strictEqual(yield* read(" 10.0.0.0/8, 192.0.2.7 "), 2)
       assert.strictEqual(yield* read(""), 0)
-      assert.match(String(yield* read("10.0.0.0/8, proxy.local")), /TRUSTED_PROXIES: not a network or address: proxy\.local/)
+      assert.match(String(yield* read("10.0.0.0/8, proxy.local")), /TRUSTED_PROXIES: not a proxy network or address: proxy\.local/)
     }))
 })
 
