@@ -88,7 +88,7 @@ const getQuery = {
   ),
   membersPageToken: Schema.optionalKey(
     Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(MAX_PAGE_TOKEN_LENGTH)).annotate({
-      description: "membersNextPageToken of the previous page of the same list; expires (Exchange: 30 minutes)"
+      description: "membersNextPageToken of the previous page of the same list; it expires with the Exchange page link it wraps (minutes: sources report 5–10 and 30)"
     })
   )
 }
