@@ -51,6 +51,12 @@ describe("Rate limit of failed authentications per client address", () => {
       const statuses = []
       for (let i = 0; i < 4; i++) statuses.push((yield* request("GET", "/api/dl/bobs-team", from(proxy, expired))).status)
       assert.deepStrictEqual(statuses, [401, 401, 401, 401])
+      // an expired token that is not authentic (unknown signing key) is a guess like any other
+      const stranger = yield* makeKey("not-the-tenants")
+      const forged = bearer(yield* appToken(stranger, ["DL.Admin"], { expiresIn: -600 }))
+      assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", from("10.9.9.9", forged))).status, 401)
+      assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", from("10.9.9.9", forged))).status, 401)
+      assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", from("10.9.9.9", forged))).status, 429)
       // guesses from the same address still count
       const guesses = []
       for (let i = 0; i < 3; i++) guesses.push((yield* request("GET", "/api/dl/bobs-team", from(proxy, key("wrong-key-0123456789abcdef")))).status)
