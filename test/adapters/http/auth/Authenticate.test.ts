@@ -156,6 +156,7 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
     Effect.gen(function*() {
       const { jane, request } = yield* setup
       assertError(yield* request("GET", "/api/dl/bobs-team", jane), 403, "Forbidden")
+      assertError(yield* request("GET", "/api/dl/bobs-team?membersPageSize=1", jane), 403, "Forbidden")
       assertError(yield* request("PATCH", "/api/dl/bobs-team", { body: { displayName: "J" }, ...jane }), 403, "Forbidden")
       assertError(yield* request("POST", "/api/dl/bobs-team/members", { body: members, ...jane }), 403, "Forbidden")
       assertError(yield* request("DELETE", "/api/dl/bobs-team/members", { body: members, ...jane }), 403, "Forbidden")
