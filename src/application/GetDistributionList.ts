@@ -17,21 +17,28 @@ export const ownerAddresses = Effect.fnUntraced(function*(kit: Toolkit, dl: Dist
   })
 })
 
+/** The seed's GET body, in its field order. */
+export const details = (
+  dl: DistributionList,
+  owners: ReadonlyArray<string>,
+  members: ReadonlyArray<string>
+): DistributionListDetails => ({
+  dlId: dl.alias,
+  name: dl.name,
+  displayName: dl.displayName,
+  primaryEmail: dl.primarySmtpAddress,
+  owners,
+  members,
+  allowExternalSenders: !dl.requireSenderAuthenticationEnabled
+})
+
 export const make = (kit: Toolkit) =>
   Effect.fn("DistributionLists.get")(
     function*(dlId: string, hints: RequestHints) {
       yield* Effect.logInfo(`Fetching Distribution List: ${dlId}`)
       // Member paging starts with the read; the owners are resolved as soon as the read returns.
       const { dl, extra: owners, members } = yield* readWithMembers(kit, dlId, hints, (dl) => ownerAddresses(kit, dl))
-      return {
-        dlId: dl.alias,
-        name: dl.name,
-        displayName: dl.displayName,
-        primaryEmail: dl.primarySmtpAddress,
-        owners,
-        members,
-        allowExternalSenders: !dl.requireSenderAuthenticationEnabled
-      } satisfies DistributionListDetails
+      return details(dl, owners, members)
     },
     (effect, dlId) => mapStoreErrors(dlId)(effect)
   )

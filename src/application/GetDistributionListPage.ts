@@ -3,7 +3,7 @@ import { Base64Url } from "effect/encoding"
 import type { DistributionList } from "../domain/DistributionList.ts"
 import { InvalidInput } from "../domain/Errors.ts"
 import type { DistributionListDetails, RequestHints } from "./DistributionLists.ts"
-import { ownerAddresses } from "./GetDistributionList.ts"
+import { details, ownerAddresses } from "./GetDistributionList.ts"
 import { MAX_MEMBER_PAGE_SIZE } from "./ports/GroupStore.ts"
 import type { UpstreamError } from "./ports/UpstreamError.ts"
 import { callerTarget, identitiesOf, mapStoreErrors, readGroupWithId, readWithListing, type Toolkit } from "./Toolkit.ts"
@@ -115,13 +115,7 @@ export const make = (kit: Toolkit) => {
             )))
         )
       return {
-        dlId: dl.alias,
-        name: dl.name,
-        displayName: dl.displayName,
-        primaryEmail: dl.primarySmtpAddress,
-        owners,
-        members: page.members,
-        allowExternalSenders: !dl.requireSenderAuthenticationEnabled,
+        ...details(dl, owners, page.members),
         ...(page.next === undefined ? {} : { membersNextPageToken: encodePageToken({ v: 1, dl: dlId, id, c: page.next }) })
       } satisfies DistributionListPage
     },
