@@ -7,8 +7,8 @@ import { createServer } from "node:http"
 import * as Auth from "./adapters/http/auth/Auth.ts"
 import * as FastPath from "./adapters/http/FastPath.ts"
 import * as Readiness from "./adapters/http/Readiness.ts"
-import * as LogLine from "./adapters/logging/LogLine.ts"
 import * as Routes from "./adapters/http/Routes.ts"
+import * as LogLine from "./adapters/logging/LogLine.ts"
 import * as MicrosoftAdapters from "./adapters/microsoft/MicrosoftAdapters.ts"
 import * as DistributionLists from "./application/DistributionLists.ts"
 import type { GroupStore } from "./application/ports/GroupStore.ts"
@@ -27,7 +27,8 @@ const withAuth = <E, R>(
 /**
  * Microsoft Graph and Exchange Online through the real adapters: at Microsoft when `TENANT_ID` is
  * set, otherwise at the sandbox tenant started in this process on a loopback port (whose tokens
- * the API then accepts, next to `API_KEYS` or a generated admin key).
+ * the API then accepts, next to `API_KEYS` or a generated admin key). The adapters' HTTP client reaches
+ * that sandbox in memory (`Sandbox.start`'s `fetch`): same requests, no loopback round trip.
  */
 const Upstream = Layer.unwrap(Effect.gen(function*() {
   const tenantId = yield* Config.String("TENANT_ID").pipe(Config.withDefault(""))
