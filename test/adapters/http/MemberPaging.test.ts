@@ -5,26 +5,12 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import * as DistributionLists from "../../../src/application/DistributionLists.ts"
 import { decodePageToken, encodePageToken } from "../../../src/application/GetDistributionListPage.ts"
-import { GroupStore, type NewGroup } from "../../../src/application/ports/GroupStore.ts"
+import { GroupStore } from "../../../src/application/ports/GroupStore.ts"
 import * as Settings from "../../../src/application/Settings.ts"
 import { Sandbox } from "../../../src/sandbox/Server.ts"
-import { adaptersOverSandbox } from "../microsoft/SandboxHarness.ts"
+import { adaptersOverSandbox, admin, domain, generated, group } from "../microsoft/SandboxHarness.ts"
 import { app, details } from "./support.ts"
 
-const domain = "contoso.example"
-const admin = `admin@${domain}`
-const generated = (from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => `user${String(from + i).padStart(5, "0")}@${domain}`)
-const group = (alias: string, members: ReadonlyArray<string>): NewGroup => ({
-  name: alias,
-  alias,
-  displayName: alias,
-  primarySmtpAddress: `${alias}@${domain}`,
-  managedBy: [admin],
-  members,
-  requireSenderAuthenticationEnabled: true,
-  anchor: admin
-})
 
 const tokenIssue = (msg: RegExp) => ({ loc: ["query", "membersPageToken"], msg })
 

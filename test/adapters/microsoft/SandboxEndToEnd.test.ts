@@ -7,23 +7,9 @@ import { GroupStore } from "../../../src/application/ports/GroupStore.ts"
 import { UserDirectory } from "../../../src/application/ports/UserDirectory.ts"
 import { certificatePem, privateKeyPem } from "../../../src/sandbox/identity/SandboxCertificate.ts"
 import { SandboxStats } from "../../../src/sandbox/Stats.ts"
-import { adaptersOverSandbox } from "./SandboxHarness.ts"
+import { adaptersOverSandbox, admin, domain, generated, group } from "./SandboxHarness.ts"
 
 // The adapters against the in-process sandbox: real msal-node, real HTTP on 127.0.0.1, counted calls.
-const domain = "contoso.example"
-const admin = `admin@${domain}`
-const generated = (from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => `user${String(from + i).padStart(5, "0")}@${domain}`)
-const group = (alias: string, members: ReadonlyArray<string>) => ({
-  name: alias,
-  alias,
-  displayName: alias,
-  primarySmtpAddress: `${alias}@${domain}`,
-  managedBy: [admin],
-  members,
-  requireSenderAuthenticationEnabled: true,
-  anchor: admin
-})
 const operations = Effect.map(Effect.flatMap(SandboxStats, (stats) => stats.snapshot), (snapshot) => snapshot.surfaces)
 
 describe("Microsoft adapters over the sandbox", () => {

@@ -1,6 +1,7 @@
 import { Effect, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import * as MicrosoftAdapters from "../../../src/adapters/microsoft/MicrosoftAdapters.ts"
+import type { NewGroup } from "../../../src/application/ports/GroupStore.ts"
 import * as Server from "../../../src/sandbox/Server.ts"
 
 type ServiceOptions = NonNullable<Parameters<typeof Server.layerServicesTest>[0]>
@@ -34,3 +35,23 @@ export const adaptersOverSandbox = (
   )
   return adapters.pipe(Layer.provide(FetchHttpClient.layer), Layer.provideMerge(sandbox))
 }
+
+/** The sandbox's default mail domain and the admin mailbox that owns and anchors the fixtures' groups. */
+export const domain = "contoso.example"
+export const admin = `admin@${domain}`
+
+/** `count` of the sandbox's generated users from `user<from>`. */
+export const generated = (from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => `user${String(from + i).padStart(5, "0")}@${domain}`)
+
+/** A group as the service would create it: name = alias, owned and anchored by `admin`. */
+export const group = (alias: string, members: ReadonlyArray<string>): NewGroup => ({
+  name: alias,
+  alias,
+  displayName: alias,
+  primarySmtpAddress: `${alias}@${domain}`,
+  managedBy: [admin],
+  members,
+  requireSenderAuthenticationEnabled: true,
+  anchor: admin
+})
