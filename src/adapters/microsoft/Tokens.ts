@@ -1,4 +1,4 @@
-import { Cache, Clock, Config, Context, Duration, Effect, Exit, Layer, type Redacted } from "effect"
+import { Cache, Clock, Config, Context, Duration, Effect, Exit, Fiber, Layer, type Redacted } from "effect"
 import type { UpstreamError } from "../../application/ports/UpstreamError.ts"
 import { Cloud, type MicrosoftConfigError } from "./Cloud.ts"
 import * as Credentials from "./Credentials.ts"
@@ -62,6 +62,23 @@ export const makeWith = Effect.fnUntraced(function*(source: Msal.TokenSource, sc
   })
 })
 
+/**
+ * Fetches both tokens into the cache. Started in the background when the layer is built, so the first
+ * request does not wait one identity round trip per resource on top of its own work (issue 5 measures a
+ * 1,000-member create from a fresh start); a credential the identity platform refuses shows in the log
+ * at startup instead of on the first request. Failures are only logged: requests retry on their own.
+ */
+export const warm = (tokens: Tokens["Service"]): Effect.Effect<void> =>
+  Effect.forEach(
+    ["graph", "exchange"] as const,
+    // each on its own: one failing must not interrupt the other's call, which msal would finish anyway
+    (resource) =>
+      tokens.get(resource).pipe(
+        Effect.catch((error) => Effect.logWarning(`Could not get the ${resource} access token at startup: ${error.message}`))
+      ),
+    { concurrency: "unbounded", discard: true }
+  )
+
 /** Tokens from msal-node, with the credential read from the environment (fails at build if incomplete). */
 export const layer: Layer.Layer<Tokens, MicrosoftConfigError | Config.ConfigError, Cloud> = Layer.effect(
   Tokens,
@@ -69,6 +86,11 @@ export const layer: Layer.Layer<Tokens, MicrosoftConfigError | Config.ConfigErro
     const cloud = yield* Cloud
     const raw = yield* Credentials.rawConfig
     const credential = yield* Credentials.credentialFrom(raw, cloud.clientId)
-    return yield* makeWith(Msal.make(cloud, credential), { graph: cloud.graphScope, exchange: cloud.exchangeScope })
+    const tokens = yield* makeWith(Msal.make(cloud, credential), { graph: cloud.graphScope, exchange: cloud.exchangeScope })
+    const warming = yield* Effect.forkDetach(warm(tokens))
+    // msal cannot cancel a call it has started: at shutdown, wait briefly for the warm-up instead of
+    // abandoning its request mid-flight (a server closing under it would wait for that connection)
+    yield* Effect.addFinalizer(() => Fiber.join(warming).pipe(Effect.timeout("5 seconds"), Effect.ignore))
+    return tokens
   })
 )

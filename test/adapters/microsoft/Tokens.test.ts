@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Redacted } from "effect"
+import { Clock, Effect, Fiber, Logger, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import type * as Msal from "../../../src/adapters/microsoft/Msal.ts"
 import * as Tokens from "../../../src/adapters/microsoft/Tokens.ts"
@@ -100,4 +100,34 @@ describe("Tokens", () => {
     assert.strictEqual(Tokens.refreshAt({ ...hour, refreshOnMillis: now + 1_800_000 }, now), now + 1_800_000)
     assert.strictEqual(Tokens.refreshAt({ ...hour, expiresOnMillis: now + 240_000 }, now), now + 120_000)
   })
+
+  it.effect("warm-up fetches one token per resource, and requests during it wait for those", () =>
+    Effect.gen(function*() {
+      const fake = fakeSource({ latencyMillis: 1000 })
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      const warming = yield* Effect.forkChild(Tokens.warm(tokens))
+      yield* TestClock.adjust(10)
+      const request = yield* Effect.forkChild(tokens.get("exchange"))
+      yield* TestClock.adjust(1000)
+      yield* Fiber.join(warming)
+      assert.match(value(yield* Fiber.join(request)), /^token-/)
+      assert.strictEqual(value(yield* tokens.get("graph")), value(yield* tokens.get("graph")))
+      assert.deepStrictEqual([...fake.calls].sort(), [scopes.exchange, scopes.graph].sort())
+    }))
+
+  it.effect("a failed warm-up is a warning line, not a failure; the next request asks again", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const fake = fakeSource()
+      fake.failTimes(2)
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      yield* Tokens.warm(tokens).pipe(
+        Effect.provide(Logger.layer([Logger.make(({ logLevel, message }) => lines.push(`${logLevel} ${String(message)}`))]))
+      )
+      assert.deepStrictEqual(lines.sort(), [
+        "Warn Could not get the exchange access token at startup: Tokens.acquire: upstream temporarily unavailable (503)",
+        "Warn Could not get the graph access token at startup: Tokens.acquire: upstream temporarily unavailable (503)"
+      ])
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-3")
+    }))
 })
