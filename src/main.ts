@@ -9,6 +9,7 @@ import * as FastPath from "./adapters/http/FastPath.ts"
 import * as Readiness from "./adapters/http/Readiness.ts"
 import * as Routes from "./adapters/http/Routes.ts"
 import * as LogLine from "./adapters/logging/LogLine.ts"
+import * as Tracing from "./adapters/observability/Tracing.ts"
 import * as MicrosoftAdapters from "./adapters/microsoft/MicrosoftAdapters.ts"
 import * as DistributionLists from "./application/DistributionLists.ts"
 import type { GroupStore } from "./application/ports/GroupStore.ts"
@@ -78,6 +79,7 @@ const App = HttpRouter.serve(Routes.layer, { disableLogger: true }).pipe(
   Layer.provide(HttpServerLayer),
   Layer.provide(LogLevel),
   Layer.provide(LogLine.layer),
+  Layer.provide(Tracing.layerOff),
   Layer.provide(DotEnv)
 )
 
