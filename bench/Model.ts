@@ -37,11 +37,28 @@ export interface ScenarioResult {
 /** An unknown route: the framework's own 404, measured for context (no target). */
 export const FLOOR_PATH = "/no-such-route"
 
+/** The 404 lookup of the overhead target: a DL that does not exist. */
+export const LOOKUP_PATH = "/api/dl/does-not-exist"
+
+/** The `reference` of the row measured on bench/HttpApiFloor.ts instead of the service (no target). */
+export const HTTPAPI_FLOOR = "minimal HttpApi service"
+
+export interface OverheadRow {
+  readonly path: string
+  /** Set when the row measured a reference server, not the service: such rows have no target. */
+  readonly reference?: string
+  readonly bareRps: number
+  readonly oursRps: number
+  readonly ratio: number
+  readonly oursStatuses: Record<string, number>
+  readonly bareStatuses: Record<string, number>
+}
+
 export interface OverheadResult {
   readonly connections: number
   readonly durationMs: number
   readonly mode: string
-  readonly rows: ReadonlyArray<{ readonly path: string; readonly bareRps: number; readonly oursRps: number; readonly ratio: number; readonly oursStatuses: Record<string, number>; readonly bareStatuses: Record<string, number> }>
+  readonly rows: ReadonlyArray<OverheadRow>
   error?: string
 }
 

@@ -2,8 +2,8 @@ import { request } from "./lib/HttpClient.ts"
 import { type LoadResult, runLoad } from "./lib/LoadGen.ts"
 import { median } from "./lib/Percentiles.ts"
 import { memoryOf, waitReady } from "./lib/Proc.ts"
-import { type ColdStartResult, FLOOR_PATH, type MemoryResult, type OverheadResult } from "./Model.ts"
-import { type Launch, startBare, startService } from "./Service.ts"
+import { type ColdStartResult, FLOOR_PATH, HTTPAPI_FLOOR, LOOKUP_PATH, type MemoryResult, type OverheadResult, type OverheadRow } from "./Model.ts"
+import { type Launch, startBare, startHttpApiFloor, startService } from "./Service.ts"
 
 /**
  * The service's own cost: req/s of GET /healthz and of a 404 lookup against a bare node:http server,
@@ -20,32 +20,41 @@ export async function overhead(
   log: (line: string) => void
 ): Promise<OverheadResult> {
   const bare = await startBare(launch)
+  const floor = await startHttpApiFloor(launch, apiKey)
   const svc = await startService(launch, "service(overhead)", serviceEnv)
   try {
     await waitReady(svc.proc, `${svc.baseUrl}/readyz`, 60_000)
     const headers = { "x-api-key": apiKey }
-    const rows = []
-    // the third path has no target: an unknown route, answered by Effect's HTTP router alone, shows the
-    // floor any request off the /healthz fast path starts from
-    for (const path of ["/healthz", "/api/dl/does-not-exist", FLOOR_PATH]) {
+    const rows: Array<OverheadRow> = []
+    // Rows without a target, for context: an unknown route (Effect's HTTP router alone: the floor of any
+    // request off the /healthz fast path) and the 404 lookup answered by a minimal HttpApi service
+    // (bench/HttpApiFloor.ts: the floor of the lookup row in this framework, before any of our work).
+    const runs = [
+      { path: "/healthz", server: svc.baseUrl },
+      { path: LOOKUP_PATH, server: svc.baseUrl },
+      { path: LOOKUP_PATH, server: floor.baseUrl, reference: HTTPAPI_FLOOR },
+      { path: FLOOR_PATH, server: svc.baseUrl }
+    ]
+    for (const { path, server, reference } of runs) {
       // warm both (JIT, tokens, caches); then alternate bare and ours `rounds` times and keep the medians,
       // so a noisy neighbour on the machine hits both sides alike
       await runLoad({ url: bare.baseUrl + path, connections, durationMs: 500 })
-      await runLoad({ url: svc.baseUrl + path, connections, durationMs: 500, headers })
+      await runLoad({ url: server + path, connections, durationMs: 500, headers })
       const b: Array<LoadResult> = []
       const o: Array<LoadResult> = []
       for (let round = 0; round < rounds; round++) {
         b.push(await runLoad({ url: bare.baseUrl + path, connections, durationMs, warmupMs: 200 }))
-        o.push(await runLoad({ url: svc.baseUrl + path, connections, durationMs, warmupMs: 200, headers }))
+        o.push(await runLoad({ url: server + path, connections, durationMs, warmupMs: 200, headers }))
       }
       const bareRps = median(b.map((r) => r.rps))
       const oursRps = median(o.map((r) => r.rps))
-      log(`  overhead GET ${path}: bare ${b.map((r) => Math.round(r.rps)).join("/")} req/s, service ${o.map((r) => Math.round(r.rps)).join("/")} req/s`)
-      rows.push({ path, bareRps, oursRps, ratio: oursRps / bareRps, oursStatuses: merge(o), bareStatuses: merge(b) })
+      log(`  overhead GET ${path}${reference ? ` (${reference})` : ""}: bare ${b.map((r) => Math.round(r.rps)).join("/")} req/s, measured ${o.map((r) => Math.round(r.rps)).join("/")} req/s`)
+      rows.push({ path, ...(reference ? { reference } : {}), bareRps, oursRps, ratio: oursRps / bareRps, oursStatuses: merge(o), bareStatuses: merge(b) })
     }
     return { connections, durationMs, mode, rows }
   } finally {
     await svc.proc.stop()
+    await floor.proc.stop()
     await bare.proc.stop()
   }
 }

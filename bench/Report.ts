@@ -81,7 +81,7 @@ export const evaluateTargets = (report: BenchReport): Array<Target> => {
     pass: mem === undefined || mem.error ? undefined : mem.hwmAfterMiB * 1.048576 < 200 && mem.complete
   })
   for (const row of report.overhead?.rows ?? []) {
-    if (row.path === FLOOR_PATH) continue
+    if (row.path === FLOOR_PATH || row.reference !== undefined) continue
     targets.push({
       name: `service overhead: GET ${row.path} req/s vs bare node:http`,
       measured: `${fmt(row.ratio, "×")} (${Math.round(row.oursRps)} vs ${Math.round(row.bareRps)} req/s)`,
@@ -124,7 +124,11 @@ export const renderReport = (report: BenchReport, settings: ThrottleSettings & {
     const o = report.overhead
     out.push(`### service overhead (${o.connections} keep-alive connections, ${settings.overheadRounds} alternating rounds × ${o.durationMs / 1000} s, medians; ${o.mode})`)
     for (const r of o.rows) {
-      out.push(`  GET ${r.path}${r.path === FLOOR_PATH ? " (unknown route: the HTTP framework's floor, no target)" : ""}: service ${Math.round(r.oursRps)} req/s ${JSON.stringify(r.oursStatuses)}, bare node:http ${Math.round(r.bareRps)} req/s ${JSON.stringify(r.bareStatuses)} → ${r.ratio.toFixed(2)}×`)
+      const note = r.reference !== undefined
+        ? ` on the ${r.reference} (bench/HttpApiFloor.ts: API-key middleware, handler fails 404 at once; no target)`
+        : r.path === FLOOR_PATH ? " (unknown route: the HTTP framework's floor, no target)" : ""
+      const who = r.reference !== undefined ? r.reference : "service"
+      out.push(`  GET ${r.path}${note}: ${who} ${Math.round(r.oursRps)} req/s ${JSON.stringify(r.oursStatuses)}, bare node:http ${Math.round(r.bareRps)} req/s ${JSON.stringify(r.bareStatuses)} → ${r.ratio.toFixed(2)}×`)
     }
     if (o.error) out.push(`  ERROR: ${o.error}`)
     out.push("")

@@ -23,3 +23,12 @@ export const startBare = async (launch: Launch): Promise<{ proc: Proc; baseUrl: 
   await waitReady(proc, `http://127.0.0.1:${port}/healthz`, 10_000)
   return { proc, baseUrl: `http://127.0.0.1:${port}` }
 }
+
+/** The least an Effect HttpApi service can do for a 404 lookup (bench/HttpApiFloor.ts), a reference for that row. */
+export const startHttpApiFloor = async (launch: Launch, apiKey: string): Promise<{ proc: Proc; baseUrl: string }> => {
+  const port = await freePort()
+  const proc = startProc("httpapi-floor", [join(launch.root, "bench/HttpApiFloor.ts")], { PORT: String(port), API_KEY: apiKey }, launch.root)
+  // no key: the middleware answers 401 once the server is up
+  await waitReady(proc, `http://127.0.0.1:${port}/api/dl/ready`, 10_000, (status) => status === 401)
+  return { proc, baseUrl: `http://127.0.0.1:${port}` }
+}

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { type BenchReport, FLOOR_PATH, type Side } from "../../bench/Model.ts"
-import { evaluateTargets, scenarioTable } from "../../bench/Report.ts"
+import { type BenchReport, FLOOR_PATH, HTTPAPI_FLOOR, type Side } from "../../bench/Model.ts"
+import { evaluateTargets, renderReport, scenarioTable } from "../../bench/Report.ts"
 import { diffStats, type StatsSnapshot } from "../../bench/Sandbox.ts"
 
 const snapshot = (graph: Record<string, number>, exchange: Record<string, number>): StatsSnapshot => ({
@@ -62,14 +62,24 @@ describe("service overhead rows", () => {
   const row = (path: string, ratio: number) => ({ path, bareRps: 1000, oursRps: 1000 * ratio, ratio, oursStatuses: {}, bareStatuses: {} })
   const report = (): BenchReport => ({
     startedAt: "", config: {}, targets: [], problems: [], scenarios: [],
-    overhead: { connections: 1, durationMs: 1, mode: "test", rows: [row("/healthz", 0.8), row("/api/dl/x", 0.1), row(FLOOR_PATH, 0.2)] }
+    overhead: {
+      connections: 1, durationMs: 1, mode: "test",
+      rows: [row("/healthz", 0.8), row("/api/dl/x", 0.1), { ...row("/api/dl/x", 0.7), reference: HTTPAPI_FLOOR }, row(FLOOR_PATH, 0.2)]
+    }
   })
 
-  it("judges /healthz and the lookup against 0.5×, and keeps the unknown-route floor out of the targets", () => {
+  it("judges /healthz and the lookup against 0.5×, and keeps the floors (unknown route, minimal HttpApi) out of the targets", () => {
     const overhead = evaluateTargets(report()).filter((t) => t.name.startsWith("service overhead"))
     assert.deepStrictEqual(overhead.map((t) => [t.name, t.pass]), [
       ["service overhead: GET /healthz req/s vs bare node:http", true],
       ["service overhead: GET /api/dl/x req/s vs bare node:http", false]
     ])
+  })
+
+  it("prints the minimal-HttpApi row as that server's, not the service's", () => {
+    const text = renderReport(report(), { latencyMs: 25, overheadRounds: 1, throttleRps: 0, graphResourceUnitsPer10s: 0 })
+    assert.include(text, `GET /api/dl/x on the ${HTTPAPI_FLOOR} (bench/HttpApiFloor.ts`)
+    assert.include(text, `${HTTPAPI_FLOOR} 700 req/s`)
+    assert.include(text, "GET /api/dl/x: service 100 req/s")
   })
 })
