@@ -1,7 +1,8 @@
 import { percentile } from "./lib/Percentiles.ts"
+import { type Proc, waitReady } from "./lib/Proc.ts"
 import { extrapolated, measure, side, withState } from "./Measure.ts"
 import type { ScenarioResult, Side } from "./Model.ts"
-import { describe } from "./Ours.ts"
+import { describe, Ours } from "./Ours.ts"
 import { type BenchContext, failedIn, ok, split } from "./ScenarioContext.ts"
 import { stateVerdict } from "./Sandbox.ts"
 import type { UserPool } from "./Users.ts"
@@ -53,6 +54,39 @@ export async function createScenarios(ctx: BenchContext, sizes: ReadonlyArray<nu
   return results
 }
 
+
+/**
+ * create with `n` members as the very first request of a service started for it, sent as soon as its
+ * /healthz answers: tokens still being fetched, no code run before. No target (the create targets are
+ * measured after a warm-up); it shows what a caller meets right after a deploy or a restart.
+ */
+export async function firstRequestScenario(
+  ctx: BenchContext,
+  start: () => Promise<{ proc: Proc; baseUrl: string }>,
+  apiKey: string,
+  n: number
+): Promise<ScenarioResult> {
+  const result: ScenarioResult = {
+    id: `create-${n}-first`,
+    title: `create with ${n.toLocaleString("en-US")} members as a fresh service's first request`,
+    notes: ["a service started for this request, asked as soon as /healthz answered 200; no warm-up; no target"]
+  }
+  const svc = await start()
+  try {
+    await waitReady(svc.proc, `${svc.baseUrl}/healthz`, 30_000, (s) => s === 200, 2)
+    const fresh = new Ours(svc.baseUrl, apiKey)
+    const { owner, members, all } = split(ctx.freshOurs.fresh(n))
+    const alias = `bench-ours-first-c${n}-${ctx.runId}`
+    ctx.log(`  ${result.title}: ours`)
+    const m = await measure(ctx.meter, () => fresh.create(alias, [owner], members))
+    result.ours = await withState(side(ctx.latencyMs, m, describe(m.value), ok(m.value.status) && failedIn(m.value) === 0), ctx.sandbox, alias, all)
+  } catch (e) {
+    result.error = String((e as Error).message ?? e)
+  } finally {
+    await svc.proc.stop()
+  }
+  return result
+}
 
 /** 50 concurrent creates of 20-member DLs: throughput, p50 and p99 (both sides whole). */
 export async function concurrentScenario(ctx: BenchContext, creates: number, size: number): Promise<ScenarioResult> {

@@ -21,7 +21,7 @@ import { evaluateTargets, renderReport, throttleText } from "./Report.ts"
 import { noKnobs, Sandbox } from "./Sandbox.ts"
 import { addScenario, getScenario, syncScenario } from "./ChangeScenarios.ts"
 import { config, wanted } from "./Config.ts"
-import { concurrentScenario, createScenarios } from "./CreateScenarios.ts"
+import { concurrentScenario, createScenarios, firstRequestScenario } from "./CreateScenarios.ts"
 import type { BenchContext } from "./ScenarioContext.ts"
 import { type Launch, startService } from "./Service.ts"
 import { range, UserPool } from "./Users.ts"
@@ -170,6 +170,9 @@ async function main(): Promise<void> {
   if (sizes.length > 0) {
     log("bench: create scenarios")
     report.scenarios.push(...(await createScenarios(ctx, sizes)))
+  }
+  if (wanted("create-1000-first")) {
+    report.scenarios.push(await firstRequestScenario(ctx, () => startService(launch, "service(first-request)"), apiKey, 1_000))
   }
   if (wanted("sync-1000")) report.scenarios.push(await syncScenario(ctx, 1_000))
   if (wanted("add-500")) report.scenarios.push(await addScenario(ctx, 5_000, 500))
