@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { Schema, SchemaTransformation } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { MAX_MEMBER_PAGE_SIZE as MAX_MEMBERS_PAGE_SIZE } from "../../application/ports/GroupStore.ts"
 import { EmailAddress } from "../../domain/Email.ts"
@@ -78,7 +78,10 @@ const PAGE_SIZE_MESSAGE = `Input should be an integer from 1 to ${MAX_MEMBERS_PA
 // Optional member paging of `GET /dl/{dlId}` (issue 5): without either parameter the whole list comes back.
 const getQuery = {
   membersPageSize: Schema.optionalKey(
-    Schema.FiniteFromString.annotate({ message: PAGE_SIZE_MESSAGE }).check(
+    // digits only: Number() would also read "1e3", "0x10", " 5" and "5.0"
+    Schema.String.check(Schema.isPattern(/^[0-9]{1,9}$/, { message: PAGE_SIZE_MESSAGE })).pipe(
+      Schema.decodeTo(Schema.Finite, SchemaTransformation.numberFromString)
+    ).annotate({ message: PAGE_SIZE_MESSAGE }).check(
       Schema.isInt({ message: PAGE_SIZE_MESSAGE }),
       Schema.isBetween({ minimum: 1, maximum: MAX_MEMBERS_PAGE_SIZE }, { message: PAGE_SIZE_MESSAGE })
     ).annotate({
