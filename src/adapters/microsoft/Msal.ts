@@ -32,6 +32,13 @@ export interface TokenSource {
  */
 export const MANAGED_IDENTITY_TIMEOUT = Duration.seconds(20)
 
+/**
+ * How long one client-credential token request may take. msal sends no timeout of its own: a token
+ * endpoint that accepts the connection and never answers would otherwise hold every request that waits
+ * for the token. Treated like a gateway timeout (504): transient, so the request's retries apply.
+ */
+export const TOKEN_TIMEOUT = Duration.seconds(30)
+
 const quietLogger = { loggerCallback: () => {}, piiLoggingEnabled: false, logLevel: LogLevel.Error }
 
 /**
@@ -121,7 +128,13 @@ export const make = (cloud: CloudSettings, credential: Credential): TokenSource 
         // where msal hands back the token we are replacing.
         try: () => app.acquireTokenByClientCredential({ scopes: [scope], skipCache: true }),
         catch: (cause) => toUpstreamError(cause, cloud, credential)
-      }).pipe(Effect.flatMap((result) => toAccessToken(result, operation)))
+      }).pipe(
+        Effect.timeoutOrElse({
+          duration: TOKEN_TIMEOUT,
+          orElse: () => Effect.fail(new UpstreamError({ operation, reason: new Transient({ status: 504 }) }))
+        }),
+        Effect.flatMap((result) => toAccessToken(result, operation))
+      )
   }
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Deferred, Duration, Effect, Fiber, Redacted } from "effect"
+import { TestClock } from "effect/testing"
 import { readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -13,6 +14,10 @@ const tenant = "3f1c5a7e-2b4d-4e6f-8a9c-0d1e2f3a4b5c"
 const secret = "the-client-secret-value"
 type Reply = { readonly status: number; readonly body: unknown }
 let reply: Reply = { status: 200, body: {} }
+// While set, requests are held unanswered (a token endpoint that never replies); `arrived` hears of each.
+let silent = false
+let arrived: (() => void) | undefined
+const held: Array<ServerResponse> = []
 const seen: Array<{ readonly method: string; readonly url: string; readonly body: URLSearchParams }> = []
 let server: Server
 let base = ""
@@ -23,6 +28,11 @@ beforeAll(async () => {
     req.on("data", (chunk) => (data += chunk))
     req.on("end", () => {
       seen.push({ method: req.method ?? "", url: req.url ?? "", body: new URLSearchParams(data) })
+      arrived?.()
+      if (silent) {
+        held.push(res)
+        return
+      }
       res.writeHead(reply.status, { "content-type": "application/json" })
       res.end(JSON.stringify(reply.body))
     })
@@ -30,7 +40,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+afterAll(() => {
+  for (const res of held) res.destroy()
+  return new Promise<void>((resolve) => server.close(() => resolve()))
+})
 
 const settings = (authorityHost = base) =>
   Cloud.settingsFrom({ TENANT_ID: tenant, CLIENT_ID: "app-id", AUTHORITY_HOST: authorityHost })
@@ -132,4 +145,25 @@ describe("msal-node against a loopback identity endpoint", () => {
       `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`
     )
   })
+
+  it.effect("a token endpoint that never answers fails as a 504 after TOKEN_TIMEOUT instead of hanging", () =>
+    Effect.gen(function*() {
+      silent = true
+      const reached = yield* Deferred.make<void>()
+      arrived = () => Deferred.doneUnsafe(reached, Effect.void)
+      const fiber = yield* Effect.forkChild(
+        Effect.flip(Msal.make(yield* settings(), secretCredential).acquire("https://graph.microsoft.com/.default"))
+      )
+      yield* Deferred.await(reached)
+      yield* TestClock.adjust(Duration.subtract(Msal.TOKEN_TIMEOUT, Duration.millis(1)))
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust(Duration.millis(1))
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error.reason._tag, "Transient")
+      assert.strictEqual(error.message, "Tokens.acquire: upstream temporarily unavailable (504)")
+    }).pipe(Effect.ensuring(Effect.sync(() => {
+      silent = false
+      arrived = undefined
+      for (const res of held.splice(0)) res.destroy()
+    }))))
 })
