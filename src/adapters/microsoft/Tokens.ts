@@ -79,6 +79,13 @@ export const warm = (tokens: Tokens["Service"]): Effect.Effect<void> =>
     { concurrency: "unbounded", discard: true }
   )
 
+// Wall-clock time, not the fiber's Clock: a TestClock must not be able to hold a layer's teardown.
+const realTimeSleep = (millis: number): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    const timer = setTimeout(() => resume(Effect.void), millis)
+    return Effect.sync(() => clearTimeout(timer))
+  })
+
 /** Tokens from msal-node, with the credential read from the environment (fails at build if incomplete). */
 export const layer: Layer.Layer<Tokens, MicrosoftConfigError | Config.ConfigError, Cloud> = Layer.effect(
   Tokens,
@@ -88,9 +95,9 @@ export const layer: Layer.Layer<Tokens, MicrosoftConfigError | Config.ConfigErro
     const credential = yield* Credentials.credentialFrom(raw, cloud.clientId)
     const tokens = yield* makeWith(Msal.make(cloud, credential), { graph: cloud.graphScope, exchange: cloud.exchangeScope })
     const warming = yield* Effect.forkDetach(warm(tokens))
-    // msal cannot cancel a call it has started: at shutdown, wait briefly for the warm-up instead of
-    // abandoning its request mid-flight (a server closing under it would wait for that connection)
-    yield* Effect.addFinalizer(() => Fiber.join(warming).pipe(Effect.timeout("5 seconds"), Effect.ignore))
+    // msal cannot cancel a call it has started: at shutdown, give the warm-up up to a second to finish
+    // instead of abandoning its request mid-flight (a server closing under it would wait for that socket)
+    yield* Effect.addFinalizer(() => Effect.raceFirst(Fiber.join(warming), realTimeSleep(1_000)))
     return tokens
   })
 )
