@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     log("bench: create scenarios")
     report.scenarios.push(...(await createScenarios(ctx, sizes)))
   }
-  if (wanted("create-1000-first")) {
+  if (wanted("create-first-1000")) {
     report.scenarios.push(await firstRequestScenario(ctx, () => startService(launch, "service(first-request)"), apiKey, 1_000))
   }
   if (wanted("sync-1000")) report.scenarios.push(await syncScenario(ctx, 1_000))
