@@ -78,16 +78,17 @@ const PAGE_SIZE_MESSAGE = `Input should be an integer from 1 to ${MAX_MEMBERS_PA
 // Optional member paging of `GET /dl/{dlId}` (issue 5): without either parameter the whole list comes back.
 const getQuery = {
   membersPageSize: Schema.optionalKey(
-    // digits only: Number() would also read "1e3", "0x10", " 5" and "5.0"
-    Schema.String.check(Schema.isPattern(/^[0-9]{1,9}$/, { message: PAGE_SIZE_MESSAGE })).pipe(
+    // digits only: Number() would also read "1e3", "0x10", " 5" and "5.0". The description sits on the
+    // string, the side of the parameter OpenAPI documents.
+    Schema.String.annotate({
+      description: `Page the members: at most this many per response (digits, 1 to ${MAX_MEMBERS_PAGE_SIZE}; ` +
+        `default ${MAX_MEMBERS_PAGE_SIZE} when only membersPageToken is given)`
+    }).check(Schema.isPattern(/^[0-9]{1,9}$/, { message: PAGE_SIZE_MESSAGE })).pipe(
       Schema.decodeTo(Schema.Finite, SchemaTransformation.numberFromString)
     ).annotate({ message: PAGE_SIZE_MESSAGE }).check(
       Schema.isInt({ message: PAGE_SIZE_MESSAGE }),
       Schema.isBetween({ minimum: 1, maximum: MAX_MEMBERS_PAGE_SIZE }, { message: PAGE_SIZE_MESSAGE })
-    ).annotate({
-      description: `Page the members: at most this many per response (1 to ${MAX_MEMBERS_PAGE_SIZE}; ` +
-        `default ${MAX_MEMBERS_PAGE_SIZE} when only membersPageToken is given)`
-    })
+    )
   ),
   membersPageToken: Schema.optionalKey(
     Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(MAX_PAGE_TOKEN_LENGTH)).annotate({

@@ -87,6 +87,9 @@ describe("GET /api/dl/{dlId} member paging: the query parameters", () => {
       const operation = spec.paths["/api/dl/{dlId}"].get
       const names = operation.parameters.filter((p: any) => p.in === "query").map((p: any) => p.name)
       assert.deepStrictEqual(names.sort(), ["membersPageSize", "membersPageToken"])
+      for (const parameter of operation.parameters.filter((p: any) => p.in === "query")) {
+        assert.match(JSON.stringify(parameter), /"description":"(Page the members|membersNextPageToken)/, parameter.name)
+      }
       assert.include(JSON.stringify(spec), "membersNextPageToken")
     }).pipe(Effect.scoped))
 })
