@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { SeedClient } from "./baseline/SeedClient.ts"
@@ -20,6 +20,7 @@ import { coldStart, memoryPeak, overhead } from "./Overhead.ts"
 import { evaluateTargets, renderReport, throttleText } from "./Report.ts"
 import { noKnobs, Sandbox } from "./Sandbox.ts"
 import { addScenario, getScenario, syncScenario } from "./ChangeScenarios.ts"
+import { compareReports } from "./Compare.ts"
 import { config, wanted } from "./Config.ts"
 import { concurrentScenario, createScenarios, firstRequestScenario } from "./CreateScenarios.ts"
 import type { BenchContext } from "./ScenarioContext.ts"
@@ -49,9 +50,18 @@ const writeResults = () => {
   return file
 }
 
+// BENCH_COMPARE=<results file> compares the run with that one; by default with the committed reference run.
+const compareWith = process.env.BENCH_COMPARE ?? join(root, "bench/reference.json")
+
 const printAll = () => {
   report.targets = evaluateTargets(report)
   log(renderReport(report, config))
+  if (!existsSync(compareWith)) return
+  try {
+    log("\n" + compareReports(JSON.parse(readFileSync(compareWith, "utf8")) as BenchReport, report))
+  } catch (e) {
+    log(`could not compare with ${compareWith}: ${(e as Error).message}`)
+  }
 }
 
 let finished = false
