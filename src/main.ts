@@ -16,13 +16,17 @@ import type { GroupStore } from "./application/ports/GroupStore.ts"
 import type { UserDirectory } from "./application/ports/UserDirectory.ts"
 import * as Sandbox from "./sandbox/Server.ts"
 
-/** The use cases over `adapters`, the `/api` authentication (which reads list owners through them), readiness. */
+/** The use cases over `adapters`, the `/api` authentication (which reads list owners through them), readiness (both surfaces). */
 const withAuth = <E, R>(
   adapters: Layer.Layer<UserDirectory | GroupStore, E, R>,
   auth: Auth.AuthLayer
 ) => {
   const lists = DistributionLists.layer.pipe(Layer.provide(adapters))
-  return Layer.mergeAll(lists, auth.pipe(Layer.provide(lists)), Readiness.layerFromDirectory.pipe(Layer.provide(adapters)))
+  return Layer.mergeAll(
+    lists,
+    auth.pipe(Layer.provide(lists)),
+    Readiness.layerFromUpstreams.pipe(Layer.provide(lists), Layer.provide(adapters))
+  )
 }
 
 /**

@@ -1,4 +1,6 @@
 import { Context, Effect, Layer } from "effect"
+import { DistributionLists } from "../../application/DistributionLists.ts"
+import type { UpstreamError } from "../../application/ports/UpstreamError.ts"
 import { UserDirectory } from "../../application/ports/UserDirectory.ts"
 
 export interface ReadinessShape {
@@ -13,21 +15,38 @@ export const Readiness = Context.Reference<ReadinessShape>("distribution-list-ap
 
 export const layer = (check: Effect.Effect<boolean>): Layer.Layer<never> => Layer.succeed(Readiness, { check })
 
+/** A dlId no one names a list: Exchange answers "not found" to it, which proves it accepted our call. */
+export const PROBE_DL_ID = "dl-api-readiness-probe"
+
 /**
- * Ready while our credentials get an answer from the directory: a wrong secret or a missing role makes
- * `/readyz` say so instead of every request failing. A transient upstream failure keeps the instance
- * ready (requests retry it; draining every instance at once would only make it worse). One probe per
- * 15 s at most.
+ * Ready while our credentials get an answer from the directory (Graph) and from Exchange: a wrong secret,
+ * a missing permission or a missing Exchange role makes `/readyz` say so, with a warning line, instead of
+ * every request failing. A transient upstream failure keeps the instance ready (requests retry it; draining
+ * every instance at once would only make it worse), and so does an Exchange read slower than 10 s. One probe
+ * per 15 s at most; the first runs in the background as the service starts, so a misconfiguration shows in
+ * the log at once, and the first request finds the code paths and connections of both surfaces in use.
  */
-export const layerFromDirectory: Layer.Layer<never, never, UserDirectory> = Layer.unwrap(Effect.gen(function*() {
-  const directory = yield* UserDirectory
-  const probe = directory.usersByIds(["00000000-0000-0000-0000-000000000000"]).pipe(
-    Effect.as(true),
-    Effect.catch((error) =>
+export const layerFromUpstreams: Layer.Layer<never, never, UserDirectory | DistributionLists> = Layer.unwrap(
+  Effect.gen(function*() {
+    const directory = yield* UserDirectory
+    const lists = yield* DistributionLists
+    const verdict = (surface: string) => (error: UpstreamError) =>
       error.reason._tag === "Transient"
         ? Effect.succeed(true)
-        : Effect.logWarning(`Not ready: ${error.message}`).pipe(Effect.as(false))
+        : Effect.logWarning(`Not ready (${surface}): ${error.message}`).pipe(Effect.as(false))
+    const graph = directory.usersByIds(["00000000-0000-0000-0000-000000000000"]).pipe(
+      Effect.as(true),
+      Effect.catch(verdict("Graph"))
     )
-  )
-  return layer(yield* Effect.cachedWithTTL(probe, "15 seconds"))
-}))
+    // any answer about the list (found, not found, ambiguous) means Exchange took our token and role
+    const exchange = lists.owners(PROBE_DL_ID, {}).pipe(
+      Effect.as(true),
+      Effect.catch((error) => error._tag === "UpstreamError" ? verdict("Exchange")(error) : Effect.succeed(true)),
+      Effect.timeoutOrElse({ duration: "10 seconds", orElse: () => Effect.succeed(true) })
+    )
+    const probe = Effect.map(Effect.all([graph, exchange], { concurrency: 2 }), ([a, b]) => a && b)
+    const check = yield* Effect.cachedWithTTL(probe, "15 seconds")
+    yield* Effect.forkScoped(check)
+    return layer(check)
+  })
+)
