@@ -65,8 +65,8 @@ export const makeWith = Effect.fnUntraced(function*(source: Msal.TokenSource, sc
 /**
  * Fetches both tokens into the cache. Started in the background when the layer is built, so the first
  * request does not wait one identity round trip per resource on top of its own work (issue 5 measures a
- * 1,000-member create from a fresh start); a credential the identity platform refuses shows in the log
- * at startup instead of on the first request. Failures are only logged: requests retry on their own.
+ * 1,000-member create from a fresh start). Failures are only logged, at debug level: requests retry on
+ * their own, and the readiness probe (`adapters/http/Readiness.ts`) reports refused credentials.
  */
 export const warm = (tokens: Tokens["Service"]): Effect.Effect<void> =>
   Effect.forEach(
@@ -74,7 +74,8 @@ export const warm = (tokens: Tokens["Service"]): Effect.Effect<void> =>
     // each on its own: one failing must not interrupt the other's call, which msal would finish anyway
     (resource) =>
       tokens.get(resource).pipe(
-        Effect.catch((error) => Effect.logWarning(`Could not get the ${resource} access token at startup: ${error.message}`))
+        // Debug only: the readiness probe, which starts with the service too, reports refused credentials
+        Effect.catch((error) => Effect.logDebug(`Could not get the ${resource} access token at startup: ${error.message}`))
       ),
     { concurrency: "unbounded", discard: true }
   )

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Logger, Redacted } from "effect"
+import { Clock, Effect, Fiber, Logger, Redacted, References } from "effect"
 import { TestClock } from "effect/testing"
 import type * as Msal from "../../../src/adapters/microsoft/Msal.ts"
 import * as Tokens from "../../../src/adapters/microsoft/Tokens.ts"
@@ -115,18 +115,19 @@ describe("Tokens", () => {
       assert.deepStrictEqual([...fake.calls].sort(), [scopes.exchange, scopes.graph].sort())
     }))
 
-  it.effect("a failed warm-up is a warning line, not a failure; the next request asks again", () =>
+  it.effect("a failed warm-up is a debug line, not a failure; the next request asks again", () =>
     Effect.gen(function*() {
       const lines: Array<string> = []
       const fake = fakeSource()
       fake.failTimes(2)
       const tokens = yield* Tokens.makeWith(fake.source, scopes)
       yield* Tokens.warm(tokens).pipe(
-        Effect.provide(Logger.layer([Logger.make(({ logLevel, message }) => lines.push(`${logLevel} ${String(message)}`))]))
+        Effect.provide(Logger.layer([Logger.make(({ logLevel, message }) => lines.push(`${logLevel} ${String(message)}`))])),
+        Effect.provideService(References.MinimumLogLevel, "Debug")
       )
       assert.deepStrictEqual(lines.sort(), [
-        "Warn Could not get the exchange access token at startup: Tokens.acquire: upstream temporarily unavailable (503)",
-        "Warn Could not get the graph access token at startup: Tokens.acquire: upstream temporarily unavailable (503)"
+        "Debug Could not get the exchange access token at startup: Tokens.acquire: upstream temporarily unavailable (503)",
+        "Debug Could not get the graph access token at startup: Tokens.acquire: upstream temporarily unavailable (503)"
       ])
       assert.strictEqual(value(yield* tokens.get("graph")), "token-3")
     }))
