@@ -69,7 +69,10 @@ export async function firstRequestScenario(
   const result: ScenarioResult = {
     id: `create-first-${n}`,
     title: `create with ${n.toLocaleString("en-US")} members as a fresh service's first request`,
-    notes: ["a service started for this request, asked as soon as /healthz answered 200; no warm-up; no target"]
+    notes: [
+      "a service started for this request, asked as soon as /healthz answered 200; no warm-up; no target",
+      "the calls can include the service's startup readiness probe (one Graph read, one or two Exchange reads)"
+    ]
   }
   // the fresh service's token calls start with it, before the measured window: counted apart
   const identityBefore = ctx.meter.proxy.snapshot().requests.identity
