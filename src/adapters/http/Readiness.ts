@@ -19,9 +19,9 @@ export const layer = (check: Effect.Effect<boolean>): Layer.Layer<never> => Laye
 export const PROBE_DL_ID = "dl-api-readiness-probe"
 
 /**
- * Ready while our credentials get an answer from the directory (Graph) and from Exchange: a wrong secret,
- * a missing permission or a missing Exchange role makes `/readyz` say so, with a warning line, instead of
- * every request failing. A transient upstream failure keeps the instance ready (requests retry it; draining
+ * Ready unless the directory (Graph) or Exchange refuses our credentials: a wrong secret, a missing
+ * permission or a missing Exchange role makes `/readyz` say so, with a warning line, instead of every
+ * request failing. Any other failure keeps the instance ready (requests retry transient ones; draining
  * every instance at once would only make it worse), and so does an Exchange read slower than 10 s. One probe
  * per 15 s at most; the first runs in the background as the service starts, so a misconfiguration shows in
  * the log at once, and the first request finds the code paths and connections of both surfaces in use.
@@ -30,10 +30,12 @@ export const layerFromUpstreams: Layer.Layer<never, never, UserDirectory | Distr
   Effect.gen(function*() {
     const directory = yield* UserDirectory
     const lists = yield* DistributionLists
+    // Only refused credentials or roles make the instance not ready: any other failure (transient, or one
+    // we cannot read) would take every instance out of service at once without helping anyone.
     const verdict = (surface: string) => (error: UpstreamError) =>
-      error.reason._tag === "Transient"
-        ? Effect.succeed(true)
-        : Effect.logWarning(`Not ready (${surface}): ${error.message}`).pipe(Effect.as(false))
+      error.reason._tag === "Forbidden"
+        ? Effect.logWarning(`Not ready (${surface}): ${error.message}`).pipe(Effect.as(false))
+        : Effect.logDebug(`Readiness probe (${surface}): ${error.message}`).pipe(Effect.as(true))
     const graph = directory.usersByIds(["00000000-0000-0000-0000-000000000000"]).pipe(
       Effect.as(true),
       Effect.catch(verdict("Graph"))

@@ -3,17 +3,19 @@ import { Context, Effect, Fiber, Layer, Logger, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import * as Readiness from "../../../src/adapters/http/Readiness.ts"
 import { DistributionLists } from "../../../src/application/DistributionLists.ts"
-import { Forbidden, Transient, UpstreamError } from "../../../src/application/ports/UpstreamError.ts"
+import { Failed, Forbidden, Transient, UpstreamError } from "../../../src/application/ports/UpstreamError.ts"
 import { UserDirectory } from "../../../src/application/ports/UserDirectory.ts"
 import { DistributionListNotFound } from "../../../src/domain/Errors.ts"
 
-type Answer = "ok" | "refused" | "transient" | "slow"
+type Answer = "ok" | "refused" | "transient" | "failed" | "slow"
 
 /** Both upstreams, each answering as `answers` says at the time of the call; `calls` counts each. */
 const upstreams = (answers: Ref.Ref<{ graph: Answer; exchange: Answer }>, calls: Ref.Ref<{ graph: number; exchange: number }>) => {
   const fail = (answer: Answer, operation: string) =>
     answer === "refused"
       ? new UpstreamError({ operation, reason: new Forbidden({ hint: "the role is missing" }) })
+      : answer === "failed"
+      ? new UpstreamError({ operation, reason: new Failed({ detail: "an answer we cannot read" }) })
       : new UpstreamError({ operation, reason: new Transient({ status: 503 }) })
   const directory = Layer.succeed(UserDirectory, {
     findUsers: () => Effect.succeed(new Map()),
@@ -85,10 +87,13 @@ describe("Readiness.layerFromUpstreams", () => {
     )
   })
 
-  it.effect("stays ready through transient failures and an Exchange read slower than 10 s", () =>
+  it.effect("stays ready through transient or unreadable failures and an Exchange read slower than 10 s", () =>
     Effect.gen(function*() {
       const { check, answer } = yield* setup
       yield* answer("transient", "transient")
+      yield* TestClock.adjust("16 seconds")
+      assert.isTrue(yield* check)
+      yield* answer("failed", "failed")
       yield* TestClock.adjust("16 seconds")
       assert.isTrue(yield* check)
       yield* answer("ok", "slow")
