@@ -71,7 +71,7 @@ export async function firstRequestScenario(
     title: `create with ${n.toLocaleString("en-US")} members as a fresh service's first request`,
     notes: [
       "a service started for this request, asked as soon as /healthz answered 200; no warm-up; no target",
-      "the calls can include the service's startup readiness probe (one Graph read, one or two Exchange reads)"
+      "the calls can include the service's startup readiness probe (one Graph read, one Exchange read)"
     ]
   }
   // the fresh service's token calls start with it, before the measured window: counted apart

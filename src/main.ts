@@ -12,6 +12,7 @@ import * as LogLine from "./adapters/logging/LogLine.ts"
 import * as Tracing from "./adapters/observability/Tracing.ts"
 import * as MicrosoftAdapters from "./adapters/microsoft/MicrosoftAdapters.ts"
 import * as DistributionLists from "./application/DistributionLists.ts"
+import * as Settings from "./application/Settings.ts"
 import type { GroupStore } from "./application/ports/GroupStore.ts"
 import type { UserDirectory } from "./application/ports/UserDirectory.ts"
 import * as Sandbox from "./sandbox/Server.ts"
@@ -25,7 +26,7 @@ const withAuth = <E, R>(
   return Layer.mergeAll(
     lists,
     auth.pipe(Layer.provide(lists)),
-    Readiness.layerFromUpstreams.pipe(Layer.provide(lists), Layer.provide(adapters))
+    Readiness.layerFromUpstreams.pipe(Layer.provide(adapters), Layer.provide(Settings.layer))
   )
 }
 
