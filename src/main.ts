@@ -79,7 +79,8 @@ const DotEnv = ConfigProvider.layerAdd(
   )
 )
 
-const App = HttpRouter.serve(Routes.layer, { disableLogger: true }).pipe(
+/** The whole service, configured from the environment; `test/main.test.ts` builds it with its own settings. */
+export const App = HttpRouter.serve(Routes.layer, { disableLogger: true }).pipe(
   Layer.provide(Upstream),
   Layer.provide(HttpServerLayer),
   Layer.provide(LogLevel),
@@ -88,4 +89,4 @@ const App = HttpRouter.serve(Routes.layer, { disableLogger: true }).pipe(
   Layer.provide(DotEnv)
 )
 
-Layer.launch(App).pipe(NodeRuntime.runMain)
+if (import.meta.main) Layer.launch(App).pipe(NodeRuntime.runMain)
