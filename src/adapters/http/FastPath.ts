@@ -33,13 +33,35 @@ export const handleNode = (request: IncomingMessage, response: ServerResponse): 
   return true
 }
 
-/** Puts `handleNode` in front of every other `request` listener of `server` (e.g. Effect's). */
+/**
+ * Puts `handleNode` in front of every other `request` listener of `server` (e.g. Effect's), and holds the
+ * requests that arrive before there is one. Effect's server listens first and attaches its handler only
+ * when the app is served, once the remaining layers are built: a request in between had no listener and
+ * was never answered (a create sent as soon as `/healthz` answered hung about one time in eight). So
+ * `/healthz` too answers only once the service can take requests.
+ */
 export const installNode = <S extends Server>(server: S): S => {
   const emit = server.emit.bind(server) as (event: string | symbol, ...args: Array<unknown>) => boolean
-  server.emit = ((event: string | symbol, ...args: Array<unknown>) =>
-    event === "request" && handleNode(args[0] as IncomingMessage, args[1] as ServerResponse)
-      ? true
-      : emit(event, ...args)) as S["emit"]
+  const held: Array<[IncomingMessage, ServerResponse]> = []
+  const dispatch = (request: IncomingMessage, response: ServerResponse): boolean =>
+    handleNode(request, response) || emit("request", request, response)
+  server.on("newListener", (event: string | symbol) => {
+    // called before the listener is added: replay once it is there
+    if (event === "request" && held.length > 0) {
+      process.nextTick(() => {
+        for (const [request, response] of held.splice(0)) dispatch(request, response)
+      })
+    }
+  })
+  server.emit = ((event: string | symbol, ...args: Array<unknown>) => {
+    if (event !== "request") return emit(event, ...args)
+    const [request, response] = args as [IncomingMessage, ServerResponse]
+    if (server.listenerCount("request") === 0) {
+      held.push([request, response])
+      return true
+    }
+    return dispatch(request, response)
+  }) as S["emit"]
   return server
 }
 

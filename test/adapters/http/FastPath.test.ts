@@ -53,6 +53,24 @@ describe("FastPath", () => {
     assert.deepStrictEqual(seen, ["/api/dl/a"])
   })
 
+  it("holds requests, /healthz included, until the service's request listener is attached", async () => {
+    const server = new EventEmitter() as any
+    FastPath.installNode(server)
+    const early = fakeNode("GET", "/api/dl/a")
+    const probe = fakeNode("GET", "/healthz")
+    assert.isTrue(server.emit("request", early.request, early.response))
+    assert.isTrue(server.emit("request", probe.request, probe.response))
+    assert.isUndefined(probe.written.status)
+    const seen: Array<string> = []
+    server.on("request", (req: IncomingMessage) => seen.push(req.url!))
+    await new Promise((resolve) => process.nextTick(resolve))
+    assert.deepStrictEqual(seen, ["/api/dl/a"])
+    assert.strictEqual(probe.written.status, 200)
+    const later = fakeNode("GET", "/api/dl/b")
+    server.emit("request", later.request, later.response)
+    assert.deepStrictEqual(seen, ["/api/dl/a", "/api/dl/b"])
+  })
+
   it("has a web-standard variant for Deno.serve", async () => {
     const response = FastPath.handleWeb(new Request("http://localhost/healthz"))
     assert.strictEqual(response?.status, 200)
