@@ -64,6 +64,13 @@ const decodeCreate = Body.decoder(CreateBody)
 const decodeUpdate = Body.decoder(UpdateBody)
 const decodeMembers = Body.decoder(MembersBody)
 
+/**
+ * A change, once started, runs to its end even if the caller goes away: interrupting it between two
+ * upstream calls would leave a list half changed (a PATCH with its settings applied and its members not)
+ * with nobody told. The upstream calls have their own timeouts, so this cannot hang.
+ */
+const toCompletion = Effect.uninterruptible
+
 /** The six endpoints over the `DistributionLists` use cases; bodies are decoded here (see Body.ts). */
 export const layer = HttpApiBuilder.group(
   Api,
@@ -73,12 +80,12 @@ export const layer = HttpApiBuilder.group(
     return handlers
       .handleRaw("create", ({ headers, request }) =>
         Effect.flatMap(decodeCreate(request), (body) =>
-          lists.create({
+          toCompletion(lists.create({
             name: body.name,
             ownerEmails: body.ownerEmails,
             memberEmails: body.memberEmails ?? [],
             allowExternalSenders: body.allowExternalSenders ?? false
-          }, hintsOf(headers)).pipe(Effect.catch(toApiError))))
+          }, hintsOf(headers))).pipe(Effect.catch(toApiError))))
       .handle("get", ({ headers, params, query }) =>
         (query.membersPageSize === undefined && query.membersPageToken === undefined
           ? lists.get(params.dlId, hintsOf(headers))
@@ -89,13 +96,14 @@ export const layer = HttpApiBuilder.group(
           )).pipe(Effect.catch(toApiError)))
       .handleRaw("update", ({ headers, params, request }) =>
         Effect.flatMap(decodeUpdate(request), (body) =>
-          lists.update(params.dlId, body, hintsOf(headers)).pipe(Effect.catch(toApiError))))
-      .handle("remove", ({ headers, params }) => lists.remove(params.dlId, hintsOf(headers)).pipe(Effect.catch(toApiError)))
+          toCompletion(lists.update(params.dlId, body, hintsOf(headers))).pipe(Effect.catch(toApiError))))
+      .handle("remove", ({ headers, params }) =>
+        toCompletion(lists.remove(params.dlId, hintsOf(headers))).pipe(Effect.catch(toApiError)))
       .handleRaw("addMembers", ({ headers, params, request }) =>
         Effect.flatMap(decodeMembers(request), (body) =>
-          lists.addMembers(params.dlId, body.memberEmails, hintsOf(headers)).pipe(Effect.catch(toApiError))))
+          toCompletion(lists.addMembers(params.dlId, body.memberEmails, hintsOf(headers))).pipe(Effect.catch(toApiError))))
       .handleRaw("removeMembers", ({ headers, params, request }) =>
         Effect.flatMap(decodeMembers(request), (body) =>
-          lists.removeMembers(params.dlId, body.memberEmails, hintsOf(headers)).pipe(Effect.catch(toApiError))))
+          toCompletion(lists.removeMembers(params.dlId, body.memberEmails, hintsOf(headers))).pipe(Effect.catch(toApiError))))
   })
 )

@@ -49,12 +49,23 @@ export const makeApp = (
     Layer.provideMerge(Logger.layer([logger]))
   )
   const { dispose, handler } = HttpRouter.toWebHandler(app, { disableLogger: true })
-  const request = (method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) =>
+  const request = (
+    method: string,
+    path: string,
+    init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}
+  ) =>
     Effect.promise(async (): Promise<Response> => {
       const raw = init.body === undefined || typeof init.body === "string" || init.body instanceof Uint8Array
       const body = raw ? init.body as string | Uint8Array<ArrayBuffer> | undefined : JSON.stringify(init.body)
       const headers = raw ? init.headers : { "content-type": "application/json", ...init.headers }
-      const response = await handler(new Request(`http://localhost${path}`, { method, body: body ?? null, headers: headers ?? {} }))
+      const response = await handler(
+        new Request(`http://localhost${path}`, {
+          method,
+          body: body ?? null,
+          headers: headers ?? {},
+          ...(init.signal ? { signal: init.signal } : {})
+        })
+      )
       const text = await response.text()
       let json: unknown = undefined
       try {
