@@ -43,8 +43,28 @@ export const handleNode = (request: IncomingMessage, response: ServerResponse): 
 export const installNode = <S extends Server>(server: S): S => {
   const emit = server.emit.bind(server) as (event: string | symbol, ...args: Array<unknown>) => boolean
   const held: Array<[IncomingMessage, ServerResponse]> = []
-  const dispatch = (request: IncomingMessage, response: ServerResponse): boolean =>
-    handleNode(request, response) || emit("request", request, response)
+  // Shutting down (after `close`): requests already taken finish, on connections that close after them;
+  // a new request on a kept-alive connection is refused instead of started (a change begun then could be
+  // cut at the shutdown deadline, half applied), and idle connections do not hold the exit for 5 s.
+  let closing = false
+  const inFlight = new Set<ServerResponse>()
+  const close = server.close.bind(server)
+  ;(server as Server).close = (callback?: (error?: Error) => void) => {
+    closing = true
+    for (const response of inFlight) if (!response.headersSent) response.setHeader("connection", "close")
+    close(callback)
+    server.closeIdleConnections()
+    return server
+  }
+  const dispatch = (request: IncomingMessage, response: ServerResponse): boolean => {
+    if (closing) return refuse(request, response)
+    inFlight.add(response)
+    response.once("finish", () => {
+      inFlight.delete(response)
+      if (closing) setImmediate(() => server.closeIdleConnections())
+    })
+    return handleNode(request, response) || emit("request", request, response)
+  }
   server.on("newListener", (event: string | symbol) => {
     // called before the listener is added: replay once it is there
     if (event === "request" && held.length > 0) {
@@ -63,6 +83,26 @@ export const installNode = <S extends Server>(server: S): S => {
     return dispatch(request, response)
   }) as S["emit"]
   return server
+}
+
+const SHUTTING_DOWN = JSON.stringify({
+  error: "Service Unavailable",
+  details: "The service is shutting down; send the request again."
+})
+
+/** 503 with `Connection: close` and `Retry-After: 1`: the request was not started. */
+const refuse = (request: IncomingMessage, response: ServerResponse): boolean => {
+  const header = request.headers["x-request-id"]
+  response.writeHead(503, {
+    ...SECURITY_HEADERS,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(SHUTTING_DOWN),
+    "retry-after": "1",
+    connection: "close",
+    "x-request-id": requestIdOf(Array.isArray(header) ? header[0] : header)
+  })
+  response.end(SHUTTING_DOWN)
+  return true
 }
 
 /** The same for a web-standard handler (Deno.serve): a response for `GET /healthz`, else undefined. */

@@ -6,13 +6,34 @@ import * as FastPath from "../../../src/adapters/http/FastPath.ts"
 import { secureResponse } from "../../../src/adapters/http/auth/Hygiene.ts"
 
 const fakeNode = (method: string, url: string, headers: Record<string, string> = {}) => {
-  const written: { status?: number; headers?: Record<string, unknown>; body?: string } = {}
+  const written: { status?: number; headers?: Record<string, unknown>; body?: string; set: Record<string, unknown> } = { set: {} }
   const request = { method, url, headers } as unknown as IncomingMessage
-  const response = {
-    writeHead: (status: number, head: Record<string, unknown>) => Object.assign(written, { status, headers: head }),
-    end: (body: string) => Object.assign(written, { body })
-  } as unknown as ServerResponse
-  return { request, response, written }
+  const response = Object.assign(new EventEmitter(), {
+    headersSent: false,
+    setHeader: (name: string, value: unknown) => Object.assign(written.set, { [name]: value }),
+    writeHead: (status: number, head: Record<string, unknown>) => {
+      response.headersSent = true
+      return Object.assign(written, { status, headers: head })
+    },
+    end: (body?: string) => {
+      Object.assign(written, { body })
+      response.emit("finish")
+    }
+  })
+  return { request, response: response as unknown as ServerResponse, written }
+}
+
+/** A server as installNode sees it: events, `close` and `closeIdleConnections` (counted). */
+const fakeServer = () => {
+  const server = new EventEmitter() as any
+  server.closed = 0
+  server.idleClosed = 0
+  server.close = () => {
+    server.closed++
+    return server
+  }
+  server.closeIdleConnections = () => server.idleClosed++
+  return server
 }
 
 describe("FastPath", () => {
@@ -42,7 +63,7 @@ describe("FastPath", () => {
   })
 
   it("sits in front of the server's own request listeners", () => {
-    const server = new EventEmitter() as any
+    const server = fakeServer()
     const seen: Array<string> = []
     server.on("request", (req: IncomingMessage) => seen.push(req.url!))
     FastPath.installNode(server)
@@ -54,7 +75,7 @@ describe("FastPath", () => {
   })
 
   it("holds requests, /healthz included, until the service's request listener is attached", async () => {
-    const server = new EventEmitter() as any
+    const server = fakeServer()
     FastPath.installNode(server)
     const early = fakeNode("GET", "/api/dl/a")
     const probe = fakeNode("GET", "/healthz")
@@ -69,6 +90,37 @@ describe("FastPath", () => {
     const later = fakeNode("GET", "/api/dl/b")
     server.emit("request", later.request, later.response)
     assert.deepStrictEqual(seen, ["/api/dl/a", "/api/dl/b"])
+  })
+
+  it("after close, refuses new requests with 503 + Connection: close, and closes the ones in flight after them", () => {
+    const server = fakeServer()
+    const taken: Array<ServerResponse> = []
+    server.on("request", (_req: IncomingMessage, res: ServerResponse) => taken.push(res))
+    FastPath.installNode(server)
+    const inFlight = fakeNode("POST", "/api/dl")
+    server.emit("request", inFlight.request, inFlight.response)
+    server.close()
+    assert.strictEqual(server.closed, 1)
+    assert.strictEqual(inFlight.written.set["connection"], "close")
+    const late = fakeNode("POST", "/api/dl", { "x-request-id": "late-1" })
+    server.emit("request", late.request, late.response)
+    assert.strictEqual(taken.length, 1)
+    assert.strictEqual(late.written.status, 503)
+    assert.strictEqual(late.written.headers!["connection"], "close")
+    assert.strictEqual(late.written.headers!["retry-after"], "1")
+    assert.strictEqual(late.written.headers!["x-request-id"], "late-1")
+    assert.deepStrictEqual(JSON.parse(late.written.body!), {
+      error: "Service Unavailable",
+      details: "The service is shutting down; send the request again."
+    })
+    const idleBefore = server.idleClosed
+    taken[0]!.end()
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        assert.isAbove(server.idleClosed, idleBefore)
+        resolve()
+      })
+    )
   })
 
   it("has a web-standard variant for Deno.serve", async () => {
