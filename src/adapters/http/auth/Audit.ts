@@ -1,6 +1,7 @@
 import { Effect, Option, Schema } from "effect"
 import { HttpEffect, type HttpServerResponse } from "effect/http"
 import type { Action, Caller } from "../../../domain/Access.ts"
+import { RequestId } from "../Middleware.ts"
 
 const Created = Schema.fromJsonString(Schema.Struct({ dlId: Schema.String }))
 const decodeCreated = Schema.decodeUnknownOption(Created)
@@ -16,17 +17,19 @@ const createdId = (response: HttpServerResponse.HttpServerResponse): string | un
  * client id or user UPN, never a credential), what, which list, the request id and the status.
  */
 export const auditOnResponse = (caller: Caller, action: Action, dlId: string | undefined) =>
-  HttpEffect.appendPreResponseHandler((request, response) =>
-    Effect.logInfo("audit").pipe(
-      Effect.annotateLogs({
-        audit: true,
-        caller: caller.name,
-        callerKind: caller.kind,
-        action,
-        dlId: dlId ?? createdId(response) ?? null,
-        requestId: response.headers["x-request-id"] ?? request.headers["x-request-id"] ?? null,
-        status: response.status
-      }),
-      Effect.as(response)
-    )
-  )
+  Effect.flatMap(Effect.service(RequestId), (requestId) =>
+    HttpEffect.appendPreResponseHandler((_request, response) =>
+      Effect.logInfo("audit").pipe(
+        // the id is taken now: a response made for a caller that went away (499) carries none
+        Effect.annotateLogs({
+          audit: true,
+          caller: caller.name,
+          callerKind: caller.kind,
+          action,
+          dlId: dlId ?? createdId(response) ?? null,
+          requestId: requestId === "" ? (response.headers["x-request-id"] ?? null) : requestId,
+          status: response.status
+        }),
+        Effect.as(response)
+      )
+    ))

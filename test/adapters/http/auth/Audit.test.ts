@@ -1,5 +1,9 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Result } from "effect"
+import { ConfigProvider, Effect, Layer, Logger, References, Result } from "effect"
+import { HttpEffect, HttpServerResponse } from "effect/http"
+import { auditOnResponse } from "../../../../src/adapters/http/auth/Audit.ts"
+import { RequestId } from "../../../../src/adapters/http/Middleware.ts"
+import type { Caller } from "../../../../src/domain/Access.ts"
 import * as RateLimitStore from "../../../../src/adapters/http/auth/RateLimitStore.ts"
 import { appToken, makeKey, userToken } from "./FakeTenant.ts"
 import { adminKey, bearer, key, type LogLine, makeApp, readerKey, remoteAddressHeader, writerKey } from "./Harness.ts"
@@ -160,5 +164,23 @@ describe("No Redis password ever reaches the log", () => {
           assert.notInclude(JSON.stringify(error), form)
         }
       }
+    }))
+})
+
+describe("auditOnResponse", () => {
+  it.effect("names the request id of the request, also on an answer that carries none (a 499 for a caller gone)", () =>
+    Effect.gen(function*() {
+      const lines: Array<Record<string, unknown>> = []
+      const collector = Logger.make(({ fiber }) => {
+        lines.push({ ...fiber.getRef(References.CurrentLogAnnotations) })
+      })
+      const app = Effect.gen(function*() {
+        yield* auditOnResponse({ kind: "apiKey", name: "writer-bot", role: "writer" } as Caller, "update", "bobs-team")
+        return HttpServerResponse.empty({ status: 499 })
+      }).pipe(Effect.provideService(RequestId, "generated-id-7"))
+      const handler = HttpEffect.toWebHandlerWith(yield* Effect.provide(Effect.context<never>(), Logger.layer([collector])))(app as any)
+      const response = yield* Effect.promise(() => handler(new Request("http://localhost/api/dl/bobs-team", { method: "PATCH" })))
+      assert.strictEqual(response.status, 499)
+      assert.deepStrictEqual(lines.map((l) => [l["requestId"], l["status"], l["dlId"]]), [["generated-id-7", 499, "bobs-team"]])
     }))
 })
