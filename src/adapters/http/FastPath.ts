@@ -59,7 +59,8 @@ export const installNode = <S extends Server>(server: S): S => {
   const dispatch = (request: IncomingMessage, response: ServerResponse): boolean => {
     if (closing) return refuse(request, response)
     inFlight.add(response)
-    response.once("finish", () => {
+    // "close", not "finish": it also comes when the caller goes away before the answer
+    response.once("close", () => {
       inFlight.delete(response)
       if (closing) setImmediate(() => server.closeIdleConnections())
     })

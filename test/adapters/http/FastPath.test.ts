@@ -18,6 +18,7 @@ const fakeNode = (method: string, url: string, headers: Record<string, string> =
     end: (body?: string) => {
       Object.assign(written, { body })
       response.emit("finish")
+      response.emit("close")
     }
   })
   return { request, response: response as unknown as ServerResponse, written }
@@ -121,6 +122,17 @@ describe("FastPath", () => {
         resolve()
       })
     )
+  })
+
+  it("forgets an answer whose caller went away before it was sent", () => {
+    const server = fakeServer()
+    server.on("request", () => {})
+    FastPath.installNode(server)
+    const gone = fakeNode("POST", "/api/dl")
+    server.emit("request", gone.request, gone.response)
+    ;(gone.response as unknown as EventEmitter).emit("close")
+    server.close()
+    assert.isUndefined(gone.written.set["connection"])
   })
 
   it("has a web-standard variant for Deno.serve", async () => {
