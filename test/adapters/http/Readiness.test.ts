@@ -52,14 +52,15 @@ const upstreams = (
 }
 
 // The layer built in the test's scope, which its probes live in.
-const setup = Effect.gen(function*() {
-  const answers = yield* Ref.make<{ graph: Answer; exchange: Answer }>({ graph: "ok", exchange: "ok" })
+const setupWith = (initial: { graph: Answer; exchange: Answer }) => Effect.gen(function*() {
+  const answers = yield* Ref.make(initial)
   const calls = yield* Ref.make({ graph: 0, exchange: 0 })
   const targets: Array<Target> = []
   const context = yield* Layer.build(Readiness.layerFromUpstreams.pipe(Layer.provide(upstreams(answers, calls, targets))))
   const answer = (graph: Answer, exchange: Answer) => Ref.set(answers, { graph, exchange })
   return { check: Context.get(context, Readiness.Readiness).check, answer, calls, targets }
 })
+const setup = setupWith({ graph: "ok", exchange: "ok" })
 
 /** Ages the verdict, lets a /readyz start the next probe in the background, lets that probe run. */
 const nextProbe = (check: Effect.Effect<boolean>) =>
@@ -151,10 +152,8 @@ describe("Readiness.layerFromUpstreams", () => {
 
   it.effect("the first /readyz waits for the startup probe, at most 10 s", () =>
     Effect.gen(function*() {
-      const answers = yield* Ref.make<{ graph: Answer; exchange: Answer }>({ graph: "ok", exchange: "slow" })
-      const calls = yield* Ref.make({ graph: 0, exchange: 0 })
-      const context = yield* Layer.build(Readiness.layerFromUpstreams.pipe(Layer.provide(upstreams(answers, calls, []))))
-      const first = yield* Effect.forkChild(Context.get(context, Readiness.Readiness).check)
+      const { check } = yield* setupWith({ graph: "ok", exchange: "slow" })
+      const first = yield* Effect.forkChild(check)
       yield* TestClock.adjust("9 seconds")
       assert.isUndefined(first.pollUnsafe())
       yield* TestClock.adjust("1 second")
