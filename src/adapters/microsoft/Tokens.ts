@@ -74,7 +74,6 @@ export const warm = (tokens: Tokens["Service"]): Effect.Effect<void> =>
     // each on its own: one failing must not interrupt the other's call, which msal would finish anyway
     (resource) =>
       tokens.get(resource).pipe(
-        // Debug only: the readiness probe, which starts with the service too, reports refused credentials
         Effect.catch((error) => Effect.logDebug(`Could not get the ${resource} access token at startup: ${error.message}`))
       ),
     { concurrency: "unbounded", discard: true }
