@@ -15,11 +15,16 @@ export class Tokens extends Context.Service<Tokens, {
 
 /** The seed refreshes tokens 5 minutes before they expire. */
 export const REFRESH_MARGIN = Duration.minutes(5)
-// A token that fails to refresh is still served while it has this long to live.
+// A token is never sent with less than this left to live: a request using it must not meet its expiry.
 const STALE_GRACE_MILLIS = 30_000
+// After a failed refresh, the still-valid token is served and the next refresh tried this much later.
+const RETRY_REFRESH_MILLIS = 15_000
 
 interface Cached {
   readonly token: Msal.AccessToken
+  /** When to start replacing it (in the background: requests keep getting this one meanwhile). */
+  readonly refreshAtMillis: number
+  /** How long the cache may hand it out, from the lookup's end. */
   readonly ttlMillis: number
 }
 
@@ -31,33 +36,62 @@ export const refreshAt = (token: Msal.AccessToken, nowMillis: number): number =>
   return Math.min(early, token.refreshOnMillis ?? Infinity)
 }
 
+// A token is handed out until its refresh time at least, and past it (while a refresh runs) until
+// STALE_GRACE_MILLIS before it expires.
+const cached = (token: Msal.AccessToken, refreshAtMillis: number, nowMillis: number): Cached => ({
+  token,
+  refreshAtMillis,
+  ttlMillis: Math.max(0, refreshAtMillis - nowMillis, token.expiresOnMillis - STALE_GRACE_MILLIS - nowMillis)
+})
+
 /**
- * Single flight: the cache runs one lookup per resource and every concurrent caller awaits it.
- * Failures are not cached; a refresh that fails while the old token is still valid serves the old one.
+ * Single flight: the cache runs one lookup per resource and every concurrent caller awaits it. A token
+ * due for renewal is renewed in the background while requests keep using it (still valid for minutes),
+ * so no request waits for the identity platform once a token is held. Failures are not cached; a
+ * renewal that fails leaves the old token in use and is tried again 15 s later, until it is too close
+ * to expiry: then requests wait for a new one (and get the error if there is none).
  */
 export const makeWith = Effect.fnUntraced(function*(source: Msal.TokenSource, scopes: Record<Resource, string>) {
+  const scope = yield* Effect.scope
   const lastGood = new Map<Resource, Msal.AccessToken>()
   const lookup = (resource: Resource): Effect.Effect<Cached, UpstreamError> =>
     source.acquire(scopes[resource]).pipe(
       Effect.tap((token) => Effect.sync(() => lastGood.set(resource, token))),
-      Effect.flatMap((token) =>
-        Effect.map(Clock.currentTimeMillis, (now) => ({ token, ttlMillis: refreshAt(token, now) - now }))
-      ),
+      Effect.flatMap((token) => Effect.map(Clock.currentTimeMillis, (now) => cached(token, refreshAt(token, now), now))),
       Effect.catch((error) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const previous = lastGood.get(resource)
           return previous !== undefined && previous.expiresOnMillis - now > STALE_GRACE_MILLIS
-            ? Effect.succeed({ token: previous, ttlMillis: STALE_GRACE_MILLIS / 2 })
+            ? Effect.succeed(cached(previous, now + RETRY_REFRESH_MILLIS, now))
             : Effect.fail(error)
         })
       )
     )
   const cache = yield* Cache.makeWith(lookup, {
     capacity: 8,
-    timeToLive: (exit) => Exit.isSuccess(exit) ? Duration.millis(Math.max(0, exit.value.ttlMillis)) : Duration.zero
+    timeToLive: (exit) =>
+      Exit.isSuccess(exit) ? Duration.millis(exit.value.ttlMillis) : Duration.zero
   })
+  const renewing = new Set<Resource>()
+  const renewInBackground = (resource: Resource) =>
+    Effect.suspend(() => {
+      if (renewing.has(resource)) return Effect.void
+      renewing.add(resource)
+      return Effect.forkIn(
+        Cache.refresh(cache, resource).pipe(
+          Effect.ignore,
+          Effect.ensuring(Effect.sync(() => renewing.delete(resource)))
+        ),
+        scope
+      )
+    })
   return Tokens.of({
-    get: (resource) => Effect.map(Cache.get(cache, resource), (cached) => cached.token.token),
+    get: (resource) =>
+      Effect.flatMap(Cache.get(cache, resource), (held) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          now >= held.refreshAtMillis
+            ? Effect.as(renewInBackground(resource), held.token.token)
+            : Effect.succeed(held.token.token))),
     invalidate: (resource) => Cache.invalidate(cache, resource)
   })
 })

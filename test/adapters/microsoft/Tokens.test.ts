@@ -32,6 +32,9 @@ const fakeSource = (options: { readonly lifetimeSeconds?: number; readonly laten
 
 const value = (token: Redacted.Redacted<string>) => Redacted.value(token)
 
+/** Lets forked fibers (a background renewal) run up to their next sleep, without moving the clock. */
+const settle = Effect.forEach(Array.from({ length: 10 }), () => Effect.yieldNow, { discard: true })
+
 describe("Tokens", () => {
   it.effect("concurrent requests share one acquisition (single flight)", () =>
     Effect.gen(function*() {
@@ -46,7 +49,7 @@ describe("Tokens", () => {
       assert.deepStrictEqual(fake.calls, [scopes.graph])
     }))
 
-  it.effect("tokens are cached per resource and refreshed 5 minutes before expiry", () =>
+  it.effect("tokens are cached per resource and renewed 5 minutes before expiry", () =>
     Effect.gen(function*() {
       const fake = fakeSource({ lifetimeSeconds: 3600 })
       const tokens = yield* Tokens.makeWith(fake.source, scopes)
@@ -57,8 +60,49 @@ describe("Tokens", () => {
       assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
       assert.strictEqual(fake.calls.length, 2)
       yield* TestClock.adjust("2 seconds")
+      // due for renewal: this request still gets the valid token, the renewal runs beside it
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      yield* settle
       assert.strictEqual(value(yield* tokens.get("graph")), "token-3")
       assert.deepStrictEqual(fake.calls, [scopes.graph, scopes.exchange, scopes.graph])
+    }))
+
+  it.effect("a renewal holds no request: they get the current token while the new one is fetched, and one renewal runs", () =>
+    Effect.gen(function*() {
+      const fake = fakeSource({ lifetimeSeconds: 3600, latencyMillis: 1000 })
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      const first = yield* Effect.forkChild(tokens.get("graph"))
+      yield* TestClock.adjust(1000)
+      assert.strictEqual(value(yield* Fiber.join(first)), "token-1")
+      yield* TestClock.adjust("56 minutes")
+      // no clock advance: every one of these answers at once, with the held token
+      const during = yield* Effect.forkChild(
+        Effect.all(Array.from({ length: 5 }, () => tokens.get("graph")), { concurrency: "unbounded" })
+      )
+      yield* settle
+      assert.isDefined(during.pollUnsafe(), "requests waited for the renewal")
+      assert.deepStrictEqual((yield* Fiber.join(during)).map(value), Array(5).fill("token-1"))
+      assert.strictEqual(fake.calls.length, 2)
+      yield* TestClock.adjust(1000)
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-2")
+      assert.strictEqual(fake.calls.length, 2)
+    }))
+
+  it.effect("a token with less than 30 s to live is not handed out: requests wait for a new one", () =>
+    Effect.gen(function*() {
+      const fake = fakeSource({ lifetimeSeconds: 3600, latencyMillis: 1000 })
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      const first = yield* Effect.forkChild(tokens.get("exchange"))
+      yield* TestClock.adjust(1000)
+      assert.strictEqual(value(yield* Fiber.join(first)), "token-1")
+      // renewal time passed with no request, then the token came within 30 s of expiry
+      yield* TestClock.adjust("59 minutes")
+      yield* TestClock.adjust("31 seconds")
+      const late = yield* Effect.forkChild(tokens.get("exchange"))
+      yield* settle
+      assert.isUndefined(late.pollUnsafe())
+      yield* TestClock.adjust(1000)
+      assert.strictEqual(value(yield* Fiber.join(late)), "token-2")
     }))
 
   it.effect("a failed acquisition is not cached", () =>
@@ -71,7 +115,7 @@ describe("Tokens", () => {
       assert.strictEqual(value(yield* tokens.get("graph")), "token-2")
     }))
 
-  it.effect("a refresh that fails keeps serving the still-valid token", () =>
+  it.effect("a renewal that fails keeps serving the still-valid token and is tried again 15 s later", () =>
     Effect.gen(function*() {
       const fake = fakeSource({ lifetimeSeconds: 3600 })
       const tokens = yield* Tokens.makeWith(fake.source, scopes)
@@ -79,9 +123,30 @@ describe("Tokens", () => {
       yield* TestClock.adjust("56 minutes")
       fake.failTimes(1)
       assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
-      // The stale token is kept only briefly: the next try after that refreshes.
-      yield* TestClock.adjust("20 seconds")
+      yield* settle
+      assert.strictEqual(fake.calls.length, 2)
+      // within the 15 s: the old token, no new call
+      yield* TestClock.adjust("10 seconds")
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      yield* settle
+      assert.strictEqual(fake.calls.length, 2)
+      yield* TestClock.adjust("6 seconds")
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      yield* settle
       assert.strictEqual(value(yield* tokens.get("graph")), "token-3")
+    }))
+
+  it.effect("renewals failing until the token is about to expire end in the error", () =>
+    Effect.gen(function*() {
+      const fake = fakeSource({ lifetimeSeconds: 3600 })
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      fake.failTimes(1_000)
+      yield* TestClock.adjust("59 minutes")
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      yield* TestClock.adjust("31 seconds")
+      const error = yield* Effect.flip(tokens.get("graph"))
+      assert.strictEqual(error.reason._tag, "Transient")
     }))
 
   it.effect("invalidate forces a new token", () =>
