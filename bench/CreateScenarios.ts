@@ -57,31 +57,36 @@ export async function createScenarios(ctx: BenchContext, sizes: ReadonlyArray<nu
 
 /**
  * create with `n` members as the very first request of a service started for it, sent as soon as its
- * /healthz answers: tokens still being fetched, no code run before. No target (the create targets are
- * measured after a warm-up); it shows what a caller meets right after a deploy or a restart.
+ * /healthz answers (tokens still being fetched, no code run before), or as soon as its /readyz answers
+ * (what a load balancer that waits for readiness sends: tokens held, the readiness probe done). No
+ * target (the create targets are measured after a warm-up); it shows what a caller meets right after a
+ * deploy or a restart.
  */
 export async function firstRequestScenario(
   ctx: BenchContext,
   start: () => Promise<{ proc: Proc; baseUrl: string }>,
   apiKey: string,
-  n: number
+  n: number,
+  after: "healthz" | "readyz" = "healthz"
 ): Promise<ScenarioResult> {
   const result: ScenarioResult = {
-    id: `create-first-${n}`,
-    title: `create with ${n.toLocaleString("en-US")} members as a fresh service's first request`,
+    id: after === "healthz" ? `create-first-${n}` : `create-first-ready-${n}`,
+    title: `create with ${n.toLocaleString("en-US")} members as a fresh service's first request${after === "readyz" ? ", after /readyz" : ""}`,
     notes: [
-      "a service started for this request, asked as soon as /healthz answered 200; no warm-up; no target",
-      "the calls can include the service's startup readiness probe (one Graph read, one Exchange read)"
+      `a service started for this request, asked as soon as /${after} answered 200; no warm-up; no target`,
+      after === "healthz"
+        ? "the calls can include the service's startup readiness probe (one Graph read, one Exchange read)"
+        : "the startup readiness probe's calls (one Graph read, one Exchange read) are done before the request"
     ]
   }
   // the fresh service's token calls start with it, before the measured window: counted apart
   const identityBefore = ctx.meter.proxy.snapshot().requests.identity
   const svc = await start()
   try {
-    await waitReady(svc.proc, `${svc.baseUrl}/healthz`, 30_000, (s) => s === 200, 2)
+    await waitReady(svc.proc, `${svc.baseUrl}/${after}`, 30_000, (s) => s === 200, 2)
     const fresh = new Ours(svc.baseUrl, apiKey)
     const { owner, members, all } = split(ctx.freshOurs.fresh(n))
-    const alias = `bench-ours-first-c${n}-${ctx.runId}`
+    const alias = `bench-ours-first${after === "readyz" ? "-ready" : ""}-c${n}-${ctx.runId}`
     ctx.log(`  ${result.title}: ours`)
     const m = await measure(ctx.meter, () => fresh.create(alias, [owner], members))
     const startupTokens = ctx.meter.proxy.snapshot().requests.identity - identityBefore - m.calls.identity

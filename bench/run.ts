@@ -184,6 +184,11 @@ async function main(): Promise<void> {
   if (wanted("create-first-1000")) {
     report.scenarios.push(await firstRequestScenario(ctx, () => startService(launch, "service(first-request)"), apiKey, 1_000))
   }
+  if (wanted("create-first-ready-1000")) {
+    report.scenarios.push(
+      await firstRequestScenario(ctx, () => startService(launch, "service(first-request)"), apiKey, 1_000, "readyz")
+    )
+  }
   if (wanted("sync-1000")) report.scenarios.push(await syncScenario(ctx, 1_000))
   if (wanted("add-500")) report.scenarios.push(await addScenario(ctx, 5_000, 500))
   if (wanted("get-5000")) report.scenarios.push(await getScenario(ctx, 5_000))
