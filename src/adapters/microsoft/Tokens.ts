@@ -61,9 +61,15 @@ export const makeWith = Effect.fnUntraced(function*(source: Msal.TokenSource, sc
       Effect.catch((error) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const previous = lastGood.get(resource)
-          return previous !== undefined && previous.expiresOnMillis - now > STALE_GRACE_MILLIS
-            ? Effect.succeed(cached(previous, now + RETRY_REFRESH_MILLIS, now))
-            : Effect.fail(error)
+          if (previous === undefined || previous.expiresOnMillis - now <= STALE_GRACE_MILLIS) return Effect.fail(error)
+          // said now, while requests still work: a refused renewal (an expired secret) fails them within minutes
+          const line = `Could not renew the ${resource} access token (the current one expires in ${
+            Math.round((previous.expiresOnMillis - now) / 1000)
+          } s; next try in 15 s): ${error.message}`
+          return Effect.as(
+            error.reason._tag === "Transient" ? Effect.logDebug(line) : Effect.logWarning(line),
+            cached(previous, now + RETRY_REFRESH_MILLIS, now)
+          )
         })
       )
     )

@@ -3,7 +3,7 @@ import { Clock, Effect, Fiber, Logger, Redacted, References } from "effect"
 import { TestClock } from "effect/testing"
 import type * as Msal from "../../../src/adapters/microsoft/Msal.ts"
 import * as Tokens from "../../../src/adapters/microsoft/Tokens.ts"
-import { Transient, UpstreamError } from "../../../src/application/ports/UpstreamError.ts"
+import { Forbidden, Transient, UpstreamError } from "../../../src/application/ports/UpstreamError.ts"
 
 const scopes = { graph: "https://graph.microsoft.com/.default", exchange: "https://outlook.office365.com/.default" }
 
@@ -11,11 +11,15 @@ const scopes = { graph: "https://graph.microsoft.com/.default", exchange: "https
 const fakeSource = (options: { readonly lifetimeSeconds?: number; readonly latencyMillis?: number } = {}) => {
   const calls: Array<string> = []
   let failNext = 0
+  let refuse = false
   const source: Msal.TokenSource = {
     acquire: (scope) =>
       Effect.gen(function*() {
         calls.push(scope)
         yield* Effect.sleep(options.latencyMillis ?? 0)
+        if (refuse) {
+          return yield* new UpstreamError({ operation: "Tokens.acquire", reason: new Forbidden({ hint: "the secret has expired" }) })
+        }
         if (failNext > 0) {
           failNext--
           return yield* new UpstreamError({ operation: "Tokens.acquire", reason: new Transient({ status: 503 }) })
@@ -27,7 +31,7 @@ const fakeSource = (options: { readonly lifetimeSeconds?: number; readonly laten
         }
       })
   }
-  return { source, calls, failTimes: (n: number) => (failNext = n) }
+  return { source, calls, failTimes: (n: number) => (failNext = n), refuse: () => (refuse = true) }
 }
 
 const value = (token: Redacted.Redacted<string>) => Redacted.value(token)
@@ -147,6 +151,31 @@ describe("Tokens", () => {
       yield* TestClock.adjust("31 seconds")
       const error = yield* Effect.flip(tokens.get("graph"))
       assert.strictEqual(error.reason._tag, "Transient")
+    }))
+
+  it.effect("a refused renewal is a warning line while the current token stays in use; a transient one only a debug line", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const fake = fakeSource({ lifetimeSeconds: 3600 })
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      const logged = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        effect.pipe(
+          Effect.provide(Logger.layer([Logger.make(({ logLevel, message }) => lines.push(`${logLevel} ${String(message)}`))])),
+          Effect.provideService(References.MinimumLogLevel, "Debug")
+        )
+      yield* tokens.get("exchange")
+      yield* TestClock.adjust("56 minutes")
+      fake.failTimes(1)
+      assert.strictEqual(value(yield* logged(tokens.get("exchange"))), "token-1")
+      yield* settle
+      yield* TestClock.adjust("15 seconds")
+      fake.refuse()
+      assert.strictEqual(value(yield* logged(tokens.get("exchange"))), "token-1")
+      yield* settle
+      assert.deepStrictEqual(lines, [
+        "Debug Could not renew the exchange access token (the current one expires in 240 s; next try in 15 s): Tokens.acquire: upstream temporarily unavailable (503)",
+        "Warn Could not renew the exchange access token (the current one expires in 225 s; next try in 15 s): Tokens.acquire: the secret has expired"
+      ])
     }))
 
   it.effect("invalidate forces a new token", () =>
