@@ -36,61 +36,83 @@ export const refreshAt = (token: Msal.AccessToken, nowMillis: number): number =>
   return Math.min(early, token.refreshOnMillis ?? Infinity)
 }
 
-// A token is handed out until its refresh time at least, and past it (while a refresh runs) until
-// STALE_GRACE_MILLIS before it expires.
+// The cache hands a token out until STALE_GRACE_MILLIS before it expires; past its refresh time it is
+// renewed in the background meanwhile.
 const cached = (token: Msal.AccessToken, refreshAtMillis: number, nowMillis: number): Cached => ({
   token,
   refreshAtMillis,
-  ttlMillis: Math.max(0, refreshAtMillis - nowMillis, token.expiresOnMillis - STALE_GRACE_MILLIS - nowMillis)
+  ttlMillis: Math.max(0, token.expiresOnMillis - STALE_GRACE_MILLIS - nowMillis)
 })
 
 /**
  * Single flight: the cache runs one lookup per resource and every concurrent caller awaits it. A token
  * due for renewal is renewed in the background while requests keep using it (still valid for minutes),
- * so no request waits for the identity platform once a token is held. Failures are not cached; a
- * renewal that fails leaves the old token in use and is tried again 15 s later, until it is too close
- * to expiry: then requests wait for a new one (and get the error if there is none).
+ * so no request waits for the identity platform while a usable token is held. Failures are not cached;
+ * a renewal that fails leaves the old token in use and is tried again 15 s later, until the token is
+ * within 30 s of expiry: then requests wait for a new one (and get the error if there is none).
  */
 export const makeWith = Effect.fnUntraced(function*(source: Msal.TokenSource, scopes: Record<Resource, string>) {
-  const scope = yield* Effect.scope
+  // a renewal runs with the layer's services, not with those of the request that happened to start it
+  const layerContext = yield* Effect.context<never>()
   const lastGood = new Map<Resource, Msal.AccessToken>()
-  const lookup = (resource: Resource): Effect.Effect<Cached, UpstreamError> =>
-    source.acquire(scopes[resource]).pipe(
-      Effect.tap((token) => Effect.sync(() => lastGood.set(resource, token))),
-      Effect.flatMap((token) => Effect.map(Clock.currentTimeMillis, (now) => cached(token, refreshAt(token, now), now))),
+  // bumped by invalidate: a renewal started before it must not put back the token the resource refused
+  const generation = new Map<Resource, number>()
+  const remember = (resource: Resource, token: Msal.AccessToken) =>
+    Effect.map(Clock.currentTimeMillis, (now) => {
+      lastGood.set(resource, token)
+      return cached(token, refreshAt(token, now), now)
+    })
+  const cache = yield* Cache.makeWith(
+    (resource: Resource) => Effect.flatMap(source.acquire(scopes[resource]), (token) => remember(resource, token)),
+    { capacity: 8, timeToLive: (exit) => (Exit.isSuccess(exit) ? Duration.millis(exit.value.ttlMillis) : Duration.zero) }
+  )
+
+  const renew = (resource: Resource): Effect.Effect<void> => {
+    const started = generation.get(resource) ?? 0
+    const stillCurrent = () => (generation.get(resource) ?? 0) === started
+    return source.acquire(scopes[resource]).pipe(
+      Effect.flatMap((token) =>
+        stillCurrent() ? Effect.flatMap(remember(resource, token), (entry) => Cache.set(cache, resource, entry)) : Effect.void
+      ),
       Effect.catch((error) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const previous = lastGood.get(resource)
-          if (previous === undefined || previous.expiresOnMillis - now <= STALE_GRACE_MILLIS) return Effect.fail(error)
+          const usable = stillCurrent() && previous !== undefined && previous.expiresOnMillis - now > STALE_GRACE_MILLIS
           // said now, while requests still work: a refused renewal (an expired secret) fails them within minutes
-          const line = `Could not renew the ${resource} access token (the current one expires in ${
-            Math.round((previous.expiresOnMillis - now) / 1000)
-          } s; next try in 15 s): ${error.message}`
-          return Effect.as(
-            error.reason._tag === "Transient" ? Effect.logDebug(line) : Effect.logWarning(line),
-            cached(previous, now + RETRY_REFRESH_MILLIS, now)
-          )
+          const line = `Could not renew the ${resource} access token (${
+            usable
+              ? `the current one expires in ${Math.round((previous.expiresOnMillis - now) / 1000)} s; next try in 15 s`
+              : "requests will wait for a new one"
+          }): ${error.message}`
+          const log = error.reason._tag === "Transient" ? Effect.logDebug(line) : Effect.logWarning(line)
+          return usable ? Effect.andThen(log, Cache.set(cache, resource, cached(previous, now + RETRY_REFRESH_MILLIS, now))) : log
         })
       )
     )
-  const cache = yield* Cache.makeWith(lookup, {
-    capacity: 8,
-    timeToLive: (exit) =>
-      Exit.isSuccess(exit) ? Duration.millis(exit.value.ttlMillis) : Duration.zero
-  })
+  }
+
   const renewing = new Set<Resource>()
+  const running = new Set<Fiber.Fiber<void>>()
   const renewInBackground = (resource: Resource) =>
-    Effect.suspend(() => {
+    Effect.uninterruptible(Effect.suspend(() => {
       if (renewing.has(resource)) return Effect.void
       renewing.add(resource)
-      return Effect.forkIn(
-        Cache.refresh(cache, resource).pipe(
-          Effect.ignore,
-          Effect.ensuring(Effect.sync(() => renewing.delete(resource)))
-        ),
-        scope
-      )
-    })
+      // a fiber of its own (not the request's child): none of the request's annotations or interruption
+      return Effect.sync(() => {
+        const fiber = Effect.runForkWith(layerContext)(
+          renew(resource).pipe(Effect.ensuring(Effect.sync(() => renewing.delete(resource))))
+        )
+        running.add(fiber)
+        fiber.addObserver(() => running.delete(fiber))
+      })
+    }))
+  // msal cannot cancel a call it has started: give a renewal under way up to a second to finish
+  yield* Effect.addFinalizer(() =>
+    Effect.raceFirst(Effect.forEach([...running], Fiber.await, { discard: true }), realTimeSleep(1_000)).pipe(
+      Effect.andThen(Effect.forEach([...running], Fiber.interrupt, { discard: true }))
+    )
+  )
+
   return Tokens.of({
     get: (resource) =>
       Effect.flatMap(Cache.get(cache, resource), (held) =>
@@ -98,7 +120,12 @@ export const makeWith = Effect.fnUntraced(function*(source: Msal.TokenSource, sc
           now >= held.refreshAtMillis
             ? Effect.as(renewInBackground(resource), held.token.token)
             : Effect.succeed(held.token.token))),
-    invalidate: (resource) => Cache.invalidate(cache, resource)
+    invalidate: (resource) =>
+      Effect.suspend(() => {
+        generation.set(resource, (generation.get(resource) ?? 0) + 1)
+        lastGood.delete(resource)
+        return Cache.invalidate(cache, resource)
+      })
   })
 })
 

@@ -153,29 +153,72 @@ describe("Tokens", () => {
       assert.strictEqual(error.reason._tag, "Transient")
     }))
 
-  it.effect("a refused renewal is a warning line while the current token stays in use; a transient one only a debug line", () =>
-    Effect.gen(function*() {
-      const lines: Array<string> = []
+  it.effect("a refused renewal is a warning line while the current token stays in use; a transient one only a debug line", () => {
+    const lines: Array<string> = []
+    return Effect.gen(function*() {
       const fake = fakeSource({ lifetimeSeconds: 3600 })
       const tokens = yield* Tokens.makeWith(fake.source, scopes)
-      const logged = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-        effect.pipe(
-          Effect.provide(Logger.layer([Logger.make(({ logLevel, message }) => lines.push(`${logLevel} ${String(message)}`))])),
-          Effect.provideService(References.MinimumLogLevel, "Debug")
-        )
       yield* tokens.get("exchange")
       yield* TestClock.adjust("56 minutes")
       fake.failTimes(1)
-      assert.strictEqual(value(yield* logged(tokens.get("exchange"))), "token-1")
+      // the request that starts the renewal: its annotations must not end up on the renewal's line
+      const request = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.annotateLogs(effect, { requestId: "req-42" })
+      assert.strictEqual(value(yield* request(tokens.get("exchange"))), "token-1")
       yield* settle
       yield* TestClock.adjust("15 seconds")
       fake.refuse()
-      assert.strictEqual(value(yield* logged(tokens.get("exchange"))), "token-1")
+      assert.strictEqual(value(yield* request(tokens.get("exchange"))), "token-1")
       yield* settle
       assert.deepStrictEqual(lines, [
-        "Debug Could not renew the exchange access token (the current one expires in 240 s; next try in 15 s): Tokens.acquire: upstream temporarily unavailable (503)",
-        "Warn Could not renew the exchange access token (the current one expires in 225 s; next try in 15 s): Tokens.acquire: the secret has expired"
+        "Debug {} Could not renew the exchange access token (the current one expires in 240 s; next try in 15 s): Tokens.acquire: upstream temporarily unavailable (503)",
+        "Warn {} Could not renew the exchange access token (the current one expires in 225 s; next try in 15 s): Tokens.acquire: the secret has expired"
       ])
+    }).pipe(
+      Effect.provide(Logger.layer([Logger.make(({ fiber, logLevel, message }) =>
+        lines.push(`${logLevel} ${JSON.stringify(fiber.getRef(References.CurrentLogAnnotations))} ${String(message)}`)
+      )])),
+      Effect.provideService(References.MinimumLogLevel, "Debug")
+    )
+  })
+
+  it.effect("no token is handed out within 30 s of its expiry, even while renewals keep failing", () =>
+    Effect.gen(function*() {
+      const fake = fakeSource({ lifetimeSeconds: 3600 })
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      fake.failTimes(1_000)
+      // 40 s left: served, and the renewal fails (next try would be in 15 s, past the 30 s line)
+      yield* TestClock.adjust("59 minutes")
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      yield* settle
+      // 26 s left: not served any more
+      yield* TestClock.adjust("14 seconds")
+      const error = yield* Effect.flip(tokens.get("graph"))
+      assert.strictEqual(error.reason._tag, "Transient")
+    }))
+
+  it.effect("a renewal under way when the token is invalidated does not put the refused token back", () =>
+    Effect.gen(function*() {
+      const fake = fakeSource({ lifetimeSeconds: 3600, latencyMillis: 1000 })
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      const first = yield* Effect.forkChild(tokens.get("exchange"))
+      yield* TestClock.adjust(1000)
+      assert.strictEqual(value(yield* Fiber.join(first)), "token-1")
+      yield* TestClock.adjust("56 minutes")
+      fake.failTimes(1)
+      // starts a renewal (call 2, which will fail) and goes on with token-1
+      assert.strictEqual(value(yield* tokens.get("exchange")), "token-1")
+      yield* settle
+      // Exchange answered 401 to token-1: forget it; the retry waits for a new token (call 3)
+      yield* TestClock.adjust(100)
+      yield* tokens.invalidate("exchange")
+      const retry = yield* Effect.forkChild(tokens.get("exchange"))
+      yield* TestClock.adjust(1000)
+      assert.strictEqual(value(yield* Fiber.join(retry)), "token-3")
+      // the failed renewal ended in between: it must not have restored token-1
+      assert.strictEqual(value(yield* tokens.get("exchange")), "token-3")
+      assert.strictEqual(fake.calls.length, 3)
     }))
 
   it.effect("invalidate forces a new token", () =>
