@@ -69,6 +69,7 @@ export const makeWith = Effect.fnUntraced(function*(source: Msal.TokenSource, sc
 
   const renew = (resource: Resource): Effect.Effect<void> => {
     const started = generation.get(resource) ?? 0
+    const held = lastGood.get(resource)
     const stillCurrent = () => (generation.get(resource) ?? 0) === started
     return source.acquire(scopes[resource]).pipe(
       Effect.flatMap((token) =>
@@ -77,6 +78,8 @@ export const makeWith = Effect.fnUntraced(function*(source: Msal.TokenSource, sc
       Effect.catch((error) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const previous = lastGood.get(resource)
+          // a request that found no usable token may have fetched a new one meanwhile: that one stays as it is
+          if (previous !== held) return Effect.logDebug(`Could not renew the ${resource} access token, since replaced: ${error.message}`)
           const usable = stillCurrent() && previous !== undefined && previous.expiresOnMillis - now > STALE_GRACE_MILLIS
           // said now, while requests still work: a refused renewal (an expired secret) fails them within minutes
           const line = `Could not renew the ${resource} access token (${

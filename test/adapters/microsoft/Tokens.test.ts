@@ -8,7 +8,14 @@ import { Forbidden, Transient, UpstreamError } from "../../../src/application/po
 const scopes = { graph: "https://graph.microsoft.com/.default", exchange: "https://outlook.office365.com/.default" }
 
 /** A token source that takes `latencyMillis` of (test) time and can be told to fail. */
-const fakeSource = (options: { readonly lifetimeSeconds?: number; readonly latencyMillis?: number } = {}) => {
+const fakeSource = (
+  options: {
+    readonly lifetimeSeconds?: number
+    readonly latencyMillis?: number
+    /** Latency of the n-th call (1-based), instead of `latencyMillis`. */
+    readonly latencyOf?: (call: number) => number
+  } = {}
+) => {
   const calls: Array<string> = []
   let failNext = 0
   let refuse = false
@@ -16,12 +23,14 @@ const fakeSource = (options: { readonly lifetimeSeconds?: number; readonly laten
     acquire: (scope) =>
       Effect.gen(function*() {
         calls.push(scope)
-        yield* Effect.sleep(options.latencyMillis ?? 0)
+        // whether this call fails is decided as it starts (a slow call must not take a later call's failure)
+        const fails = failNext > 0
+        if (fails) failNext--
+        yield* Effect.sleep(options.latencyOf?.(calls.length) ?? options.latencyMillis ?? 0)
         if (refuse) {
           return yield* new UpstreamError({ operation: "Tokens.acquire", reason: new Forbidden({ hint: "the secret has expired" }) })
         }
-        if (failNext > 0) {
-          failNext--
+        if (fails) {
           return yield* new UpstreamError({ operation: "Tokens.acquire", reason: new Transient({ status: 503 }) })
         }
         const now = yield* Clock.currentTimeMillis
@@ -218,6 +227,29 @@ describe("Tokens", () => {
       assert.strictEqual(value(yield* Fiber.join(retry)), "token-3")
       // the failed renewal ended in between: it must not have restored token-1
       assert.strictEqual(value(yield* tokens.get("exchange")), "token-3")
+      assert.strictEqual(fake.calls.length, 3)
+    }))
+
+  it.effect("a slow renewal that fails after a request fetched a new token leaves the new token alone", () =>
+    Effect.gen(function*() {
+      // the renewal (call 2) takes 25 s; every other call answers at once
+      const fake = fakeSource({ lifetimeSeconds: 3600, latencyOf: (call) => (call === 2 ? 25_000 : 0) })
+      const tokens = yield* Tokens.makeWith(fake.source, scopes)
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      fake.failTimes(1)
+      yield* TestClock.adjust("59 minutes")
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-1")
+      yield* settle
+      // 29 s left: token-1 is no longer handed out, this request fetches token-3
+      yield* TestClock.adjust("11 seconds")
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-3")
+      // the renewal fails now; token-3 must stay cached as it is (no renewal due for ~55 minutes)
+      yield* TestClock.adjust("14 seconds")
+      yield* settle
+      yield* TestClock.adjust("16 seconds")
+      assert.strictEqual(value(yield* tokens.get("graph")), "token-3")
+      yield* settle
       assert.strictEqual(fake.calls.length, 3)
     }))
 
