@@ -45,6 +45,17 @@ const fakeSource = (
 
 const value = (token: Redacted.Redacted<string>) => Redacted.value(token)
 
+/** A token cache over `fakeSource(options)` holding the first token for `resource`, fetched from t = 0. */
+const holding = (resource: Tokens.Resource, options: Parameters<typeof fakeSource>[0] = {}) =>
+  Effect.gen(function*() {
+    const fake = fakeSource(options)
+    const tokens = yield* Tokens.makeWith(fake.source, scopes)
+    const first = yield* Effect.forkChild(tokens.get(resource))
+    yield* TestClock.adjust(options.latencyMillis ?? 0)
+    assert.strictEqual(value(yield* Fiber.join(first)), "token-1")
+    return { fake, tokens }
+  })
+
 /** Lets forked fibers (a background renewal) run up to their next sleep, without moving the clock. */
 const settle = Effect.forEach(Array.from({ length: 10 }), () => Effect.yieldNow, { discard: true })
 
@@ -82,11 +93,7 @@ describe("Tokens", () => {
 
   it.effect("a renewal holds no request: they get the current token while the new one is fetched, and one renewal runs", () =>
     Effect.gen(function*() {
-      const fake = fakeSource({ lifetimeSeconds: 3600, latencyMillis: 1000 })
-      const tokens = yield* Tokens.makeWith(fake.source, scopes)
-      const first = yield* Effect.forkChild(tokens.get("graph"))
-      yield* TestClock.adjust(1000)
-      assert.strictEqual(value(yield* Fiber.join(first)), "token-1")
+      const { fake, tokens } = yield* holding("graph", { lifetimeSeconds: 3600, latencyMillis: 1000 })
       yield* TestClock.adjust("56 minutes")
       // no clock advance: every one of these answers at once, with the held token
       const during = yield* Effect.forkChild(
@@ -103,11 +110,7 @@ describe("Tokens", () => {
 
   it.effect("a token with less than 30 s to live is not handed out: requests wait for a new one", () =>
     Effect.gen(function*() {
-      const fake = fakeSource({ lifetimeSeconds: 3600, latencyMillis: 1000 })
-      const tokens = yield* Tokens.makeWith(fake.source, scopes)
-      const first = yield* Effect.forkChild(tokens.get("exchange"))
-      yield* TestClock.adjust(1000)
-      assert.strictEqual(value(yield* Fiber.join(first)), "token-1")
+      const { fake, tokens } = yield* holding("exchange", { lifetimeSeconds: 3600, latencyMillis: 1000 })
       // renewal time passed with no request, then the token came within 30 s of expiry
       yield* TestClock.adjust("59 minutes")
       yield* TestClock.adjust("31 seconds")
@@ -209,11 +212,7 @@ describe("Tokens", () => {
 
   it.effect("a renewal under way when the token is invalidated does not put the refused token back", () =>
     Effect.gen(function*() {
-      const fake = fakeSource({ lifetimeSeconds: 3600, latencyMillis: 1000 })
-      const tokens = yield* Tokens.makeWith(fake.source, scopes)
-      const first = yield* Effect.forkChild(tokens.get("exchange"))
-      yield* TestClock.adjust(1000)
-      assert.strictEqual(value(yield* Fiber.join(first)), "token-1")
+      const { fake, tokens } = yield* holding("exchange", { lifetimeSeconds: 3600, latencyMillis: 1000 })
       yield* TestClock.adjust("56 minutes")
       fake.failTimes(1)
       // starts a renewal (call 2, which will fail) and goes on with token-1
