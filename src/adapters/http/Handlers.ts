@@ -4,6 +4,7 @@ import { HttpApiBuilder } from "effect/http-api"
 import { DistributionLists, type DistributionListsError, type RequestHints } from "../../application/DistributionLists.ts"
 import { Api, CreateBody, MembersBody, UpdateBody } from "./Api.ts"
 import * as ApiErrors from "./ApiErrors.ts"
+import { CurrentAuditNote } from "./auth/Audit.ts"
 import * as Body from "./Body.ts"
 
 type ApiError =
@@ -71,6 +72,25 @@ const decodeMembers = Body.decoder(MembersBody)
  */
 const toCompletion = Effect.uninterruptible
 
+/** Runs a change to its end and notes what it came to, and which list a create made, for its audit line. */
+const change = <A, R>(
+  use: Effect.Effect<A, DistributionListsError, R>,
+  created?: (result: A) => string
+) =>
+  Effect.gen(function*() {
+    const note = yield* CurrentAuditNote
+    const noted = (outcome: "completed" | "failed", dlId?: string) =>
+      Effect.sync(() => {
+        if (note === undefined) return
+        note.outcome = outcome
+        if (dlId !== undefined) note.dlId = dlId
+      })
+    return yield* toCompletion(use.pipe(
+      Effect.tap((result) => noted("completed", created?.(result))),
+      Effect.tapError(() => noted("failed"))
+    ))
+  }).pipe(Effect.catch(toApiError))
+
 /** The six endpoints over the `DistributionLists` use cases; bodies are decoded here (see Body.ts). */
 export const layer = HttpApiBuilder.group(
   Api,
@@ -80,12 +100,15 @@ export const layer = HttpApiBuilder.group(
     return handlers
       .handleRaw("create", ({ headers, request }) =>
         Effect.flatMap(decodeCreate(request), (body) =>
-          toCompletion(lists.create({
-            name: body.name,
-            ownerEmails: body.ownerEmails,
-            memberEmails: body.memberEmails ?? [],
-            allowExternalSenders: body.allowExternalSenders ?? false
-          }, hintsOf(headers))).pipe(Effect.catch(toApiError))))
+          change(
+            lists.create({
+              name: body.name,
+              ownerEmails: body.ownerEmails,
+              memberEmails: body.memberEmails ?? [],
+              allowExternalSenders: body.allowExternalSenders ?? false
+            }, hintsOf(headers)),
+            (result) => result.dlId
+          )))
       .handle("get", ({ headers, params, query }) =>
         (query.membersPageSize === undefined && query.membersPageToken === undefined
           ? lists.get(params.dlId, hintsOf(headers))
@@ -96,14 +119,14 @@ export const layer = HttpApiBuilder.group(
           )).pipe(Effect.catch(toApiError)))
       .handleRaw("update", ({ headers, params, request }) =>
         Effect.flatMap(decodeUpdate(request), (body) =>
-          toCompletion(lists.update(params.dlId, body, hintsOf(headers))).pipe(Effect.catch(toApiError))))
+          change(lists.update(params.dlId, body, hintsOf(headers)))))
       .handle("remove", ({ headers, params }) =>
-        toCompletion(lists.remove(params.dlId, hintsOf(headers))).pipe(Effect.catch(toApiError)))
+        change(lists.remove(params.dlId, hintsOf(headers))))
       .handleRaw("addMembers", ({ headers, params, request }) =>
         Effect.flatMap(decodeMembers(request), (body) =>
-          toCompletion(lists.addMembers(params.dlId, body.memberEmails, hintsOf(headers))).pipe(Effect.catch(toApiError))))
+          change(lists.addMembers(params.dlId, body.memberEmails, hintsOf(headers)))))
       .handleRaw("removeMembers", ({ headers, params, request }) =>
         Effect.flatMap(decodeMembers(request), (body) =>
-          toCompletion(lists.removeMembers(params.dlId, body.memberEmails, hintsOf(headers))).pipe(Effect.catch(toApiError))))
+          change(lists.removeMembers(params.dlId, body.memberEmails, hintsOf(headers)))))
   })
 )

@@ -1,4 +1,4 @@
-import { Effect, Option, Schema } from "effect"
+import { Context, Effect, Option, Schema } from "effect"
 import { HttpEffect, type HttpServerResponse } from "effect/http"
 import type { Action, Caller } from "../../../domain/Access.ts"
 import { RequestId } from "../Middleware.ts"
@@ -13,12 +13,30 @@ const createdId = (response: HttpServerResponse.HttpServerResponse): string | un
     : undefined
 
 /**
+ * What a change came to, filled in by its handler once the use case has finished: a caller that went
+ * away gets a 499 that says nothing of it, while the change itself ran to its end.
+ */
+export interface AuditNote {
+  outcome?: "completed" | "failed"
+  /** The list a create made (otherwise named only in the 201 body the caller did not wait for). */
+  dlId?: string
+}
+
+/** The current mutation's note, for its handler; undefined where nothing is audited. */
+export const CurrentAuditNote = Context.Reference<AuditNote | undefined>(
+  "distribution-list-api/adapters/http/auth/CurrentAuditNote",
+  { defaultValue: () => undefined }
+)
+
+/**
  * Registers the audit line of a mutation, written once the response is final: who (key name, app
- * client id or user UPN, never a credential), what, which list, the request id and the status.
+ * client id or user UPN, never a credential), what, which list, the request id and the status; for a
+ * caller that went away (499), what the change came to. Returns the note the handler fills in.
  */
 export const auditOnResponse = (caller: Caller, action: Action, dlId: string | undefined) =>
-  Effect.flatMap(Effect.service(RequestId), (requestId) =>
-    HttpEffect.appendPreResponseHandler((_request, response) =>
+  Effect.flatMap(Effect.service(RequestId), (requestId) => {
+    const note: AuditNote = {}
+    return HttpEffect.appendPreResponseHandler((_request, response) =>
       Effect.logInfo("audit").pipe(
         // the id is taken now: a response made for a caller that went away (499) carries none
         Effect.annotateLogs({
@@ -26,10 +44,12 @@ export const auditOnResponse = (caller: Caller, action: Action, dlId: string | u
           caller: caller.name,
           callerKind: caller.kind,
           action,
-          dlId: dlId ?? createdId(response) ?? null,
+          dlId: dlId ?? createdId(response) ?? note.dlId ?? null,
           requestId: requestId === "" ? (response.headers["x-request-id"] ?? null) : requestId,
-          status: response.status
+          status: response.status,
+          ...(response.status === 499 && note.outcome !== undefined ? { outcome: note.outcome } : {})
         }),
         Effect.as(response)
       )
-    ))
+    ).pipe(Effect.as(note))
+  })

@@ -4,7 +4,7 @@ import type { HttpApiEndpoint } from "effect/http-api"
 import { RateLimiter } from "effect/persistence"
 import { type Action, authorize, type Caller, isMutation, needsOwners } from "../../../domain/Access.ts"
 import { ApiKeys } from "./ApiKeys.ts"
-import { auditOnResponse } from "./Audit.ts"
+import { type AuditNote, auditOnResponse, CurrentAuditNote } from "./Audit.ts"
 import { addressKey } from "./ClientAddress.ts"
 import { type AuthError, Forbidden, TooManyRequests, Unauthorized } from "./Errors.ts"
 import { Owners } from "./Owners.ts"
@@ -187,7 +187,7 @@ export const make = Effect.gen(function*() {
   })
 
   const decide = (endpoint: HttpApiEndpoint.Top): Effect.Effect<
-    Caller,
+    { readonly caller: Caller; readonly note: AuditNote | undefined },
     AuthError,
     HttpServerRequest.HttpServerRequest | HttpRouter.RouteContext
   > =>
@@ -196,15 +196,15 @@ export const make = Effect.gen(function*() {
       const action = actionOf(endpoint.method, endpoint.path)
       const dlId = route.params["dlId"] ?? Object.values(route.params)[0]
       const caller = yield* authenticate
-      if (isMutation(action)) yield* auditOnResponse(caller, action, dlId)
+      const note = isMutation(action) ? yield* auditOnResponse(caller, action, dlId) : undefined
       yield* limit(caller)
       yield* permit(caller, action, dlId)
-      return caller
+      return { caller, note }
     })
 
   // Both security schemes share one decision per request: the builder tries the next scheme when
   // one fails, and the second attempt must neither log, count nor audit again.
-  const decisions = new WeakMap<object, Effect.Effect<Caller, AuthError, any>>()
+  const decisions = new WeakMap<object, Effect.Effect<{ readonly caller: Caller; readonly note: AuditNote | undefined }, AuthError, any>>()
   const run: Authentication["Service"]["bearer"] = (httpEffect, { endpoint }) =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
@@ -213,8 +213,8 @@ export const make = Effect.gen(function*() {
         decision = yield* Effect.cached(decide(endpoint))
         decisions.set(request, decision)
       }
-      const caller: Caller = yield* decision
-      return yield* Effect.provideService(httpEffect, CurrentCaller, caller)
+      const { caller, note } = yield* decision
+      return yield* httpEffect.pipe(Effect.provideService(CurrentCaller, caller), Effect.provideService(CurrentAuditNote, note))
     })
 
   return Authentication.of({ bearer: run, apiKey: run })

@@ -1,5 +1,5 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Logger, References, Result } from "effect"
+import { ConfigProvider, Deferred, Effect, Fiber, Layer, Logger, References, Result, Schedule } from "effect"
 import { HttpEffect, HttpServerResponse } from "effect/http"
 import { auditOnResponse } from "../../../../src/adapters/http/auth/Audit.ts"
 import { RequestId } from "../../../../src/adapters/http/Middleware.ts"
@@ -48,6 +48,35 @@ describe("Audit lines", () => {
         ["writer-bot", "delete", "bobs-team", 403]
       ])
       for (const line of lines) assert.isString(line["requestId"])
+    }))
+
+  it.live("a create whose caller went away names the list it made and that it completed", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const gate = yield* Deferred.make<void>()
+      const { logs, request } = yield* makeApp([], {}, {}, {
+        create: () =>
+          Deferred.succeed(started, undefined).pipe(
+            Effect.andThen(Deferred.await(gate)),
+            Effect.as({ dlId: "sales-team", primaryEmail: "sales-team@contoso.example", status: "created", failedMembers: [] })
+          )
+      })
+      const abort = new AbortController()
+      const call = yield* Effect.forkChild(Effect.exit(request("POST", "/api/dl", {
+        body: { name: "Sales Team", ownerEmails: ["a@contoso.example"] },
+        headers: key(adminKey),
+        signal: abort.signal
+      })))
+      yield* Deferred.await(started)
+      abort.abort()
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.await(call)
+      // bounded only so that a regression fails instead of hanging
+      const line = yield* Effect.suspend(() => {
+        const found = auditLines(logs)[0]
+        return found === undefined ? Effect.fail("no audit line yet") : Effect.succeed(found)
+      }).pipe(Effect.retry({ times: 100, schedule: Schedule.spaced("20 millis") }))
+      assert.deepStrictEqual([line["action"], line["dlId"], line["status"], line["outcome"]], ["create", "sales-team", 499, "completed"])
     }))
 
   it.effect("token callers are named by app client id or user UPN", () =>
@@ -182,5 +211,29 @@ describe("auditOnResponse", () => {
       const response = yield* Effect.promise(() => handler(new Request("http://localhost/api/dl/bobs-team", { method: "PATCH" })))
       assert.strictEqual(response.status, 499)
       assert.deepStrictEqual(lines.map((l) => [l["requestId"], l["status"], l["dlId"]]), [["generated-id-7", 499, "bobs-team"]])
+    }))
+
+  it.effect("a 499 line says what the change came to and names the list a create made; a normal answer's line does not", () =>
+    Effect.gen(function*() {
+      const lines: Array<Record<string, unknown>> = []
+      const collector = Logger.make(({ fiber }) => {
+        lines.push({ ...fiber.getRef(References.CurrentLogAnnotations) })
+      })
+      const respond = (status: number, outcome: "completed" | "failed") =>
+        Effect.gen(function*() {
+          const note = yield* auditOnResponse({ kind: "apiKey", name: "ops", role: "admin" } as Caller, "create", undefined)
+          note.outcome = outcome
+          if (outcome === "completed") note.dlId = "sales-team"
+          return HttpServerResponse.empty({ status })
+        }).pipe(Effect.provideService(RequestId, "id-1"))
+      const context = yield* Effect.provide(Effect.context<never>(), Logger.layer([collector]))
+      for (const [status, outcome] of [[499, "completed"], [499, "failed"], [204, "completed"]] as const) {
+        yield* Effect.promise(() => HttpEffect.toWebHandlerWith(context)(respond(status, outcome) as any)(new Request("http://localhost/api/dl", { method: "POST" })))
+      }
+      assert.deepStrictEqual(lines.map((l) => [l["status"], l["dlId"], l["outcome"]]), [
+        [499, "sales-team", "completed"],
+        [499, null, "failed"],
+        [204, "sales-team", undefined]
+      ])
     }))
 })

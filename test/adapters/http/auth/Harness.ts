@@ -42,7 +42,7 @@ export const ambiguousId = "shared-team"
 const missing = (dlId: string) =>
   dlId === ambiguousId ? new DistributionListAmbiguous({ dlId }) : new DistributionListNotFound({ dlId })
 
-const service = Layer.mock(DistributionLists, {
+const service = (overrides: Partial<DistributionLists["Service"]> = {}) => Layer.mock(DistributionLists, {
   get: (dlId) => lists[dlId] === undefined ? Effect.fail(missing(dlId)) : Effect.succeed(list(dlId, lists[dlId])),
   owners: (dlId) => lists[dlId] === undefined ? Effect.fail(missing(dlId)) : Effect.succeed(lists[dlId]),
   create: (request) =>
@@ -55,7 +55,8 @@ const service = Layer.mock(DistributionLists, {
   update: (dlId) => Effect.succeed({ message: `Distribution List '${dlId}' updated successfully.` }),
   remove: (dlId) => Effect.succeed({ message: `Distribution List '${dlId}' deleted successfully.` }),
   addMembers: () => Effect.succeed({ message: "All members added.", failed: [] }),
-  removeMembers: () => Effect.succeed({ message: "All members removed (or already absent).", failed: [] })
+  removeMembers: () => Effect.succeed({ message: "All members removed (or already absent).", failed: [] }),
+  ...overrides
 })
 
 export interface LogLine {
@@ -75,6 +76,7 @@ export interface Reply {
 export interface RequestInit {
   readonly body?: unknown
   readonly headers?: Record<string, string>
+  readonly signal?: AbortSignal
 }
 
 /**
@@ -85,7 +87,9 @@ export interface RequestInit {
 export const makeApp = (
   keys: ReadonlyArray<SigningKey>,
   env: Record<string, string> = {},
-  limiter: RateLimitStore.StoreOptions = {}
+  limiter: RateLimitStore.StoreOptions = {},
+  /** Use cases that differ from the stub's. */
+  overrides: Partial<DistributionLists["Service"]> = {}
 ) =>
   Effect.gen(function*() {
     const directory = makeDirectory(keys)
@@ -105,7 +109,7 @@ export const makeApp = (
     )
     const app = Routes.layer.pipe(
       Layer.provide(auth),
-      Layer.provide(service),
+      Layer.provide(service(overrides)),
       Layer.provide(HttpServer.layerServices),
       Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DOCS_ENABLED: "false", ...env })))
     )
@@ -133,6 +137,7 @@ export const makeApp = (
             method,
             body: body ?? null,
             headers,
+            ...(init.signal ? { signal: init.signal } : {}),
             ...(body instanceof ReadableStream ? { duplex: "half" } : {})
           } as globalThis.RequestInit)
         )
