@@ -47,7 +47,8 @@ export const auditOnResponse = (caller: Caller, action: Action, dlId: string | u
           dlId: dlId ?? createdId(response) ?? note.dlId ?? null,
           requestId: requestId === "" ? (response.headers["x-request-id"] ?? null) : requestId,
           status: response.status,
-          ...(response.status === 499 && note.outcome !== undefined ? { outcome: note.outcome } : {})
+          // a started change ends before its 499 is made (it runs uninterruptibly): no outcome means not started
+          ...(response.status === 499 ? { outcome: note.outcome ?? "notStarted" } : {})
         }),
         Effect.as(response)
       )

@@ -213,26 +213,27 @@ describe("auditOnResponse", () => {
       assert.deepStrictEqual(lines.map((l) => [l["requestId"], l["status"], l["dlId"]]), [["generated-id-7", 499, "bobs-team"]])
     }))
 
-  it.effect("a 499 line says what the change came to and names the list a create made; a normal answer's line does not", () =>
+  it.effect("a 499 line says what the change came to (or that it never started) and names the list a create made; a normal answer's line does not", () =>
     Effect.gen(function*() {
       const lines: Array<Record<string, unknown>> = []
       const collector = Logger.make(({ fiber }) => {
         lines.push({ ...fiber.getRef(References.CurrentLogAnnotations) })
       })
-      const respond = (status: number, outcome: "completed" | "failed") =>
+      const respond = (status: number, outcome: "completed" | "failed" | undefined) =>
         Effect.gen(function*() {
           const note = yield* auditOnResponse({ kind: "apiKey", name: "ops", role: "admin" } as Caller, "create", undefined)
-          note.outcome = outcome
+          if (outcome !== undefined) note.outcome = outcome
           if (outcome === "completed") note.dlId = "sales-team"
           return HttpServerResponse.empty({ status })
         }).pipe(Effect.provideService(RequestId, "id-1"))
       const context = yield* Effect.provide(Effect.context<never>(), Logger.layer([collector]))
-      for (const [status, outcome] of [[499, "completed"], [499, "failed"], [204, "completed"]] as const) {
+      for (const [status, outcome] of [[499, "completed"], [499, "failed"], [499, undefined], [204, "completed"]] as const) {
         yield* Effect.promise(() => HttpEffect.toWebHandlerWith(context)(respond(status, outcome) as any)(new Request("http://localhost/api/dl", { method: "POST" })))
       }
       assert.deepStrictEqual(lines.map((l) => [l["status"], l["dlId"], l["outcome"]]), [
         [499, "sales-team", "completed"],
         [499, null, "failed"],
+        [499, null, "notStarted"],
         [204, "sales-team", undefined]
       ])
     }))
