@@ -9,6 +9,7 @@ import type {
 import * as CreateDistributionList from "./CreateDistributionList.ts"
 import * as GetDistributionList from "./GetDistributionList.ts"
 import * as GetDistributionListPage from "./GetDistributionListPage.ts"
+import * as ListLocks from "./ListLocks.ts"
 import * as ManageMembers from "./ManageMembers.ts"
 import { GroupStore } from "./ports/GroupStore.ts"
 import type { UpstreamError } from "./ports/UpstreamError.ts"
@@ -111,15 +112,20 @@ export class DistributionLists extends Context.Service<DistributionLists, {
 
 export const make = Effect.gen(function*() {
   const kit = yield* Toolkit.make(yield* GroupStore, yield* UserDirectory, yield* Settings.Settings)
+  const oneAtATime = ListLocks.make()
+  const update = UpdateDistributionList.make(kit)
+  const remove = RemoveDistributionList.make(kit)
+  const addMembers = ManageMembers.makeAdd(kit)
+  const removeMembers = ManageMembers.makeRemove(kit)
   return DistributionLists.of({
     create: CreateDistributionList.make(kit),
     get: GetDistributionList.make(kit),
     getPage: GetDistributionListPage.make(kit),
     owners: GetDistributionList.makeOwners(kit),
-    update: UpdateDistributionList.make(kit),
-    remove: RemoveDistributionList.make(kit),
-    addMembers: ManageMembers.makeAdd(kit),
-    removeMembers: ManageMembers.makeRemove(kit)
+    update: (dlId, request, hints) => oneAtATime(dlId, update(dlId, request, hints)),
+    remove: (dlId, hints) => oneAtATime(dlId, remove(dlId, hints)),
+    addMembers: (dlId, memberEmails, hints) => oneAtATime(dlId, addMembers(dlId, memberEmails, hints)),
+    removeMembers: (dlId, memberEmails, hints) => oneAtATime(dlId, removeMembers(dlId, memberEmails, hints))
   })
 })
 

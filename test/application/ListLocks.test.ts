@@ -1,0 +1,69 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
+import { DistributionLists } from "../../src/application/DistributionLists.ts"
+import * as FakeTenant from "../support/FakeTenant.ts"
+import { appLayer } from "../support/Harness.ts"
+
+const { failNext, seedGroup, transient, user } = FakeTenant
+const address = (name: string) => `${name}@contoso.example`
+const users = ["owner", "a", "b", "c", "d"].map((name) => user(name))
+const sorted = (values: ReadonlyArray<string>) => [...values].sort()
+
+/** Lets forked fibers run up to their next sleep, without moving the clock. */
+const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })
+
+const setup = Effect.gen(function*() {
+  const tenant = yield* FakeTenant.FakeTenant
+  const seed = (alias: string) =>
+    seedGroup(tenant, { alias, ownerIds: ["id-owner"], members: [address("owner"), address("a")] })
+  const membersOf = (dl: { readonly identity: string }) => sorted(tenant.groups.get(dl.identity)!.members)
+  // the first member add waits 1 s (a 429 with Retry-After): long enough for another change to overlap it
+  failNext(tenant, "addMembers", transient("addMembers", 1000))
+  return { dls: yield* DistributionLists, seed, membersOf }
+})
+
+describe("DistributionLists: changes to one list run one at a time", () => {
+  it.effect("two PATCHes of one list at once (any spelling of its id): the list ends as the later one asked", () =>
+    Effect.gen(function*() {
+      const { dls, seed, membersOf } = yield* setup
+      const dl = seed("race")
+      const first = yield* Effect.forkChild(dls.update("race", { memberEmails: [address("b")] }, {}))
+      const second = yield* Effect.forkChild(dls.update(" RACE", { memberEmails: [address("c")] }, {}))
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+      // interleaved, both would have applied their own changes: owner, b and c
+      assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("c")]))
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a member add waits for a PATCH of the same list under way, and is applied after it", () =>
+    Effect.gen(function*() {
+      const { dls, seed, membersOf } = yield* setup
+      const dl = seed("race")
+      const sync = yield* Effect.forkChild(dls.update("race", { memberEmails: [address("b")] }, {}))
+      yield* settle
+      const add = yield* Effect.forkChild(dls.addMembers("race", [address("d")], {}))
+      yield* settle
+      assert.isUndefined(add.pollUnsafe(), "the add ran beside the PATCH")
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(sync)
+      yield* Fiber.join(add)
+      assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("d")]))
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a change to another list is not held", () =>
+    Effect.gen(function*() {
+      const { dls, seed, membersOf } = yield* setup
+      seed("slow")
+      const other = seed("other")
+      const slow = yield* Effect.forkChild(dls.update("slow", { memberEmails: [address("b")] }, {}))
+      yield* settle
+      const quick = yield* Effect.forkChild(dls.removeMembers("other", [address("a")], {}))
+      yield* settle
+      assert.isDefined(quick.pollUnsafe(), "held by the other list's change")
+      assert.deepStrictEqual(membersOf(other), [address("owner")])
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(slow)
+    }).pipe(Effect.provide(appLayer(users))))
+})
