@@ -161,7 +161,7 @@ export const make = (kit: Toolkit) => {
       owners,
       ownersAsMembers: kit.settings.ownersAsMembers
     })
-    const users = yield* kit.users.requireAll([...owners, ...requested])
+    const users = yield* kit.users.requireAll([...owners, ...requested], owners)
     const toExchange = canonical(users)
     const asRequested = spelling([...owners, ...requested], users)
     const members = uniqueEmails(requested.map(toExchange))

@@ -153,7 +153,7 @@ export const make = (kit: Toolkit) => {
             readWithMembers(kit, dlId, hints, (dl) => currentOwnersOf(dl, needOwners)),
             ({ dl, extra, members }) => ({ dl, currentOwners: extra, current: members })
           ),
-        requested.length > 0 ? kit.users.requireAll(requested) : Effect.succeed<FoundUsers>(new Map())
+        requested.length > 0 ? kit.users.requireAll(requested, owners) : Effect.succeed<FoundUsers>(new Map())
       )
       const toExchange = canonical(users)
       const owned = members === undefined ? yield* currentOwnersOf(dl, needOwners) : currentOwners

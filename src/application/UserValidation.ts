@@ -14,8 +14,15 @@ export type FoundUsers = ReadonlyMap<string, DirectoryUser>
 export interface UserValidation {
   /** Looks the addresses up: cache first, then ONE directory call for all the misses. Unknown ones are absent. */
   readonly resolve: (addresses: ReadonlyArray<string>) => Effect.Effect<FoundUsers, UpstreamError>
-  /** Like `resolve`, but fails with `UsersNotFound` naming every unknown address (in the caller's spelling). */
-  readonly requireAll: (addresses: ReadonlyArray<string>) => Effect.Effect<FoundUsers, UsersNotFound | UpstreamError>
+  /**
+   * Like `resolve`, but fails with `UsersNotFound` naming every unknown address (in the caller's spelling),
+   * and every one of `mailboxFor` (owners) whose user has no mailbox: Exchange refuses those as owners,
+   * one per attempt, so they are named with the rest up front.
+   */
+  readonly requireAll: (
+    addresses: ReadonlyArray<string>,
+    mailboxFor?: ReadonlyArray<string>
+  ) => Effect.Effect<FoundUsers, UsersNotFound | UpstreamError>
 }
 
 /**
@@ -69,13 +76,15 @@ export const make = Effect.fnUntraced(function*(
     return found as FoundUsers
   })
 
-  const requireAll = Effect.fnUntraced(function*(addresses: ReadonlyArray<string>) {
+  const requireAll = Effect.fnUntraced(function*(addresses: ReadonlyArray<string>, mailboxFor: ReadonlyArray<string> = []) {
     const found = yield* resolve(addresses)
+    const needsMailbox = new Set(mailboxFor.map(normalizeEmail))
     const unknown: Array<string> = []
     const reported = new Set<string>()
     for (const address of addresses) {
       const key = normalizeEmail(address)
-      if (found.has(key) || reported.has(key)) continue
+      const user = found.get(key)
+      if (reported.has(key) || (user !== undefined && !(needsMailbox.has(key) && user.mail === null))) continue
       reported.add(key)
       unknown.push(address.trim())
     }

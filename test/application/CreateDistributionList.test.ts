@@ -4,6 +4,7 @@ import { DistributionLists } from "../../src/application/DistributionLists.ts"
 import type { NewGroup, Target } from "../../src/application/ports/GroupStore.ts"
 import { GroupAlreadyExists } from "../../src/application/ports/GroupStore.ts"
 import { Transient, UpstreamError } from "../../src/application/ports/UpstreamError.ts"
+import { UsersNotFound } from "../../src/domain/Errors.ts"
 import * as FakeTenant from "../support/FakeTenant.ts"
 import { appLayer, gaps, withTime } from "../support/Harness.ts"
 
@@ -261,14 +262,28 @@ describe("DistributionLists.create", () => {
       const { dls, tenant } = yield* setup
       tenant.users.push(user("svc", "contoso.example", { mail: null }))
       const asOwner = yield* Effect.flip(dls.create({ ...request, ownerEmails: ["svc@contoso.example"] }, {}))
-      assert.strictEqual(asOwner._tag, "UsersNotFound")
-      assert.strictEqual(callsOf(tenant, "create").length, 1)
+      assert.deepStrictEqual(asOwner, new UsersNotFound({ addresses: ["svc@contoso.example"] }))
+      // known from Graph to have no mailbox: no create for Exchange to refuse
+      assert.strictEqual(callsOf(tenant, "create").length, 0)
       const asMember = yield* dls.create({ ...request, memberEmails: ["svc@contoso.example"] }, {})
       assert.deepStrictEqual(asMember.failedMembers, ["svc@contoso.example"])
       assert.strictEqual(callsOf(tenant, "addMembers").length, 1)
       // Known from Graph to have no mailbox: not sent with the create (no refused create per such member).
-      assert.strictEqual(callsOf(tenant, "create").length, 2)
-      assert.notInclude((callsOf(tenant, "create")[1]!.args[0] as NewGroup).members, "svc@contoso.example")
+      assert.strictEqual(callsOf(tenant, "create").length, 1)
+      assert.notInclude((callsOf(tenant, "create")[0]!.args[0] as NewGroup).members, "svc@contoso.example")
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("one 404 names every unusable address: unknown users and owners without a mailbox, as sent", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      tenant.users.push(user("svc", "contoso.example", { mail: null }), user("svc2", "contoso.example", { mail: null }))
+      const error = yield* Effect.flip(dls.create({
+        ...request,
+        ownerEmails: ["SVC@contoso.example", "svc2@contoso.example"],
+        memberEmails: ["ghost@contoso.example"]
+      }, {}))
+      assert.deepStrictEqual(error, new UsersNotFound({ addresses: ["SVC@contoso.example", "svc2@contoso.example", "ghost@contoso.example"] }))
+      assert.strictEqual(callsOf(tenant, "create").length, 0)
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect("more than 10,000 addresses in one list is a 422 naming the list", () =>

@@ -32,6 +32,22 @@ describe("DistributionLists.update", () => {
       assert.strictEqual(writes().length, 0)
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("owners without a mailbox are named in one 404 with the unknown users; nothing changes", () =>
+    Effect.gen(function*() {
+      const { dls, tenant, writes } = yield* setup
+      tenant.users.push(user("svc", "contoso.example", { mail: null }), user("svc2", "contoso.example", { mail: null }))
+      const error = yield* Effect.flip(dls.update("team", {
+        displayName: "New",
+        ownerEmails: ["svc@contoso.example", "john@contoso.example", "svc2@contoso.example"],
+        memberEmails: ["ghost@contoso.example", "svc@contoso.example"]
+      }, {}))
+      assert.strictEqual(error._tag, "UsersNotFound")
+      if (error._tag === "UsersNotFound") {
+        assert.deepStrictEqual(error.addresses, ["svc@contoso.example", "svc2@contoso.example", "ghost@contoso.example"])
+      }
+      assert.strictEqual(writes().length, 0)
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("an absent DL AND unknown users: the DL's 404 is reported", () =>
     Effect.gen(function*() {
       const { dls } = yield* setup
