@@ -25,9 +25,10 @@ export const timestamp = (date: Date): string =>
   `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())},${pad(date.getUTCMilliseconds(), 3)}`
 
 // Caller input (a dlId from the path, a name from the body) reaches messages: no control character may
-// break a line, or one request could write a forged line with its own time, level and request id.
+// break a line, or one request could write a forged line with its own time, level and request id. Nor
+// may bidirectional or invisible format characters reorder or hide the text a reader sees on the line.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g
 
 /** Control characters as visible escapes (`\n`, `\u0007`), so a value stays on its line. */
 export const escapeControls = (value: string): string =>
@@ -51,7 +52,7 @@ const text = (value: unknown): string => {
 
 // a value with spaces, quotes, `=` or control characters is quoted (and escaped) so the pairs stay
 // machine-readable and on one line
-const PLAIN = /^[^\s"=\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/
+const PLAIN = /^[^\s"=\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]+$/
 const pair = (key: string, value: unknown): string => {
   const s = text(value)
   return PLAIN.test(s) ? `${key}=${s}` : `${key}=${escapeControls(JSON.stringify(s))}`

@@ -59,6 +59,18 @@ describe("forged lines", () => {
     assert.include(line, "path=\"/api/dl/x\\n2025-01-01 00:00:00,000 - CRITICAL - [admin] - forged\"")
   })
 
+  it("bidirectional and invisible format characters are escaped too: what a reader sees is what was sent", () => {
+    const line = LogLine.formatLine({
+      date,
+      level: "Info",
+      message: "Fetching Distribution List: abc\u202edelete\u2066x\u200by\ufeff",
+      annotations: { dlId: "team\u202e" }
+    })
+    assert.include(line, "abc\\u202edelete\\u2066x\\u200by\\ufeff")
+    assert.include(line, "dlId=\"team\\u202e\"")
+    assert.notMatch(line, /[\u202e\u2066\u200b\ufeff]/)
+  })
+
   it("a cause keeps its lines, each indented, so none can start like an entry", () => {
     const line = LogLine.formatLine({ date, level: "Error", message: "failed", annotations: {}, cause: `Error: ${forged}\n    at f (a.ts:1)` })
     const [first, ...rest] = lines(line)
