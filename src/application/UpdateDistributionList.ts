@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { aliasFromName, MAX_DISPLAY_NAME_LENGTH, nameIssues } from "../domain/Alias.ts"
+import { aliasFromName, controlCharacterIssues, MAX_DISPLAY_NAME_LENGTH, nameIssues } from "../domain/Alias.ts"
 import { type DistributionList, userAddress } from "../domain/DistributionList.ts"
 import { normalizeEmail, primaryAddress, uniqueEmails } from "../domain/Email.ts"
 import { DistributionListExists, type InputIssue, InvalidInput } from "../domain/Errors.ts"
@@ -33,7 +33,7 @@ const displayNameIssues = (displayName: string): ReadonlyArray<InputIssue> =>
       loc: ["displayName"],
       msg: `String should have at most ${MAX_DISPLAY_NAME_LENGTH} characters`
     }]
-    : []
+    : controlCharacterIssues(displayName, ["displayName"])
 
 const requestIssues = (request: UpdateRequest): ReadonlyArray<InputIssue> => [
   ...(request.name === undefined ? [] : nameIssues(request.name, ["name"])),

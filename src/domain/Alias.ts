@@ -31,13 +31,27 @@ export const aliasFromName = (name: string): string => {
   return ascii.replace(SEPARATORS, "-").replace(EDGE_HYPHENS, "")
 }
 
+// A line break, tab or other control character inside a display name would be stored as sent and reach
+// every address book and client that shows the list.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+
+/** A display name (trimmed) with a control character in it, located at `loc`. */
+export const controlCharacterIssues = (
+  value: string,
+  loc: ReadonlyArray<string | number>
+): ReadonlyArray<InputIssue> =>
+  CONTROL.test(value.trim())
+    ? [{ type: "value_error", loc: [...loc], msg: "Value error, must not contain line breaks, tabs or other control characters" }]
+    : []
+
 /** The problems with a requested DL name, located at `loc`; empty when the name is usable. */
 export const nameIssues = (name: string, loc: ReadonlyArray<string | number>): ReadonlyArray<InputIssue> => {
   const displayName = name.trim()
   if (displayName.length === 0) {
     return [{ type: "value_error", loc: [...loc], msg: "Value error, name must not be blank" }]
   }
-  const issues: Array<InputIssue> = []
+  const issues: Array<InputIssue> = [...controlCharacterIssues(name, loc)]
   if (displayName.length > MAX_DISPLAY_NAME_LENGTH) {
     issues.push({
       type: "string_too_long",

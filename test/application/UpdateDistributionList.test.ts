@@ -48,6 +48,17 @@ describe("DistributionLists.update", () => {
       assert.strictEqual(writes().length, 0)
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("a display name or name with a line break inside is a 422 naming the field; nothing changes", () =>
+    Effect.gen(function*() {
+      const { dls, writes } = yield* setup
+      const error = yield* Effect.flip(dls.update("team", { displayName: "Team\nB", name: "A\tB" }, {}))
+      assert.strictEqual(error._tag, "InvalidInput")
+      if (error._tag === "InvalidInput") {
+        assert.deepStrictEqual(error.issues.map((issue) => issue.loc), [["name"], ["displayName"]])
+      }
+      assert.strictEqual(writes().length, 0)
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("an absent DL AND unknown users: the DL's 404 is reported", () =>
     Effect.gen(function*() {
       const { dls } = yield* setup

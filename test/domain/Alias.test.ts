@@ -91,6 +91,17 @@ describe("nameIssues", () => {
     }
   })
 
+  it("rejects a line break, tab or other control character inside a name; surrounding whitespace is trimmed", () => {
+    for (const name of ["new\nline", "tab\there", "bell\u0007", "sep\u2028arator", "c1\u0085"]) {
+      const issues = nameIssues(name, loc)
+      assert.deepStrictEqual(issues.map((issue) => [issue.type, issue.loc]), [["value_error", ["name"]]], JSON.stringify(name))
+      assert.include(issues[0]?.msg, "control characters")
+    }
+    assert.deepStrictEqual(nameIssues("  Sales Team\n", loc), [])
+    // right-to-left text is a name like any other
+    assert.deepStrictEqual(nameIssues("فريق المبيعات Sales \u200fTeam", loc), [])
+  })
+
   it("rejects a name without a usable character", () => {
     const issues = nameIssues("营销 !!", ["body", "name"])
     assert.deepStrictEqual(issues.map((issue) => [issue.type, issue.loc]), [["value_error", ["body", "name"]]])
@@ -119,7 +130,9 @@ describe("nameIssues", () => {
       fc.property(nameArb, (name) => {
         const alias = aliasFromName(name)
         const ok = name.trim().length > 0 && name.trim().length <= MAX_DISPLAY_NAME_LENGTH &&
-          alias.length > 0 && alias.length <= MAX_ALIAS_LENGTH
+          alias.length > 0 && alias.length <= MAX_ALIAS_LENGTH &&
+          // eslint-disable-next-line no-control-regex
+          !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name.trim())
         assert.strictEqual(nameIssues(name, loc).length === 0, ok)
       }),
       { numRuns: 300 }
