@@ -24,8 +24,10 @@ export class DistributionListExists extends Schema.TaggedError<DistributionListE
   "DistributionListExists",
   { alias: Schema.String, detail: Schema.String }
 ) {
+  // Exchange refuses a name or address any recipient holds (a list, a mailbox, a contact) and does not say
+  // which: the message must not claim it is a distribution list.
   override get message() {
-    return `A Distribution List with alias '${this.alias}' already exists.`
+    return `The alias '${this.alias}' or its address is already used by a distribution list or another recipient.`
   }
 }
 
