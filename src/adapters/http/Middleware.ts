@@ -40,20 +40,23 @@ export const make = (options: { readonly allowOrigin: (origin: string) => boolea
     const handled: App = request.method === "OPTIONS"
       ? Effect.succeed(Cors.preflight(origin))
       : Effect.catchCause(app, (cause) => ErrorResponses.fromCause(cause, requestId))
+    const accessLog = (status: number) =>
+      Effect.logInfo("HTTP request").pipe(
+        Effect.annotateLogs({
+          method: request.method,
+          path: pathOf(request.url),
+          status,
+          durationMs: clock.currentTimeMillisUnsafe() - start
+        })
+      )
     return handled.pipe(
       Effect.flatMap((response) => {
         const withId = HttpServerResponse.setHeader(response, "x-request-id", requestId)
         const final = origin === undefined || request.method === "OPTIONS" ? withId : Cors.withCorsHeaders(withId, origin)
-        const log = Effect.logInfo("HTTP request").pipe(
-          Effect.annotateLogs({
-            method: request.method,
-            path: pathOf(request.url),
-            status: final.status,
-            durationMs: clock.currentTimeMillisUnsafe() - start
-          })
-        )
-        return Effect.as(log, final)
+        return Effect.as(accessLog(final.status), final)
       }),
+      // a caller that went away still gets its line, with the 499 the server records for it
+      Effect.onInterrupt(() => accessLog(499)),
       Effect.annotateLogs("requestId", requestId),
       Effect.provideService(RequestId, requestId)
     )

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Deferred, Effect, Fiber } from "effect"
 import { requestIdOf } from "../../../src/adapters/http/Middleware.ts"
 import { app, details } from "./support.ts"
+import { eventually } from "../../support/Eventually.ts"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -63,6 +64,26 @@ describe("request id", () => {
       assert.deepStrictEqual({ method, path, status }, { method: "POST", path: "/api/dl", status: 422 })
       assert.isNumber(durationMs)
       assert.notInclude(JSON.stringify(logs), "do-not-log-me")
+    }).pipe(Effect.scoped))
+})
+
+describe("access log of a caller gone", () => {
+  it.live("a request whose caller went away still gets its access-log line, with status 499 and its request id", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const { logs, request } = yield* app({
+        get: () => Effect.andThen(Deferred.succeed(started, undefined), Effect.never)
+      })
+      const abort = new AbortController()
+      const call = yield* Effect.forkChild(
+        Effect.exit(request("GET", "/api/dl/slow-team", { headers: { "x-request-id": "gone-1" }, signal: abort.signal }))
+      )
+      yield* Deferred.await(started)
+      abort.abort()
+      yield* Fiber.await(call)
+      const line = yield* eventually(() => logs.find((l) => l.message === "HTTP request" || (Array.isArray(l.message) && l.message[0] === "HTTP request")))
+      const { method, path, requestId, status } = line.annotations
+      assert.deepStrictEqual({ method, path, requestId, status }, { method: "GET", path: "/api/dl/slow-team", requestId: "gone-1", status: 499 })
     }).pipe(Effect.scoped))
 })
 

@@ -1,5 +1,5 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Deferred, Effect, Fiber, Layer, Logger, References, Result, Schedule } from "effect"
+import { ConfigProvider, Deferred, Effect, Fiber, Layer, Logger, References, Result } from "effect"
 import { HttpEffect, HttpServerResponse } from "effect/http"
 import { auditOnResponse } from "../../../../src/adapters/http/auth/Audit.ts"
 import { RequestId } from "../../../../src/adapters/http/Middleware.ts"
@@ -8,6 +8,7 @@ import * as RateLimitStore from "../../../../src/adapters/http/auth/RateLimitSto
 import { appToken, makeKey, userToken } from "./FakeTenant.ts"
 import { adminKey, bearer, key, type LogLine, makeApp, readerKey, remoteAddressHeader, writerKey } from "./Harness.ts"
 import { closedPort, redisUrl, removeKeys, runPrefix, testPrefix } from "./RedisFixtures.ts"
+import { eventually } from "../../../support/Eventually.ts"
 
 afterAll(() => removeKeys(runPrefix))
 
@@ -71,11 +72,7 @@ describe("Audit lines", () => {
       abort.abort()
       yield* Deferred.succeed(gate, undefined)
       yield* Fiber.await(call)
-      // bounded only so that a regression fails instead of hanging
-      const line = yield* Effect.suspend(() => {
-        const found = auditLines(logs)[0]
-        return found === undefined ? Effect.fail("no audit line yet") : Effect.succeed(found)
-      }).pipe(Effect.retry({ times: 100, schedule: Schedule.spaced("20 millis") }))
+      const line = yield* eventually(() => auditLines(logs)[0])
       assert.deepStrictEqual([line["action"], line["dlId"], line["status"], line["outcome"]], ["create", "sales-team", 499, "completed"])
     }))
 
