@@ -27,8 +27,10 @@ export const CreateBody = Schema.Struct({
 })
 
 export const UpdateBody = Schema.Struct({
-  name: Schema.optionalKey(Name),
-  displayName: Schema.optionalKey(DisplayName),
+  name: Schema.optionalKey(
+    Name.annotate({ description: "New name: the alias and primary address are derived from it (the display name stays; see displayName)" })
+  ),
+  displayName: Schema.optionalKey(DisplayName.annotate({ description: "New display name (what users see)" })),
   ownerEmails: Schema.optionalKey(Owners.annotate({ description: "The complete list of owners" })),
   memberEmails: Schema.optionalKey(Emails.annotate({ description: "The complete list of members" })),
   allowExternalSenders: Schema.optionalKey(Schema.Boolean)
