@@ -43,11 +43,7 @@ export const callerOf = (claims: Jose.JWTPayload): Caller => {
   const signInNames = [claims["upn"], claims["preferred_username"], claims["email"], claims["unique_name"]]
     .map(str)
     .filter((value): value is string => value !== undefined && value.includes("@"))
-  // The user's name in the tenant; never the `email` claim, which the tenant does not always vouch for
-  // (the owner check looks this name up in the directory).
-  const upn = [claims["upn"], claims["preferred_username"], claims["unique_name"]]
-    .map(str)
-    .find((value) => value !== undefined && value.includes("@"))
+  const upn = signInNames[0]
   return {
     kind: "user",
     name: upn ?? str(claims["oid"]) ?? str(claims.sub) ?? "unknown-user",
