@@ -1,5 +1,4 @@
 import { type Config, Context, Effect, Layer } from "effect"
-import { userAddress } from "../domain/DistributionList.ts"
 import type {
   DistributionListAmbiguous,
   DistributionListExists,
@@ -93,11 +92,6 @@ export class DistributionLists extends Context.Service<DistributionLists, {
   ) => Effect.Effect<GetDistributionListPage.DistributionListPage, DistributionListsError>
   /** The owners' addresses, as `get` reports them, without listing the members (for owner checks). */
   readonly owners: (dlId: string, hints: RequestHints) => Effect.Effect<ReadonlyArray<string>, DistributionListsError>
-  /**
-   * For each address the directory knows (UPN, mail or another of the user's addresses), keyed by the
-   * normalised address: the user's address as `get` reports owners and members (for owner checks).
-   */
-  readonly userAddresses: (addresses: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, string>, UpstreamError>
   readonly update: (
     dlId: string,
     request: UpdateRequest,
@@ -128,9 +122,6 @@ export const make = Effect.gen(function*() {
     get: GetDistributionList.make(kit),
     getPage: GetDistributionListPage.make(kit),
     owners: GetDistributionList.makeOwners(kit),
-    userAddresses: (addresses) =>
-      Effect.map(kit.users.resolve(addresses), (users) =>
-        new Map([...users].map(([key, user]) => [key, userAddress(user)])) as ReadonlyMap<string, string>),
     update: (dlId, request, hints) => oneAtATime(dlId, update(dlId, request, hints)),
     remove: (dlId, hints) => oneAtATime(dlId, remove(dlId, hints)),
     addMembers: (dlId, memberEmails, hints) => oneAtATime(dlId, addMembers(dlId, memberEmails, hints)),

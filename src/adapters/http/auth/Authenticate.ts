@@ -3,7 +3,6 @@ import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "e
 import type { HttpApiEndpoint } from "effect/http-api"
 import { RateLimiter } from "effect/persistence"
 import { type Action, authorize, type Caller, isMutation, needsOwners } from "../../../domain/Access.ts"
-import { normalizeEmail } from "../../../domain/Email.ts"
 import { ApiKeys } from "./ApiKeys.ts"
 import { type AuditNote, auditOnResponse, CurrentAuditNote } from "./Audit.ts"
 import { addressKey } from "./ClientAddress.ts"
@@ -161,22 +160,6 @@ export const make = Effect.gen(function*() {
     return yield* refuse(request, Unauthorized.because(why), false, "none")
   })
 
-  /**
-   * A token names its user by sign-in name (UPN); a list names its owners by mail, and a request may name
-   * the user by any of their addresses. So owners are compared as the directory shows them: the caller
-   * also by the address of the user their UPN names (only the UPN: the `email` claim is not always the
-   * tenant's to vouch for), requested owners by their users' addresses (unknown ones as written).
-   */
-  const inDirectoryTerms = Effect.fnUntraced(function*(caller: Caller, requestedOwners: ReadonlyArray<string> | undefined) {
-    const known = yield* owners.addressesOf([...(caller.upn === undefined ? [] : [caller.upn]), ...(requestedOwners ?? [])])
-    const inDirectory = (address: string) => known.get(normalizeEmail(address))
-    const upnAddress = caller.upn === undefined ? undefined : inDirectory(caller.upn)
-    return {
-      subject: upnAddress === undefined ? caller : { ...caller, addresses: [...(caller.addresses ?? []), upnAddress] },
-      requested: requestedOwners?.map((address) => inDirectory(address) ?? address)
-    }
-  })
-
   const permit = Effect.fnUntraced(function*(caller: Caller, action: Action, dlId: string | undefined) {
     const request = yield* HttpServerRequest.HttpServerRequest
     let listOwners: ReadonlyArray<string> | undefined
@@ -196,10 +179,7 @@ export const make = Effect.gen(function*() {
     const requestedOwners = selfService && (action === "create" || action === "update")
       ? yield* bodyOwners(request)
       : undefined
-    const { subject, requested } = selfService && action !== "delete"
-      ? yield* inDirectoryTerms(caller, requestedOwners)
-      : { subject: caller, requested: requestedOwners }
-    const decision = authorize(subject, action, { owners: listOwners, requestedOwners: requested })
+    const decision = authorize(caller, action, { owners: listOwners, requestedOwners })
     if (!decision.allowed) {
       yield* Effect.logWarning("Access denied").pipe(Effect.annotateLogs({ caller: caller.name, action }))
       return yield* Forbidden.because(decision.reason)

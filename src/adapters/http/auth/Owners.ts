@@ -1,6 +1,5 @@
 import { Context, Effect, Layer, Option } from "effect"
 import { DistributionLists } from "../../../application/DistributionLists.ts"
-import { normalizeEmail } from "../../../domain/Email.ts"
 import * as ApiErrors from "../ApiErrors.ts"
 import { AuthUnavailable } from "./Errors.ts"
 
@@ -11,11 +10,6 @@ export class Owners extends Context.Service<Owners, {
     dlId: string,
     anchorMailbox: string | undefined
   ) => Effect.Effect<Option.Option<ReadonlyArray<string>>, AuthUnavailable | ApiErrors.Conflict>
-  /**
-   * The address each given address's user has in owner lists (see `of`), keyed by the normalised given
-   * address; addresses the directory does not know are absent.
-   */
-  readonly addressesOf: (addresses: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, string>, AuthUnavailable>
 }>()("distribution-list-api/adapters/http/auth/Owners") {}
 
 export const make = Effect.gen(function*() {
@@ -35,11 +29,6 @@ export const make = Effect.gen(function*() {
               // Fail closed: without the owners nothing may proceed.
               : AuthUnavailable.because("Could not check the list's owners; try again.")
           ))
-      ),
-    addressesOf: (addresses) =>
-      lists.userAddresses(addresses).pipe(
-        // Fail closed, as for the owners themselves.
-        Effect.catch(() => Effect.fail(AuthUnavailable.because("Could not look the owners up in the directory; try again.")))
       )
   })
 })
@@ -50,9 +39,5 @@ export const layer: Layer.Layer<Owners, never, DistributionLists> = Layer.effect
 export const layerFixed = (lists: Readonly<Record<string, ReadonlyArray<string>>>): Layer.Layer<Owners> =>
   Layer.succeed(
     Owners,
-    Owners.of({
-      of: (dlId) => Effect.succeed(Option.fromNullishOr(lists[dlId])),
-      // every address is its user's only one
-      addressesOf: (addresses) => Effect.succeed(new Map(addresses.map((address) => [normalizeEmail(address), address.trim()])))
-    })
+    Owners.of({ of: (dlId) => Effect.succeed(Option.fromNullishOr(lists[dlId])) })
   )

@@ -186,39 +186,6 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
       assert.strictEqual(reply.json.details, "You may not remove yourself from the owners of a distribution list.")
     }))
 
-  it.effect("owners are compared as the directory shows them: another of her addresses names her too", () =>
-    Effect.gen(function*() {
-      const { jane, request } = yield* setup
-      // jdoe@ is Jane's second address: the directory shows her as jane@
-      const own = { name: "Mine Too", ownerEmails: ["jdoe@contoso.example"] }
-      assert.strictEqual((yield* request("POST", "/api/dl", { body: own, ...jane })).status, 201)
-      const keepsHer = { ownerEmails: ["JDOE@contoso.example", "bob@contoso.example"] }
-      assert.strictEqual((yield* request("PATCH", "/api/dl/janes-team", { body: keepsHer, ...jane })).status, 200)
-    }))
-
-  it.effect("a user whose UPN is not the address owner lists show is still an owner of her lists", () =>
-    Effect.gen(function*() {
-      const { request, signing } = yield* setup
-      const token = yield* userToken(signing, "jane.doe@corp.contoso.example")
-      const asJane = { headers: bearer(token) }
-      assert.strictEqual((yield* request("GET", "/api/dl/janes-team", asJane)).status, 200)
-      assert.strictEqual((yield* request("POST", "/api/dl/janes-team/members", { body: members, ...asJane })).status, 200)
-      assertError(yield* request("GET", "/api/dl/bobs-team", asJane), 403, "Forbidden")
-    }))
-
-  it.effect("naming another user's second address, or claiming it as one's email, makes nobody an owner", () =>
-    Effect.gen(function*() {
-      const { request, signing } = yield* setup
-      const mallory = { headers: bearer(yield* userToken(signing, "mallory@contoso.example")) }
-      const janes = { name: "Not Mine", ownerEmails: ["jdoe@contoso.example"] }
-      assertError(yield* request("POST", "/api/dl", { body: janes, ...mallory }), 403, "Forbidden")
-      // an `email` claim is not the tenant's to vouch for: it names no directory user of the caller
-      const claimed = yield* userToken(signing, "mallory@contoso.example", {
-        claims: { scp: "DL.ReadWrite", upn: "mallory@contoso.example", email: "jdoe@contoso.example" }
-      })
-      assertError(yield* request("POST", "/api/dl", { body: janes, headers: bearer(claimed) }), 403, "Forbidden")
-    }))
-
   it.effect("an unknown list is the endpoint's own 404", () =>
     Effect.gen(function*() {
       const { jane, request } = yield* setup

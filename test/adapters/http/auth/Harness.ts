@@ -8,7 +8,6 @@ import * as TokenVerifier from "../../../../src/adapters/http/auth/TokenVerifier
 import * as Routes from "../../../../src/adapters/http/Routes.ts"
 import { DistributionLists, type DistributionListDetails } from "../../../../src/application/DistributionLists.ts"
 import { DistributionListAmbiguous, DistributionListNotFound } from "../../../../src/domain/Errors.ts"
-import { normalizeEmail } from "../../../../src/domain/Email.ts"
 import { audience, authorityHost, makeDirectory, type SigningKey, tenantId } from "./FakeTenant.ts"
 
 export const readerKey = "reader-key-0123456789abcdef"
@@ -43,12 +42,6 @@ export const ambiguousId = "shared-team"
 const missing = (dlId: string) =>
   dlId === ambiguousId ? new DistributionListAmbiguous({ dlId }) : new DistributionListNotFound({ dlId })
 
-/** Users known by another address than the one owner lists show (a second address, a UPN unlike the mail). */
-const directoryAddresses: Record<string, string> = {
-  "jdoe@contoso.example": "jane@contoso.example",
-  "jane.doe@corp.contoso.example": "jane@contoso.example"
-}
-
 const service = (overrides: Partial<DistributionLists["Service"]> = {}) => Layer.mock(DistributionLists, {
   get: (dlId) => lists[dlId] === undefined ? Effect.fail(missing(dlId)) : Effect.succeed(list(dlId, lists[dlId])),
   owners: (dlId) => lists[dlId] === undefined ? Effect.fail(missing(dlId)) : Effect.succeed(lists[dlId]),
@@ -63,11 +56,6 @@ const service = (overrides: Partial<DistributionLists["Service"]> = {}) => Layer
   remove: (dlId) => Effect.succeed({ message: `Distribution List '${dlId}' deleted successfully.` }),
   addMembers: () => Effect.succeed({ message: "All members added.", failed: [] }),
   removeMembers: () => Effect.succeed({ message: "All members removed (or already absent).", failed: [] }),
-  // the directory of these tests: every address is its user's only one, except Jane's alias address
-  userAddresses: (addresses) =>
-    Effect.succeed(
-      new Map(addresses.map((address) => [normalizeEmail(address), directoryAddresses[normalizeEmail(address)] ?? address.trim()]))
-    ),
   ...overrides
 })
 
