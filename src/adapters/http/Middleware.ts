@@ -1,5 +1,5 @@
-import { Clock, Context, Effect } from "effect"
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Cause, Clock, Context, Effect } from "effect"
+import { HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as Cors from "./Cors.ts"
 import * as ErrorResponses from "./ErrorResponses.ts"
 
@@ -55,8 +55,17 @@ export const make = (options: { readonly allowOrigin: (origin: string) => boolea
         const final = origin === undefined || request.method === "OPTIONS" ? withId : Cors.withCorsHeaders(withId, origin)
         return Effect.as(accessLog(final.status), final)
       }),
-      // a caller that went away still gets its line, with the 499 the server records for it
-      Effect.onInterrupt(() => accessLog(499)),
+      // an interrupted request still gets its line, with the status the server answers: 499 when the caller
+      // went away, 503 when the server cut it (shutdown)
+      Effect.onError((cause) =>
+        Cause.hasInterruptsOnly(cause)
+          ? accessLog(
+            cause.reasons.some((reason) => reason._tag === "Interrupt" && reason.annotations.has(HttpServerError.ClientAbort.key))
+              ? 499
+              : 503
+          )
+          : Effect.void
+      ),
       Effect.annotateLogs("requestId", requestId),
       Effect.provideService(RequestId, requestId)
     )

@@ -87,6 +87,17 @@ describe("access log of a caller gone", () => {
     }).pipe(Effect.scoped))
 })
 
+describe("access log of a request the server cut", () => {
+  it.effect("an interruption that is not the caller's (a shutdown) is logged with the 503 the server answers", () =>
+    Effect.gen(function*() {
+      const { logs, request } = yield* app({ get: () => Effect.interrupt })
+      const reply = yield* request("GET", "/api/dl/cut-team", { headers: { "x-request-id": "cut-1" } })
+      assert.strictEqual(reply.status, 503)
+      const access = logs.filter((l) => l.annotations.status !== undefined).map((l) => [l.annotations.requestId, l.annotations.status])
+      assert.deepStrictEqual(access, [["cut-1", 503]])
+    }).pipe(Effect.scoped))
+})
+
 describe("CORS", () => {
   it.effect("allows only the origins in CORS_ORIGINS", () =>
     Effect.gen(function*() {
