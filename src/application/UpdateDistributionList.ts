@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { aliasFromName, controlCharacterIssues, MAX_DISPLAY_NAME_LENGTH, nameIssues } from "../domain/Alias.ts"
 import { type DistributionList, userAddress } from "../domain/DistributionList.ts"
 import { normalizeEmail, primaryAddress, uniqueEmails } from "../domain/Email.ts"
-import { DistributionListExists, type InputIssue, InvalidInput } from "../domain/Errors.ts"
+import { DistributionListExists, type InputIssue, InvalidInput, UsersNotFound } from "../domain/Errors.ts"
 import { targetMembers } from "../domain/MemberDiff.ts"
 import type { RequestHints, UpdateRequest, UpdateResult } from "./DistributionLists.ts"
 import * as MemberSync from "./MemberSync.ts"
@@ -153,8 +153,15 @@ export const make = (kit: Toolkit) => {
             readWithMembers(kit, dlId, hints, (dl) => currentOwnersOf(dl, needOwners)),
             ({ dl, extra, members }) => ({ dl, currentOwners: extra, current: members })
           ),
-        requested.length > 0 ? kit.users.requireAll(requested, owners) : Effect.succeed<FoundUsers>(new Map())
+        requested.length > 0 ? kit.users.requireAll(requested) : Effect.succeed<FoundUsers>(new Map())
       )
+      // A new owner needs a mailbox (Exchange refuses it otherwise, one per attempt): all such named at once.
+      // An owner the list already has is not sent to Exchange, so a full owner list sent back passes.
+      const mailless = (owners ?? []).filter((owner) => {
+        const user = users.get(normalizeEmail(owner))
+        return user !== undefined && user.mail === null && !dl.ownerIds.includes(user.id)
+      })
+      if (mailless.length > 0) return yield* new UsersNotFound({ addresses: mailless.map((owner) => owner.trim()) })
       const toExchange = canonical(users)
       const owned = members === undefined ? yield* currentOwnersOf(dl, needOwners) : currentOwners
 
