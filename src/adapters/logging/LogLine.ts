@@ -27,13 +27,17 @@ export const timestamp = (date: Date): string =>
 // Caller input (a dlId from the path, a name from the body) reaches messages: no control character may
 // break a line, or one request could write a forged line with its own time, level and request id. Nor
 // may bidirectional or invisible format characters reorder or hide the text a reader sees on the line.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g
+// Controls (Cc), format characters (Cf: bidirectional marks, zero-width ones, tags) and line separators.
+const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/gu
 
-/** Control characters as visible escapes (`\n`, `\u0007`), so a value stays on its line. */
+const codePointEscape = (c: string): string => {
+  const code = c.codePointAt(0)!
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`
+}
+
+/** Control characters as visible escapes (`\n`, `\u0007`, `\u{e0041}`), so a value stays on its line. */
 export const escapeControls = (value: string): string =>
-  value.replace(CONTROL, (c) =>
-    c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+  value.replace(CONTROL, (c) => c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : codePointEscape(c))
 
 /** A multi-line cause keeps its lines, each continuation indented so that none can pass for a log line. */
 const indentCause = (cause: string): string =>
@@ -52,7 +56,7 @@ const text = (value: unknown): string => {
 
 // a value with spaces, quotes, `=` or control characters is quoted (and escaped) so the pairs stay
 // machine-readable and on one line
-const PLAIN = /^[^\s"=\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]+$/
+const PLAIN = /^[^\s"=\p{Cc}\p{Cf}\u2028\u2029]+$/u
 const pair = (key: string, value: unknown): string => {
   const s = text(value)
   return PLAIN.test(s) ? `${key}=${s}` : `${key}=${escapeControls(JSON.stringify(s))}`

@@ -63,12 +63,12 @@ describe("forged lines", () => {
     const line = LogLine.formatLine({
       date,
       level: "Info",
-      message: "Fetching Distribution List: abc\u202edelete\u2066x\u200by\ufeff",
+      message: "Fetching Distribution List: abc\u202edelete\u2066x\u200by\ufeff\u00ad\u2061\u{e0041}",
       annotations: { dlId: "team\u202e" }
     })
-    assert.include(line, "abc\\u202edelete\\u2066x\\u200by\\ufeff")
+    assert.include(line, "abc\\u202edelete\\u2066x\\u200by\\ufeff\\u00ad\\u2061\\u{e0041}")
     assert.include(line, "dlId=\"team\\u202e\"")
-    assert.notMatch(line, /[\u202e\u2066\u200b\ufeff]/)
+    assert.notMatch(line, /[\u202e\u2066\u200b\ufeff\u00ad\u2061\u{e0041}]/u)
   })
 
   it("a cause keeps its lines, each indented, so none can start like an entry", () => {
