@@ -19,7 +19,10 @@ export const make = () => {
         }
         const held = lock
         held.holders++
-        return restore(held.semaphore.withPermit(change)).pipe(
+        // Waiting for the list may be cut (the caller went away, shutdown): nothing has started yet. The
+        // change then runs as its caller runs it (the handlers: to its end).
+        return Effect.interruptible(held.semaphore.take(1)).pipe(
+          Effect.andThen(restore(change).pipe(Effect.ensuring(held.semaphore.release(1)))),
           Effect.ensuring(Effect.sync(() => {
             if (--held.holders === 0) locks.delete(key)
           }))

@@ -52,6 +52,23 @@ describe("DistributionLists: changes to one list run one at a time", () => {
       assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("d")]))
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("a change waiting for its list can be cut (its caller went away) even when it would run to its end", () =>
+    Effect.gen(function*() {
+      const { dls, seed, membersOf } = yield* setup
+      const dl = seed("race")
+      const sync = yield* Effect.forkChild(dls.update("race", { memberEmails: [address("b")] }, {}))
+      yield* settle
+      // as the handlers run a change: uninterruptible once it runs
+      const waiting = yield* Effect.forkChild(Effect.uninterruptible(dls.addMembers("race", [address("d")], {})))
+      yield* settle
+      yield* Fiber.interrupt(waiting)
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(sync)
+      // the list is free again, and the cut add never ran
+      yield* dls.addMembers("race", [address("c")], {})
+      assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("c")]))
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("a change to another list is not held", () =>
     Effect.gen(function*() {
       const { dls, seed, membersOf } = yield* setup
