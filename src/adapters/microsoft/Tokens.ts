@@ -15,7 +15,7 @@ export class Tokens extends Context.Service<Tokens, {
 
 /** The seed refreshes tokens 5 minutes before they expire. */
 export const REFRESH_MARGIN = Duration.minutes(5)
-// A token is never sent with less than this left to live: a request using it must not meet its expiry.
+// A held token is not handed out with less than this left to live: a request using it must not meet its expiry.
 const STALE_GRACE_MILLIS = 30_000
 // After a failed refresh, the still-valid token is served and the next refresh tried this much later.
 const RETRY_REFRESH_MILLIS = 15_000

@@ -186,8 +186,11 @@ export const make = Effect.gen(function*() {
     }
   })
 
+  /** Who calls, and the note of the mutation's audit line (undefined for reads). */
+  type Decided = { readonly caller: Caller; readonly note: AuditNote | undefined }
+
   const decide = (endpoint: HttpApiEndpoint.Top): Effect.Effect<
-    { readonly caller: Caller; readonly note: AuditNote | undefined },
+    Decided,
     AuthError,
     HttpServerRequest.HttpServerRequest | HttpRouter.RouteContext
   > =>
@@ -204,7 +207,7 @@ export const make = Effect.gen(function*() {
 
   // Both security schemes share one decision per request: the builder tries the next scheme when
   // one fails, and the second attempt must neither log, count nor audit again.
-  const decisions = new WeakMap<object, Effect.Effect<{ readonly caller: Caller; readonly note: AuditNote | undefined }, AuthError, any>>()
+  const decisions = new WeakMap<object, Effect.Effect<Decided, AuthError, any>>()
   const run: Authentication["Service"]["bearer"] = (httpEffect, { endpoint }) =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
