@@ -1,4 +1,5 @@
 import { type Config, Context, Effect, Layer } from "effect"
+import type { OwnerSet } from "../domain/Access.ts"
 import type {
   DistributionListAmbiguous,
   DistributionListExists,
@@ -90,8 +91,17 @@ export class DistributionLists extends Context.Service<DistributionLists, {
     paging: GetDistributionListPage.MemberPaging,
     hints: RequestHints
   ) => Effect.Effect<GetDistributionListPage.DistributionListPage, DistributionListsError>
-  /** The owners' addresses, as `get` reports them, without listing the members (for owner checks). */
-  readonly owners: (dlId: string, hints: RequestHints) => Effect.Effect<ReadonlyArray<string>, DistributionListsError>
+  /**
+   * A list's owners for an owner check, without listing its members: their directory ids, and with
+   * `"addresses"` also their addresses as `get` reports them (one directory lookup more).
+   */
+  readonly owners: (
+    dlId: string,
+    hints: RequestHints,
+    by: "ids" | "addresses"
+  ) => Effect.Effect<OwnerSet, DistributionListsError>
+  /** The directory ids of the users these addresses name, looked up now (never cached): for owner checks. */
+  readonly userIds: (addresses: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string>, UpstreamError>
   readonly update: (
     dlId: string,
     request: UpdateRequest,
@@ -122,6 +132,7 @@ export const make = Effect.gen(function*() {
     get: GetDistributionList.make(kit),
     getPage: GetDistributionListPage.make(kit),
     owners: GetDistributionList.makeOwners(kit),
+    userIds: GetDistributionList.makeUserIds(kit),
     update: (dlId, request, hints) => oneAtATime(dlId, update(dlId, request, hints)),
     remove: (dlId, hints) => oneAtATime(dlId, remove(dlId, hints)),
     addMembers: (dlId, memberEmails, hints) => oneAtATime(dlId, addMembers(dlId, memberEmails, hints)),

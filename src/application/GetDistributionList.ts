@@ -43,11 +43,26 @@ export const make = (kit: Toolkit) =>
     (effect, dlId) => mapStoreErrors(dlId)(effect)
   )
 
-/** Only the owners' addresses (an owner check needs no member list, which can be 50 pages long). */
+/**
+ * Only the owners (an owner check needs no member list, which can be 50 pages long): their ids, and their
+ * addresses too when asked (one directory lookup).
+ */
 export const makeOwners = (kit: Toolkit) =>
   Effect.fn("DistributionLists.owners")(
-    function*(dlId: string, hints: RequestHints) {
-      return yield* ownerAddresses(kit, yield* readGroup(kit, dlId, hints))
+    function*(dlId: string, hints: RequestHints, by: "ids" | "addresses") {
+      const dl = yield* readGroup(kit, dlId, hints)
+      return by === "ids" ? { ids: dl.ownerIds } : { ids: dl.ownerIds, addresses: yield* ownerAddresses(kit, dl) }
     },
     (effect, dlId) => mapStoreErrors(dlId)(effect)
   )
+
+/**
+ * The directory ids of the users these addresses name (UPN, mail or proxy address), looked up now and
+ * never from the validation cache: an access decision rests on them, and a cached entry may name an
+ * address's previous holder.
+ */
+export const makeUserIds = (kit: Toolkit) =>
+  Effect.fn("DistributionLists.userIds")(function*(addresses: ReadonlyArray<string>) {
+    const users = yield* kit.directory.findUsers(addresses).pipe(Effect.retry(kit.schedules.upstream))
+    return [...new Set([...users.values()].map((user) => user.id.toLowerCase()))]
+  })

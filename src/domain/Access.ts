@@ -14,7 +14,8 @@ export const isMutation = (action: Action): boolean => action !== "read"
 
 /**
  * Who is calling. `role` grants role-based access; a user without a role may still act as an owner
- * (self-service) when `selfService` is set, identified by `addresses` (UPN and other sign-in names).
+ * (self-service) when `selfService` is set, identified by `objectId` (the directory object id, token
+ * `oid`) and by `addresses` (UPN and other sign-in names).
  */
 export interface Caller {
   readonly kind: "apiKey" | "app" | "user"
@@ -23,20 +24,38 @@ export interface Caller {
   readonly role?: Role | undefined
   readonly upn?: string | undefined
   readonly addresses?: ReadonlyArray<string> | undefined
+  /** The user's directory object id, lower-case: what list ownership is decided on when it is known. */
+  readonly objectId?: string | undefined
   readonly selfService?: boolean | undefined
+}
+
+/**
+ * Owners as far as they are known: their directory object ids (a list's `ManagedBy`, or requested owners
+ * looked up in the directory) and/or their addresses.
+ */
+export interface OwnerSet {
+  readonly ids?: ReadonlyArray<string> | undefined
+  readonly addresses?: ReadonlyArray<string> | undefined
 }
 
 /** What is known about the distribution list an action touches. */
 export interface AccessContext {
-  /** Owner addresses of the list the action targets (every action but create). */
-  readonly owners?: ReadonlyArray<string> | undefined
-  /** Owner addresses the request would set: the owners of a new list, or an update's new owners. */
-  readonly requestedOwners?: ReadonlyArray<string> | undefined
+  /** Owners of the list the action targets (every action but create): their ids for a caller with an object id. */
+  readonly owners?: OwnerSet | undefined
+  /**
+   * Owners the request would set (a new list's, or an update's new owners): their addresses as sent, and
+   * their ids once a decision asked for them to be looked up (`lookUpRequestedOwners`).
+   */
+  readonly requestedOwners?: OwnerSet | undefined
 }
 
+/**
+ * `lookUpRequestedOwners`: refused only because the caller is not among the owners the request names, by
+ * sign-in name; decide again with their ids looked up (the caller may name themselves by another address).
+ */
 export type Decision =
   | { readonly allowed: true }
-  | { readonly allowed: false; readonly reason: string }
+  | { readonly allowed: false; readonly reason: string; readonly lookUpRequestedOwners?: true }
 
 const allow: Decision = { allowed: true }
 const deny = (reason: string): Decision => ({ allowed: false, reason })
@@ -52,14 +71,49 @@ const requiredRole: Record<Action, Role> = {
 
 export const hasRole = (held: Role, needed: Role): boolean => roles.indexOf(held) >= roles.indexOf(needed)
 
-/** True when deciding needs the list's owners: a self-service user acting on an existing list. */
-export const needsOwners = (caller: Caller, action: Action): boolean =>
-  caller.role === undefined && caller.selfService === true && action !== "create" && action !== "delete"
+const isSelfService = (caller: Caller): boolean => caller.role === undefined && caller.selfService === true
 
-const includesCaller = (caller: Caller, addresses: ReadonlyArray<string>): boolean => {
+/**
+ * What deciding needs of the list's owners: none, or (a self-service user acting on an existing list)
+ * their ids when the caller's object id is known, else their addresses.
+ */
+export const needsOwners = (caller: Caller, action: Action): "ids" | "addresses" | undefined =>
+  !isSelfService(caller) || action === "create" || action === "delete"
+    ? undefined
+    : caller.objectId === undefined
+    ? "addresses"
+    : "ids"
+
+const namedByAddress = (caller: Caller, addresses: ReadonlyArray<string>): boolean => {
   const mine = new Set((caller.addresses ?? []).map(normalizeEmail))
   return addresses.some((address) => mine.has(normalizeEmail(address)))
 }
+
+const namedById = (caller: Caller, ids: ReadonlyArray<string>): boolean =>
+  caller.objectId !== undefined && ids.some((id) => id.toLowerCase() === caller.objectId)
+
+/**
+ * A list's owners include the caller: by object id when the caller has one (Microsoft's advice: authorize on
+ * `oid`, never on a name a user may share or lose), by sign-in name otherwise.
+ */
+const ownsList = (caller: Caller, owners: OwnerSet): boolean =>
+  caller.objectId === undefined
+    ? namedByAddress(caller, owners.addresses ?? [])
+    : namedById(caller, owners.ids ?? [])
+
+/** Requested owners include the caller: by one of the caller's sign-in names as sent, or by object id once looked up. */
+const amongRequested = (caller: Caller, requested: OwnerSet): boolean =>
+  namedByAddress(caller, requested.addresses ?? []) || namedById(caller, requested.ids ?? [])
+
+/** At most this many requested owners are looked up to find the caller among them (the directory work one request may cause). */
+export const MAX_OWNER_LOOKUP = 20
+
+/** Denied for want of the caller among `requested`; worth a lookup of their ids when they have none yet and are few. */
+const denyRequested = (caller: Caller, requested: OwnerSet | undefined, reason: string): Decision =>
+  caller.objectId !== undefined && requested?.ids === undefined && requested?.addresses !== undefined &&
+    requested.addresses.length <= MAX_OWNER_LOOKUP
+    ? { allowed: false, reason, lookUpRequestedOwners: true }
+    : deny(reason)
 
 /**
  * The authorization policy.
@@ -73,21 +127,22 @@ export const authorize = (caller: Caller, action: Action, context: AccessContext
     const needed = requiredRole[action]
     return hasRole(caller.role, needed) ? allow : deny(`The '${action}' operation requires the ${needed} role.`)
   }
-  if (caller.kind !== "user" || caller.selfService !== true || (caller.addresses ?? []).length === 0) {
+  const identified = caller.objectId !== undefined || (caller.addresses ?? []).length > 0
+  if (caller.kind !== "user" || caller.selfService !== true || !identified) {
     return deny("The caller holds no role of this API.")
   }
   if (action === "delete") return deny("Owners may not delete distribution lists; ask an administrator.")
   const { owners, requestedOwners } = context
   if (action === "create") {
-    return requestedOwners !== undefined && includesCaller(caller, requestedOwners)
+    return requestedOwners !== undefined && amongRequested(caller, requestedOwners)
       ? allow
-      : deny("You may only create distribution lists that you own.")
+      : denyRequested(caller, requestedOwners, "You may only create distribution lists that you own.")
   }
-  if (owners === undefined || !includesCaller(caller, owners)) {
+  if (owners === undefined || !ownsList(caller, owners)) {
     return deny("You may only access distribution lists that you own.")
   }
-  if (requestedOwners !== undefined && !includesCaller(caller, requestedOwners)) {
-    return deny("You may not remove yourself from the owners of a distribution list.")
+  if (requestedOwners !== undefined && !amongRequested(caller, requestedOwners)) {
+    return denyRequested(caller, requestedOwners, "You may not remove yourself from the owners of a distribution list.")
   }
   return allow
 }

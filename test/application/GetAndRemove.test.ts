@@ -141,13 +141,33 @@ describe("DistributionLists.get", () => {
 })
 
 describe("DistributionLists.owners", () => {
-  it.effect("the owners as get reports them, without listing the members", () =>
+  it.effect("the owners' ids and, when asked, their addresses as get reports them, without listing the members", () =>
     Effect.gen(function*() {
       const { dls, tenant } = yield* setup
-      assert.deepStrictEqual(yield* dls.owners("marketing-team", {}), ["john@contoso.example", "jane@contoso.example"])
+      assert.deepStrictEqual(yield* dls.owners("marketing-team", {}, "addresses"), {
+        ids: ["id-john", "id-jane", "id-gone"],
+        addresses: ["john@contoso.example", "jane@contoso.example"]
+      })
+      assert.strictEqual(callsOf(tenant, "usersByIds").length, 1)
+      assert.deepStrictEqual(yield* dls.owners("marketing-team", {}, "ids"), { ids: ["id-john", "id-jane", "id-gone"] })
+      assert.strictEqual(callsOf(tenant, "usersByIds").length, 1, "ids need no directory lookup")
       assert.strictEqual(callsOf(tenant, "listMembers").length, 0)
-      const error = yield* Effect.flip(dls.owners("nope", {}))
+      const error = yield* Effect.flip(dls.owners("nope", {}, "ids"))
       assert.strictEqual(error._tag, "DistributionListNotFound")
+    }).pipe(Effect.provide(appLayer(users))))
+})
+
+describe("DistributionLists.userIds", () => {
+  it.effect("asks the directory every time: an address that changed hands names its new holder at once", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      // the validation cache now holds john@ as id-john
+      yield* dls.create({ name: "Cached", ownerEmails: ["john@contoso.example"], memberEmails: [], allowExternalSenders: false }, {})
+      assert.deepStrictEqual(yield* dls.userIds(["JOHN@contoso.example", "nobody@contoso.example"]), ["id-john"])
+      // john@ now belongs to another user (and one more user joins, so the fake re-indexes its directory)
+      const john = tenant.users.findIndex((u) => u.id === "id-john")
+      tenant.users.splice(john, 1, { ...tenant.users[john]!, id: "id-new-john" }, user("joiner"))
+      assert.deepStrictEqual(yield* dls.userIds(["john@contoso.example"]), ["id-new-john"])
     }).pipe(Effect.provide(appLayer(users))))
 })
 

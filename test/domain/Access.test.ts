@@ -1,6 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
-import { type Action, authorize, type Caller, hasRole, needsOwners, type Role, roles } from "../../src/domain/Access.ts"
+import {
+  type Action,
+  authorize,
+  type Caller,
+  hasRole,
+  MAX_OWNER_LOOKUP,
+  needsOwners,
+  type Role,
+  roles
+} from "../../src/domain/Access.ts"
 
 const actions: ReadonlyArray<Action> = ["read", "create", "update", "delete", "addMembers", "removeMembers"]
 
@@ -55,18 +64,18 @@ describe("Access.authorize: roles", () => {
   it("a role wins over self-service and needs no owners", () => {
     const admin: Caller = { ...jane, role: "admin" }
     assert.isTrue(allowed(admin, "delete"))
-    assert.isFalse(needsOwners(admin, "update"))
+    assert.strictEqual(needsOwners(admin, "update"), undefined)
   })
 })
 
 describe("Access.authorize: owner self-service", () => {
-  const own = { owners: ["someone@contoso.example", "JANE@contoso.example"] }
-  const others = { owners: ["someone@contoso.example"] }
+  const own = { owners: { addresses: ["someone@contoso.example", "JANE@contoso.example"] } }
+  const others = { owners: { addresses: ["someone@contoso.example"] } }
 
   it("reads and changes lists the user owns (case-insensitive, any sign-in name)", () => {
     for (const action of ["read", "update", "addMembers", "removeMembers"] as const) {
       assert.isTrue(allowed(jane, action, own), action)
-      assert.isTrue(allowed(jane, action, { owners: ["jane.doe@contoso.example"] }), action)
+      assert.isTrue(allowed(jane, action, { owners: { addresses: ["jane.doe@contoso.example"] } }), action)
     }
   })
 
@@ -79,8 +88,8 @@ describe("Access.authorize: owner self-service", () => {
 
   it("fails closed when the owners are unknown", () => {
     assert.isFalse(allowed(jane, "read", {}))
-    assert.isTrue(needsOwners(jane, "read"))
-    assert.isFalse(needsOwners(jane, "create"))
+    assert.strictEqual(needsOwners(jane, "read"), "addresses")
+    assert.strictEqual(needsOwners(jane, "create"), undefined)
   })
 
   it("may never delete, not even an own list", () => {
@@ -88,24 +97,75 @@ describe("Access.authorize: owner self-service", () => {
   })
 
   it("creates only lists with themselves among the owners", () => {
-    assert.isTrue(allowed(jane, "create", { requestedOwners: ["jane@contoso.example", "bob@contoso.example"] }))
-    assert.isFalse(allowed(jane, "create", { requestedOwners: ["bob@contoso.example"] }))
+    assert.isTrue(allowed(jane, "create", { requestedOwners: { addresses: ["jane@contoso.example", "bob@contoso.example"] } }))
+    assert.isFalse(allowed(jane, "create", { requestedOwners: { addresses: ["bob@contoso.example"] } }))
     assert.isFalse(allowed(jane, "create", {}))
   })
 
   it("may not remove themselves from the owners of an own list", () => {
-    assert.isTrue(allowed(jane, "update", { ...own, requestedOwners: ["jane@contoso.example"] }))
-    assert.isFalse(allowed(jane, "update", { ...own, requestedOwners: ["bob@contoso.example"] }))
+    assert.isTrue(allowed(jane, "update", { ...own, requestedOwners: { addresses: ["jane@contoso.example"] } }))
+    assert.isFalse(allowed(jane, "update", { ...own, requestedOwners: { addresses: ["bob@contoso.example"] } }))
   })
 
   it("a user token without the self-service scope may do nothing", () => {
     const scoped: Caller = { ...jane, selfService: false }
     assert.isFalse(allowed(scoped, "read", own))
-    assert.isFalse(allowed(scoped, "create", { requestedOwners: ["jane@contoso.example"] }))
+    assert.isFalse(allowed(scoped, "create", { requestedOwners: { addresses: ["jane@contoso.example"] } }))
   })
 
   it("a user without any sign-in name may do nothing", () => {
     const anonymous: Caller = { kind: "user", name: "oid", selfService: true, addresses: [] }
-    assert.isFalse(allowed(anonymous, "read", { owners: [] }))
+    assert.isFalse(allowed(anonymous, "read", { owners: { addresses: [] } }))
+  })
+})
+
+describe("Access.authorize: owner self-service by object id (token oid)", () => {
+  const janeById: Caller = { ...jane, objectId: "id-jane" }
+  const own = { owners: { ids: ["id-someone", "ID-JANE"], addresses: ["someone@contoso.example"] } }
+
+  it("a list is hers when its owner ids hold her object id, whatever addresses it shows", () => {
+    assert.strictEqual(needsOwners(janeById, "update"), "ids")
+    for (const action of ["read", "update", "addMembers", "removeMembers"] as const) {
+      assert.isTrue(allowed(janeById, action, own), action)
+    }
+  })
+
+  it("an owner address equal to her sign-in name does not make a list hers without her id", () => {
+    const named = { owners: { ids: ["id-someone"], addresses: ["jane@contoso.example"] } }
+    assert.deepStrictEqual(authorize(janeById, "read", named), {
+      allowed: false,
+      reason: "You may only access distribution lists that you own."
+    })
+  })
+
+  it("a user known by object id alone (no sign-in name in the token) may act on own lists", () => {
+    const idOnly: Caller = { kind: "user", name: "id-jane", objectId: "id-jane", addresses: [], selfService: true }
+    assert.isTrue(allowed(idOnly, "read", own))
+    assert.isFalse(allowed(idOnly, "read", { owners: { ids: ["id-someone"] } }))
+  })
+
+  it("requested owners not naming her by sign-in name ask for a lookup of their ids, then decide on them", () => {
+    const requested = { addresses: ["jane.doe@fabrikam.example", "bob@contoso.example"] }
+    assert.deepStrictEqual(authorize(janeById, "create", { requestedOwners: requested }), {
+      allowed: false,
+      reason: "You may only create distribution lists that you own.",
+      lookUpRequestedOwners: true
+    })
+    assert.isTrue(allowed(janeById, "create", { requestedOwners: { ...requested, ids: ["id-bob", "id-jane"] } }))
+    assert.deepStrictEqual(authorize(janeById, "update", { ...own, requestedOwners: { ...requested, ids: ["id-bob"] } }), {
+      allowed: false,
+      reason: "You may not remove yourself from the owners of a distribution list."
+    })
+    assert.isTrue(allowed(janeById, "update", { ...own, requestedOwners: { addresses: ["JANE@contoso.example"] } }), "by sign-in name, no lookup")
+  })
+
+  it("no lookup for a list not hers, for a caller without object id, or past MAX_OWNER_LOOKUP requested owners", () => {
+    const requested = { addresses: ["bob@contoso.example"] }
+    assert.isUndefined((authorize(janeById, "update", { owners: { ids: ["id-bob"] }, requestedOwners: requested }) as any).lookUpRequestedOwners)
+    assert.isUndefined((authorize(jane, "create", { requestedOwners: requested }) as any).lookUpRequestedOwners)
+    const many = { addresses: Array.from({ length: MAX_OWNER_LOOKUP + 1 }, (_, i) => `u${i}@contoso.example`) }
+    assert.isUndefined((authorize(janeById, "create", { requestedOwners: many }) as any).lookUpRequestedOwners)
+    const enough = { addresses: many.addresses.slice(1) }
+    assert.isTrue((authorize(janeById, "create", { requestedOwners: enough }) as any).lookUpRequestedOwners)
   })
 })

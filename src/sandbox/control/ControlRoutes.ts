@@ -1,4 +1,4 @@
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { AccessTokens } from "../identity/AccessTokens.ts"
 import { baseUrlOf } from "../identity/RequestInfo.ts"
@@ -67,6 +67,10 @@ export const layer: Layer.Layer<never, never, HttpRouter.HttpRouter | AccessToke
       const mint = Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         const order = yield* body(TokenOrder)
+        // A delegated token names its user by object id too, as Entra's always do: the directory's, unless given.
+        const user = order.scp !== undefined && order.oid === undefined && order.upn?.includes("@")
+          ? Option.getOrUndefined(yield* model.userByIdOrUpn(order.upn))
+          : undefined
         // Issued by the v2 issuer the OpenID configuration advertises, so standard verifiers accept it.
         const { token, claims } = yield* tokens.issue({
           aud: order.aud,
@@ -75,7 +79,7 @@ export const layer: Layer.Layer<never, never, HttpRouter.HttpRouter | AccessToke
           roles: order.roles,
           scp: order.scp,
           upn: order.upn,
-          oid: order.oid,
+          oid: order.oid ?? user?.id,
           expiresInSeconds: order.expiresInSeconds
         })
         return json({ access_token: token, token_type: "Bearer", expires_in: claims.exp - claims.iat })

@@ -127,7 +127,9 @@ const make = (keys: KeyMaterial): AccessTokens["Service"] => {
       ...(oid === undefined ? {} : { oid, sub: oid }),
       ...(request.roles && request.roles.length > 0 ? { roles: [...request.roles] } : {}),
       ...(request.scp === undefined ? {} : { scp: request.scp }),
-      ...(request.upn === undefined ? {} : { upn: request.upn })
+      ...(request.upn === undefined ? {} : { upn: request.upn }),
+      // v2 delegated tokens always name the user in `preferred_username` (upn is an optional claim there)
+      ...(v2 && request.scp !== undefined && request.upn !== undefined ? { preferred_username: request.upn } : {})
     }
     const exp = now + (request.expiresInSeconds ?? defaultLifetimeSeconds)
     const token = yield* Effect.promise(() =>

@@ -20,6 +20,28 @@ const call = (path: string, init: { method?: string; body?: unknown; headers?: R
   })
 
 layer(Server.layerWith(Server.layerServicesTest()), { excludeTestServices: true })("control face", (it) => {
+  it.effect("POST /_sandbox/tokens: a delegated token names its user by object id and preferred_username, like Entra's", () =>
+    Effect.gen(function*() {
+      const created = yield* call("/_sandbox/users", {
+        body: { userPrincipalName: "token.owner@contoso.example", displayName: "Token Owner", mail: "token.owner@fabrikam.example" }
+      })
+      assert.strictEqual(created.status, 201)
+      const claimsOf = (order: Record<string, unknown>) =>
+        Effect.map(call("/_sandbox/tokens", { body: { aud: "api://distribution-list-api", ...order } }), (minted) =>
+          Jose.decodeJwt(minted.body.access_token))
+      const delegated = yield* claimsOf({ scp: "DL.ReadWrite", upn: "Token.Owner@contoso.example" })
+      assert.deepStrictEqual([delegated["oid"], delegated.sub, delegated["preferred_username"]], [
+        created.body.id,
+        created.body.id,
+        "Token.Owner@contoso.example"
+      ])
+      assert.strictEqual((yield* claimsOf({ scp: "DL.ReadWrite", upn: "token.owner@contoso.example", oid: "given" }))["oid"], "given")
+      assert.isUndefined((yield* claimsOf({ scp: "DL.ReadWrite", upn: "nobody@contoso.example" }))["oid"])
+      const appOnly = yield* claimsOf({ roles: ["DL.Admin"], upn: "token.owner@contoso.example" })
+      assert.isUndefined(appOnly["oid"])
+      assert.isUndefined(appOnly["preferred_username"])
+    }))
+
   it.effect("POST /_sandbox/tokens: verifiable through the OpenID configuration and its JWKS", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox

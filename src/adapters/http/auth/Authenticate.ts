@@ -2,7 +2,14 @@ import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { HttpApiEndpoint } from "effect/http-api"
 import { RateLimiter } from "effect/persistence"
-import { type Action, authorize, type Caller, isMutation, needsOwners } from "../../../domain/Access.ts"
+import {
+  type Action,
+  authorize,
+  type Caller,
+  isMutation,
+  needsOwners,
+  type OwnerSet
+} from "../../../domain/Access.ts"
 import { ApiKeys } from "./ApiKeys.ts"
 import { type AuditNote, auditOnResponse, CurrentAuditNote } from "./Audit.ts"
 import { addressKey } from "./ClientAddress.ts"
@@ -162,9 +169,10 @@ export const make = Effect.gen(function*() {
 
   const permit = Effect.fnUntraced(function*(caller: Caller, action: Action, dlId: string | undefined) {
     const request = yield* HttpServerRequest.HttpServerRequest
-    let listOwners: ReadonlyArray<string> | undefined
-    if (needsOwners(caller, action) && dlId !== undefined) {
-      const found = yield* owners.of(dlId, request.headers["x-anchormailbox"])
+    let listOwners: OwnerSet | undefined
+    const ownersBy = needsOwners(caller, action)
+    if (ownersBy !== undefined && dlId !== undefined) {
+      const found = yield* owners.of(dlId, request.headers["x-anchormailbox"], ownersBy)
       // Fail closed: the endpoint would read the list again, and a list that becomes visible in between
       // (Exchange replicates new lists with a delay) must not be changed unchecked. Same 404 as the endpoint.
       if (Option.isNone(found)) {
@@ -176,10 +184,15 @@ export const make = Effect.gen(function*() {
       listOwners = found.value
     }
     const selfService = caller.role === undefined && caller.selfService === true
-    const requestedOwners = selfService && (action === "create" || action === "update")
+    const requested = selfService && (action === "create" || action === "update")
       ? yield* bodyOwners(request)
       : undefined
-    const decision = authorize(caller, action, { owners: listOwners, requestedOwners })
+    const requestedOwners = requested === undefined ? undefined : { addresses: requested }
+    let decision = authorize(caller, action, { owners: listOwners, requestedOwners })
+    if (!decision.allowed && decision.lookUpRequestedOwners === true && requested !== undefined) {
+      const ids = yield* owners.idsOf(requested)
+      decision = authorize(caller, action, { owners: listOwners, requestedOwners: { addresses: requested, ids } })
+    }
     if (!decision.allowed) {
       yield* Effect.logWarning("Access denied").pipe(Effect.annotateLogs({ caller: caller.name, action }))
       return yield* Forbidden.because(decision.reason)

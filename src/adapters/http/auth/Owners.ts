@@ -1,23 +1,34 @@
 import { Context, Effect, Layer, Option } from "effect"
 import { DistributionLists } from "../../../application/DistributionLists.ts"
+import type { OwnerSet } from "../../../domain/Access.ts"
 import * as ApiErrors from "../ApiErrors.ts"
 import { AuthUnavailable } from "./Errors.ts"
 
-/** The owner addresses of a distribution list, for owner self-service checks. */
+/** The owners of a distribution list, and who requested owners are, for owner self-service checks. */
 export class Owners extends Context.Service<Owners, {
-  /** `None` when the list does not exist (the endpoint then answers 404 itself); 409 when the id names several. */
+  /**
+   * The list's owner ids (and addresses, by `"addresses"`). `None` when the list does not exist (the
+   * endpoint then answers 404 itself); 409 when the id names several.
+   */
   readonly of: (
     dlId: string,
-    anchorMailbox: string | undefined
-  ) => Effect.Effect<Option.Option<ReadonlyArray<string>>, AuthUnavailable | ApiErrors.Conflict>
+    anchorMailbox: string | undefined,
+    by: "ids" | "addresses"
+  ) => Effect.Effect<Option.Option<OwnerSet>, AuthUnavailable | ApiErrors.Conflict>
+  /** The directory ids of the users these addresses name, looked up now. */
+  readonly idsOf: (addresses: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string>, AuthUnavailable>
 }>()("distribution-list-api/adapters/http/auth/Owners") {}
 
 export const make = Effect.gen(function*() {
   const lists = yield* DistributionLists
   return Owners.of({
-    of: (dlId, anchorMailbox) =>
+    idsOf: (addresses) =>
+      lists.userIds(addresses).pipe(
+        Effect.catch(() => Effect.fail(AuthUnavailable.because("Could not look the requested owners up; try again.")))
+      ),
+    of: (dlId, anchorMailbox, by) =>
       // `owners` reads the list and its owners without paging through its members.
-      lists.owners(dlId, { anchorMailbox }).pipe(
+      lists.owners(dlId, { anchorMailbox }, by).pipe(
         Effect.map(Option.some),
         Effect.catchTag("DistributionListNotFound", () => Effect.succeed(Option.none())),
         Effect.catchTag("InvalidInput", () => Effect.succeed(Option.none())),
@@ -34,10 +45,3 @@ export const make = Effect.gen(function*() {
 })
 
 export const layer: Layer.Layer<Owners, never, DistributionLists> = Layer.effect(Owners, make)
-
-/** Fixed owners per list id, for tests. */
-export const layerFixed = (lists: Readonly<Record<string, ReadonlyArray<string>>>): Layer.Layer<Owners> =>
-  Layer.succeed(
-    Owners,
-    Owners.of({ of: (dlId) => Effect.succeed(Option.fromNullishOr(lists[dlId])) })
-  )

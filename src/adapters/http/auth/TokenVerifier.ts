@@ -44,12 +44,14 @@ export const callerOf = (claims: Jose.JWTPayload): Caller => {
     .map(str)
     .filter((value): value is string => value !== undefined && value.includes("@"))
   const upn = signInNames[0]
+  const objectId = str(claims["oid"])?.toLowerCase()
   return {
     kind: "user",
-    name: upn ?? str(claims["oid"]) ?? str(claims.sub) ?? "unknown-user",
+    name: upn ?? objectId ?? str(claims.sub) ?? "unknown-user",
     role,
     upn,
     addresses: [...new Set(signInNames)],
+    ...(objectId === undefined ? {} : { objectId }),
     selfService: scopes.includes(selfServiceScope)
   }
 }

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { actionOf } from "../../../../src/adapters/http/auth/Authenticate.ts"
+import { Failed, UpstreamError } from "../../../../src/application/ports/UpstreamError.ts"
 import { appToken, makeKey, userToken } from "./FakeTenant.ts"
 import { adminKey, ambiguousId, bearer, key, makeApp, readerKey, type Reply, writerKey } from "./Harness.ts"
 
@@ -206,6 +207,39 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
       const { jane, request } = yield* setup
       const reply = yield* request("PATCH", "/api/dl/nobodys-team", { body: { ownerEmails: ["jane@contoso.example"] }, ...jane })
       assertError(reply, 404, "Distribution List not found")
+    }))
+
+  it.effect("ownership is decided on the token's oid: another sign-in name of hers is still her, her name on another oid is not", () =>
+    Effect.gen(function*() {
+      const { request, signing } = yield* setup
+      const otherName = yield* userToken(signing, "jane.doe@fabrikam.example", { claims: { scp: "DL.ReadWrite", upn: "jane.doe@fabrikam.example", oid: "ID-JANE" } })
+      assert.strictEqual((yield* request("GET", "/api/dl/janes-team", { headers: bearer(otherName) })).status, 200)
+      const impostor = yield* userToken(signing, "jane@contoso.example", { claims: { scp: "DL.ReadWrite", upn: "jane@contoso.example", oid: "id-eve" } })
+      assertError(yield* request("GET", "/api/dl/janes-team", { headers: bearer(impostor) }), 403, "Forbidden")
+    }))
+
+  it.effect("names herself among the owners by another of her addresses: looked up in the directory, then allowed", () =>
+    Effect.gen(function*() {
+      const { jane, request } = yield* setup
+      const byOtherAddress = { name: "Mine", ownerEmails: ["bob@contoso.example", "Jane.Doe@fabrikam.example"] }
+      assert.strictEqual((yield* request("POST", "/api/dl", { body: byOtherAddress, ...jane })).status, 201)
+      const keep = { ownerEmails: ["jane.doe@fabrikam.example"] }
+      assert.strictEqual((yield* request("PATCH", "/api/dl/janes-team", { body: keep, ...jane })).status, 200)
+      const handOver = yield* request("PATCH", "/api/dl/janes-team", { body: { ownerEmails: ["bob@contoso.example", "nobody@contoso.example"] }, ...jane })
+      assert.strictEqual(handOver.json.details, "You may not remove yourself from the owners of a distribution list.")
+    }))
+
+  it.effect("a directory that cannot answer the owner lookup is a 503, never a pass", () =>
+    Effect.gen(function*() {
+      const signing = yield* makeKey("k1")
+      const { request } = yield* makeApp([signing], {}, {}, {
+        userIds: () => Effect.fail(new UpstreamError({ operation: "findUsers", reason: new Failed({ detail: "down" }) }))
+      })
+      const jane = { headers: bearer(yield* userToken(signing, "jane@contoso.example")) }
+      const reply = yield* request("POST", "/api/dl", { body: { name: "Mine", ownerEmails: ["jane.doe@fabrikam.example"] }, ...jane })
+      assertError(reply, 503, "Service Unavailable")
+      // named by her sign-in name: no lookup, so the directory's state does not matter
+      assert.strictEqual((yield* request("POST", "/api/dl", { body: created, ...jane })).status, 201)
     }))
 
   it.effect("a user token without DL.ReadWrite may do nothing", () =>

@@ -53,8 +53,12 @@ export const sign = (spec: TokenSpec): Effect.Effect<string> =>
 export const appToken = (key: SigningKey, roles: ReadonlyArray<string>, extra: Partial<TokenSpec> = {}) =>
   sign({ key, claims: { appid: "11111111-2222-3333-4444-555555555555", roles, oid: "sp-oid" }, ...extra })
 
+/** The directory object id of the fake tenant's user `local@…`. */
+export const objectIdOf = (address: string) => `id-${address.split("@")[0]!.toLowerCase()}`
+
+/** A delegated token of the user with this UPN; its `oid` is `objectIdOf(upn)`. */
 export const userToken = (key: SigningKey, upn: string, extra: Partial<TokenSpec> = {}) =>
-  sign({ key, claims: { scp: "DL.ReadWrite", upn, oid: "user-oid" }, ...extra })
+  sign({ key, claims: { scp: "DL.ReadWrite", upn, oid: objectIdOf(upn) }, ...extra })
 
 /**
  * Serves the tenant's OpenID configuration and JWKS through a fake `HttpClient`; `keys` is read on

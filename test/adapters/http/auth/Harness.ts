@@ -8,7 +8,7 @@ import * as TokenVerifier from "../../../../src/adapters/http/auth/TokenVerifier
 import * as Routes from "../../../../src/adapters/http/Routes.ts"
 import { DistributionLists, type DistributionListDetails } from "../../../../src/application/DistributionLists.ts"
 import { DistributionListAmbiguous, DistributionListNotFound } from "../../../../src/domain/Errors.ts"
-import { audience, authorityHost, makeDirectory, type SigningKey, tenantId } from "./FakeTenant.ts"
+import { audience, authorityHost, makeDirectory, objectIdOf, type SigningKey, tenantId } from "./FakeTenant.ts"
 
 export const readerKey = "reader-key-0123456789abcdef"
 export const writerKey = "writer-key-0123456789abcdef"
@@ -30,10 +30,17 @@ const list = (dlId: string, owners: ReadonlyArray<string>): DistributionListDeta
   allowExternalSenders: false
 })
 
-/** Lists that exist, by id, with their owners. */
+/** Lists that exist, by id, with their owners' addresses (their ids are `objectIdOf` these). */
 export const lists: Record<string, ReadonlyArray<string>> = {
   "janes-team": ["jane@contoso.example", "bob@contoso.example"],
   "bobs-team": ["bob@contoso.example"]
+}
+
+/** The directory: every address by its user's id; jane also has a second address. */
+export const directoryIds: Record<string, string> = {
+  "jane@contoso.example": "id-jane",
+  "jane.doe@fabrikam.example": "id-jane",
+  "bob@contoso.example": "id-bob"
 }
 
 /** An id that names more than one list. */
@@ -44,7 +51,13 @@ const missing = (dlId: string) =>
 
 const service = (overrides: Partial<DistributionLists["Service"]> = {}) => Layer.mock(DistributionLists, {
   get: (dlId) => lists[dlId] === undefined ? Effect.fail(missing(dlId)) : Effect.succeed(list(dlId, lists[dlId])),
-  owners: (dlId) => lists[dlId] === undefined ? Effect.fail(missing(dlId)) : Effect.succeed(lists[dlId]),
+  owners: (dlId, _hints, by) => {
+    const owners = lists[dlId]
+    if (owners === undefined) return Effect.fail(missing(dlId))
+    const ids = owners.map(objectIdOf)
+    return Effect.succeed(by === "ids" ? { ids } : { ids, addresses: owners })
+  },
+  userIds: (addresses) => Effect.succeed(addresses.flatMap((address) => directoryIds[address.toLowerCase()] ?? [])),
   create: (request) =>
     Effect.succeed({
       dlId: request.name.toLowerCase().replace(/\s+/g, "-"),

@@ -65,8 +65,11 @@ describe("TokenVerifier: accepted tokens", () => {
         role: undefined,
         upn: "jane@contoso.example",
         addresses: ["jane@contoso.example"],
+        objectId: "id-jane",
         selfService: true
       })
+      const upperOid = yield* verify(yield* sign({ key, claims: { scp: "DL.ReadWrite", oid: "AB12-CD" } }))
+      assert.deepStrictEqual([upperOid.name, upperOid.objectId, upperOid.addresses], ["ab12-cd", "ab12-cd", []])
       const v2 = yield* sign({ key, ver: "2.0", claims: { scp: "openid DL.ReadWrite", preferred_username: "bob@contoso.example" } })
       const bob = yield* verify(v2)
       assert.strictEqual(bob.name, "bob@contoso.example")
