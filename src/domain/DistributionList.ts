@@ -1,4 +1,7 @@
-/** A distribution list as Exchange Online stores it; owners are directory object ids (Exchange `ManagedBy`). */
+/**
+ * A distribution list as Exchange Online stores it; owners are directory object ids (Exchange `ManagedBy`),
+ * except a legacy Exchange name the store could not resolve to one.
+ */
 export interface DistributionList {
   readonly identity: string
   readonly name: string

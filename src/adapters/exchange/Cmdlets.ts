@@ -37,6 +37,12 @@ export const getGroup = (identity: string): Command => ({
   parameters: { Identity: identity }
 })
 
+/** One recipient by identity (a Name, an address, an object id). */
+export const getRecipient = (identity: string): Command => ({
+  cmdlet: "Get-Recipient",
+  parameters: { Identity: identity }
+})
+
 export const listMembers = (identity: string): Command => ({
   cmdlet: "Get-DistributionGroupMember",
   parameters: { Identity: identity, ResultSize: "Unlimited" }

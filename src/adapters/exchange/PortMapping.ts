@@ -11,6 +11,7 @@ import { Failed, Forbidden, Transient, UpstreamError } from "../../application/p
 import type { DistributionList } from "../../domain/DistributionList.ts"
 import type { CommandResult } from "./Cmdlets.ts"
 import type { ExchangeCommandError } from "./CommandErrors.ts"
+import { isObjectId } from "../microsoft/ObjectId.ts"
 
 const FORBIDDEN_HINT = "Exchange Online refused the app: grant it the application permission Exchange.ManageAsApp " +
   "(Office 365 Exchange Online, admin consent) and assign it the Exchange Administrator or Exchange Recipient " +
@@ -80,16 +81,17 @@ export const GroupObject = Schema.Struct({
   RequireSenderAuthenticationEnabled: Schema.optional(Schema.NullOr(Schema.Boolean))
 })
 
-/** A Get-/New-DistributionGroup object (spec §4.1): identity is the `Guid`, owners the `ManagedBy` ids. */
+/** A Get-/New-DistributionGroup object (spec §4.1): identity is the `Guid`, owners the `ManagedBy` names. */
 export const toDistributionList = (object: typeof GroupObject.Type): DistributionList => ({
   identity: object.Guid ?? object.ExchangeObjectId ?? object.ExternalDirectoryObjectId ?? object.Identity ?? object.Name,
   name: object.Name,
   alias: object.Alias ?? "",
   displayName: object.DisplayName ?? object.Name,
   primarySmtpAddress: object.PrimarySmtpAddress,
-  // Directory object ids are GUIDs: compared case-insensitively everywhere, so kept lower-case as the
-  // Graph adapter keeps them.
-  ownerIds: (object.ManagedBy ?? []).map((id) => id.toLowerCase()),
+  // ManagedBy holds each owner's Exchange Name: its object id (a GUID: compared case-insensitively
+  // everywhere, so kept lower-case as the Graph adapter keeps them), or for recipients older than
+  // Exchange Online's naming change a legacy name, kept as it is (ExchangeGroupStore resolves it).
+  ownerIds: (object.ManagedBy ?? []).map((name) => isObjectId(name) ? name.toLowerCase() : name),
   // Exchange's default is true (spec §6).
   requireSenderAuthenticationEnabled: object.RequireSenderAuthenticationEnabled ?? true
 })
@@ -102,6 +104,13 @@ export const firstGroup = (cmdlet: string, values: ReadonlyArray<unknown>) =>
       new UpstreamError({ operation: cmdlet, reason: new Failed({ detail: `${cmdlet} returned no readable group` }) })
     )
   )
+
+/** The object id (`ExternalDirectoryObjectId`, lower-case) of the one recipient in a `Get-Recipient` output. */
+export const objectIdOf = (values: ReadonlyArray<unknown>): string | undefined => {
+  if (values.length !== 1 || typeof values[0] !== "object" || values[0] === null) return undefined
+  const id = (values[0] as { readonly ExternalDirectoryObjectId?: unknown }).ExternalDirectoryObjectId
+  return typeof id === "string" && isObjectId(id) ? id.toLowerCase() : undefined
+}
 
 /** The addresses in `Get-DistributionGroupMember` output (checked by hand: it runs once per member). */
 export const memberAddresses = (values: ReadonlyArray<unknown>): ReadonlyArray<string> => {

@@ -11,7 +11,9 @@ import {
 } from "../../application/ports/GroupStore.ts"
 import { Behaviour } from "../../sandbox/tenant/Behaviour.ts"
 import { TenantModel } from "../../sandbox/tenant/TenantModel.ts"
+import type { DistributionList } from "../../domain/DistributionList.ts"
 import * as Cmdlets from "../exchange/Cmdlets.ts"
+import * as OwnerNames from "../exchange/OwnerNames.ts"
 import { firstGroup, groupUnusable, memberAddresses, memberOutcome, toPortError } from "../exchange/PortMapping.ts"
 import { makeInvoker } from "./MemoryExchange.ts"
 
@@ -35,6 +37,18 @@ export const make = Effect.gen(function*() {
       return result.value
     })
 
+  /** Legacy owner names as object ids (OwnerNames.ts), admitted per batch of 10 like the Microsoft adapter's. */
+  const withOwnerIds = Effect.fnUntraced(function*(dl: DistributionList) {
+    const names = OwnerNames.legacyOwnerNames(dl)
+    const results: Array<Cmdlets.CommandResult> = []
+    const commands = OwnerNames.lookups(names)
+    for (let start = 0; start < commands.length; start += BATCH) {
+      yield* admit("Get-Recipient")
+      for (const command of commands.slice(start, start + BATCH)) results.push(yield* run(command))
+    }
+    return names.length === 0 ? dl : OwnerNames.withOwnerIds(dl, names, results)
+  })
+
   const create = Effect.fn("MemoryGroupStore.create")(function*(group: NewGroup) {
     const values = yield* call(Cmdlets.newGroup(group), group.primarySmtpAddress)
     return yield* firstGroup("New-DistributionGroup", values)
@@ -43,7 +57,7 @@ export const make = Effect.gen(function*() {
   const get = Effect.fn("MemoryGroupStore.get")(function*(target: Target) {
     if (target.identity.trim() === "") return yield* new GroupNotFound({ identity: target.identity })
     const values = yield* call(Cmdlets.getGroup(target.identity), target.identity)
-    return yield* firstGroup("Get-DistributionGroup", values)
+    return yield* withOwnerIds(yield* firstGroup("Get-DistributionGroup", values))
   })
 
   const listMembers = Effect.fn("MemoryGroupStore.listMembers")(function*(target: Target) {

@@ -13,6 +13,7 @@ import {
 } from "../../application/ports/GroupStore.ts"
 import type { DistributionList } from "../../domain/DistributionList.ts"
 import * as Cmdlets from "../exchange/Cmdlets.ts"
+import * as OwnerNames from "../exchange/OwnerNames.ts"
 import { firstGroup, groupUnusable, memberAddresses, memberOutcome, toPortError } from "../exchange/PortMapping.ts"
 import { Cloud } from "./Cloud.ts"
 import * as ExchangeClient from "./ExchangeClient.ts"
@@ -31,16 +32,31 @@ export const make = Effect.gen(function*() {
       Effect.catchTag("ExchangeCommandError", (error) => Effect.fail(toPortError(error, { identity: target.identity })))
     )
 
+  // Legacy owner names as object ids (OwnerNames.ts): ten lookups to a $batch, only when there are any.
+  const withOwnerIds = (dl: DistributionList, target: Target) => {
+    const names = OwnerNames.legacyOwnerNames(dl)
+    if (names.length === 0) return Effect.succeed(dl)
+    return Effect.forEach(
+      chunk(OwnerNames.lookups(names), ExchangeClient.MAX_BATCH_COMMANDS),
+      (part) => exchange.batch(part, target.anchor),
+      { concurrency: BATCH_CONCURRENCY }
+    ).pipe(
+      Effect.map((parts) => OwnerNames.withOwnerIds(dl, names, parts.flat())),
+      Effect.catchTag("ExchangeCommandError", (error) => Effect.fail(toPortError(error, { identity: target.identity })))
+    )
+  }
+
   const get = Effect.fn("ExchangeGroupStore.get")(function*(target: Target) {
     if (target.identity.trim() === "") return yield* new GroupNotFound({ identity: target.identity })
     const values = yield* run(Cmdlets.getGroup(target.identity), target)
     if (values.length === 0) return yield* new GroupNotFound({ identity: target.identity })
-    return yield* firstGroup("Get-DistributionGroup", values)
+    return yield* withOwnerIds(yield* firstGroup("Get-DistributionGroup", values), target)
   })
 
   const create = Effect.fn("ExchangeGroupStore.create")(function*(group: NewGroup) {
     const target = { identity: group.primarySmtpAddress, anchor: group.anchor }
     const values = yield* run(Cmdlets.newGroup(group), target)
+    // the owners as given: nothing reads a new list's owner ids (isOurs compares those of a `get`)
     if (values.length > 0) return yield* firstGroup("New-DistributionGroup", values)
     // spec §3.1: New-DistributionGroup returns the group. Should it not, read it back; a group not yet
     // visible is described from the request (owner ids unknown until it can be read).

@@ -8,6 +8,7 @@ import { graphError, type GraphRequest, type GraphResponse, makeBatches, sendJso
 import * as Q from "./GraphQueries.ts"
 import { Tokens } from "./Tokens.ts"
 import { authorized, failed } from "./Wire.ts"
+import { isObjectId } from "./ObjectId.ts"
 
 /** How many `$batch` (or getByIds) calls one lookup keeps in flight. */
 export const CONCURRENCY = 4
@@ -92,7 +93,8 @@ export const make = Effect.gen(function*() {
 
   const usersByIds = Effect.fn("GraphUserDirectory.usersByIds")(function*(ids: ReadonlyArray<string>) {
     const operation = "UserDirectory.usersByIds"
-    const wanted = [...new Set(ids.map((id) => id.trim()).filter((id) => id !== ""))]
+    // Only object ids: Graph refuses the whole call for one that is not a GUID (a legacy Exchange Name).
+    const wanted = [...new Set(ids.map((id) => id.trim()).filter(isObjectId))]
     const pages = yield* Effect.forEach(
       Q.chunk(wanted, Q.MAX_IDS_PER_CALL),
       (part) =>

@@ -86,6 +86,7 @@ export type MemberOutcome =
 
 /** Exchange Online distribution groups (InvokeCommand in production). */
 export class GroupStore extends Context.Service<GroupStore, {
+  /** The new list; its `ownerIds` are as Exchange names them (only `get` resolves legacy names to object ids). */
   readonly create: (group: NewGroup) => Effect.Effect<DistributionList, GroupStoreError>
   readonly get: (target: Target) => Effect.Effect<DistributionList, GroupStoreError>
   /** Every member's primary SMTP address, all pages. */

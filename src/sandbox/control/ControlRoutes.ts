@@ -24,6 +24,8 @@ const NewUser = Schema.Struct({
   displayName: Schema.String,
   mail: Schema.optional(Schema.NullOr(Schema.String)),
   extraAddresses: Schema.optional(Schema.Array(Schema.String)),
+  /** A legacy Exchange `Name` (a mailbox older than the naming change); by default the Name is the object id. */
+  exchangeName: Schema.optional(Schema.String),
   /** How long Exchange does not yet see the new user (a Graph-created user's provisioning lag). */
   exchangeDelayMillis: Schema.optional(NonNegative)
 })

@@ -64,7 +64,7 @@ const filtered = <A extends Recipient | Group>(
           return [...group.members].flatMap((id) => {
             const member = invocation.state.directoryObject(id)
             if (member === undefined) return []
-            const name = member._tag === "User" ? member.user.alias : member.group.name
+            const name = member._tag === "User" ? member.user.exchangeName : member.group.name
             return [distinguishedName(name, invocation.organization)]
           })
         }
@@ -110,7 +110,7 @@ const CMDLETS: Readonly<Record<string, { readonly name: string; readonly paramet
       const stop = confirmation(b, "Creating distribution group", input.name)
       if (stop) return stop
       const group = newDistributionGroup(invocation, input)
-      return isExchangeError(group) ? group : done([], [groupObject(group, invocation.organization, { fresh: true })])
+      return isExchangeError(group) ? group : done([], [groupObject(group, invocation.organization, invocation.state, { fresh: true })])
     }
   },
   "get-distributiongroup": {
@@ -128,7 +128,7 @@ const CMDLETS: Readonly<Record<string, { readonly name: string; readonly paramet
       if (b.error) return b.error
       const groups = getDistributionGroup(invocation, input)
       if (isExchangeError(groups)) return groups
-      const objects = filtered(invocation, groups, (g) => groupObject(g, invocation.organization), filter)
+      const objects = filtered(invocation, groups, (g) => groupObject(g, invocation.organization, invocation.state), filter)
       return isExchangeError(objects) ? objects : { ...done([], objects), resultSize }
     }
   },

@@ -61,8 +61,14 @@ export const resolveRecipient = (state: TenantState, identity: string, now: numb
   } else if (value.includes("@")) {
     addUser(state.findUserByAddress(value))
   } else {
+    // a DN names its user by Exchange Name (the object id, or a legacy name); a plain value may be either
     const cn = commonName(value)
-    for (const user of state.usersByAlias(cn ?? value)) addUser(user)
+    const users = new Set(
+      cn !== undefined
+        ? [isGuid(cn) ? state.userById(cn) : state.userByName(cn)]
+        : [state.userByName(value), ...state.usersByAlias(value)]
+    )
+    for (const user of users) addUser(user)
   }
   for (const group of candidatesForGroup(state, value)) {
     if (isVisible(group, now)) found.push({ _tag: "Group", group })

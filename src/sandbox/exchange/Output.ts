@@ -1,4 +1,5 @@
 import type { Group, Recipient, User } from "../tenant/Objects.ts"
+import type { TenantState } from "../tenant/TenantState.ts"
 
 /**
  * Cmdlet output objects with the OData value annotations of spec §3.2 ([V-cap S1]). The complete
@@ -34,6 +35,10 @@ const strings = (name: string, values: ReadonlyArray<string>): Json => ({
 export const distinguishedName = (name: string, organization: string): string =>
   `CN=${name.replace(/([,\\+<>;"=])/g, "\\$1")},OU=${organization},OU=Microsoft Exchange Hosted Organizations,${HOSTED_DC}`
 
+/** A recipient's Exchange `Name`. */
+const recipientName = (recipient: Recipient | undefined): string | undefined =>
+  recipient === undefined ? undefined : recipient._tag === "User" ? recipient.user.exchangeName : recipient.group.name
+
 export const recipientTypeDetails = (recipient: Recipient): string =>
   recipient._tag === "User" ? (recipient.user.mail === null ? "User" : "UserMailbox") : recipient.group.kind
 
@@ -41,11 +46,17 @@ export const recipientTypeDetails = (recipient: Recipient): string =>
  * A Get-/New-DistributionGroup object. `fresh`: the New-DistributionGroup output can come back without
  * a DistinguishedName (spec §3.1, §7 [S8]), so it is null there; re-Get the group for it.
  */
-export const groupObject = (group: Group, organization: string, options: { readonly fresh?: boolean } = {}): Json => ({
+export const groupObject = (
+  group: Group,
+  organization: string,
+  state: TenantState,
+  options: { readonly fresh?: boolean } = {}
+): Json => ({
   GroupType: group.kind === "MailUniversalSecurityGroup" ? "Universal, SecurityEnabled" : "Universal",
   BypassNestedModerationEnabled: false,
   IsDirSynced: false,
-  ...strings("ManagedBy", group.managedBy),
+  // each owner by its Exchange Name, as Exchange shows them (docs/sandbox.md, "Users")
+  ...strings("ManagedBy", group.managedBy.map((id) => recipientName(state.directoryObject(id)) ?? id)),
   MemberJoinRestriction: group.memberJoinRestriction,
   MemberDepartRestriction: group.memberDepartRestriction,
   HiddenGroupMembershipEnabled: false,
@@ -91,10 +102,10 @@ const userBase = (user: User): Json => ({
   ExternalDirectoryObjectId: user.id,
   RecipientType: user.mail === null ? "User" : "UserMailbox",
   RecipientTypeDetails: user.mail === null ? "User" : "UserMailbox",
-  Identity: user.alias,
-  Id: user.alias,
+  Identity: user.exchangeName,
+  Id: user.exchangeName,
   IsValid: true,
-  Name: user.alias
+  Name: user.exchangeName
 })
 
 const groupBase = (group: Group): Json => ({

@@ -10,6 +10,8 @@ import type { User } from "./Objects.ts"
  * - 22 named mailbox users, `<first>.<last>@<domain>` (adele.vance, alex.wilber, ... see DEMO_PEOPLE),
  *   each with a second SMTP proxy address `<first><last initial>@<domain>` (e.g. `adelev@`),
  * - `admin@<domain>` (the service's usual owner / anchor) and `postmaster@<domain>` (seed anchor fallback),
+ * - these 24 mailboxes are older than Exchange Online's naming change: their Exchange `Name` is a legacy
+ *   name (`Adele Vance`, `admin`, `postmaster`); every other user's Name is its object id,
  * - `svc.reporting@<domain>`: a directory user WITHOUT a mailbox (Graph `mail` null): Exchange does not
  *   know it as a recipient, so using it as member or owner fails like a real non-mail-enabled user,
  * - `SANDBOX_GENERATED_USERS` (default 60,000) generated mailbox users `user00001@<domain>` ...
@@ -25,6 +27,8 @@ export interface DirectoryEntry {
   readonly mail: string | null
   /** Extra SMTP addresses besides `mail` (bare addresses). */
   readonly extraAddresses?: ReadonlyArray<string>
+  /** A legacy Exchange `Name` (a recipient older than the naming change); without it the Name is the object id. */
+  readonly exchangeName?: string
 }
 
 export const DEMO_PEOPLE: ReadonlyArray<readonly [first: string, last: string]> = [
@@ -45,11 +49,13 @@ export const demoEntries = (domain: string): ReadonlyArray<DirectoryEntry> => [
       userPrincipalName: address,
       displayName: `${first} ${last}`,
       mail: address,
-      extraAddresses: [`${first}${last[0]}@${domain}`.toLowerCase()]
+      extraAddresses: [`${first}${last[0]}@${domain}`.toLowerCase()],
+      // mailboxes from before Exchange Online's naming change keep a legacy Name, often the display name
+      exchangeName: `${first} ${last}`
     }
   }),
-  { userPrincipalName: `admin@${domain}`, displayName: "Tenant Admin", mail: `admin@${domain}` },
-  { userPrincipalName: `postmaster@${domain}`, displayName: "Postmaster", mail: `postmaster@${domain}` },
+  { userPrincipalName: `admin@${domain}`, displayName: "Tenant Admin", mail: `admin@${domain}`, exchangeName: "admin" },
+  { userPrincipalName: `postmaster@${domain}`, displayName: "Postmaster", mail: `postmaster@${domain}`, exchangeName: "postmaster" },
   { userPrincipalName: `svc.reporting@${domain}`, displayName: "Reporting Service", mail: null }
 ]
 
@@ -83,6 +89,7 @@ export const generatedUser = (n: number, domain: string): User => {
     mail: upn,
     displayName: `Generated User ${number}`,
     alias: `user${number}`,
+    exchangeName: generatedId(n),
     proxyAddresses: [`SMTP:${upn}`],
     createdAt: 0,
     exchangeVisibleAt: 0

@@ -12,8 +12,14 @@ export interface User {
   readonly userPrincipalName: string
   readonly mail: string | null
   readonly displayName: string
-  /** Exchange Alias / Graph `mailNickname`; also the recipient's Exchange `Name`. */
+  /** Exchange Alias / Graph `mailNickname`. */
   readonly alias: string
+  /**
+   * Exchange `Name` (also its `Identity`, the common name of its DN, and what a group's `ManagedBy` shows):
+   * the object id for recipients made since Exchange Online's 2022-23 naming change, a legacy name for
+   * older ones (docs/sandbox.md, "Users").
+   */
+  readonly exchangeName: string
   /** Prefix-tagged: `SMTP:` primary, `smtp:` secondary. Empty when the user has no mailbox. */
   readonly proxyAddresses: ReadonlyArray<string>
   readonly createdAt: number

@@ -18,6 +18,7 @@ export class TenantState {
   private readonly groupGuidByName = new Map<string, string>()
   private readonly groupGuidsByAlias = new Map<string, Set<string>>()
   private readonly userIdsByAlias = new Map<string, Set<string>>()
+  private readonly userIdByName = new Map<string, string>()
 
   readonly domain: string
   /** How many generated users `user00001@domain ...` exist (materialized on first use). */
@@ -30,9 +31,10 @@ export class TenantState {
 
   // ---- users ------------------------------------------------------------------------------
 
-  /** Adds a user; fails (returns the clashing address) when its UPN, mail or a proxy is taken. */
+  /** Adds a user; fails (returns the clashing value) when its UPN, mail, a proxy or its legacy Name is taken. */
   addUser(entry: DirectoryEntry, now: number, exchangeDelayMillis = 0): User | { readonly clash: string } {
     const user = this.buildUser(entry, now, exchangeDelayMillis)
+    if (entry.exchangeName !== undefined && this.userByName(entry.exchangeName) !== undefined) return { clash: entry.exchangeName }
     for (const address of this.addressesOf(user)) {
       if (this.findUserByAddress(address) !== undefined || this.groupGuidByAddress.has(address)) {
         return { clash: address }
@@ -123,6 +125,12 @@ export class TenantState {
     return [...(this.groupGuidsByAlias.get(alias.toLowerCase()) ?? [])].flatMap((guid) => this.groups.get(guid) ?? [])
   }
 
+  /** By Exchange `Name` (a legacy one; a Name that is the object id is found by `userById`). */
+  userByName(name: string): User | undefined {
+    const id = this.userIdByName.get(name.toLowerCase())
+    return id === undefined ? undefined : this.users.get(id)
+  }
+
   usersByAlias(alias: string): ReadonlyArray<User> {
     const key = alias.toLowerCase()
     const found = [...(this.userIdsByAlias.get(key) ?? [])].flatMap((id) => this.users.get(id) ?? [])
@@ -203,6 +211,7 @@ export class TenantState {
       mail,
       displayName: entry.displayName,
       alias,
+      exchangeName: entry.exchangeName ?? id,
       proxyAddresses: mail === null ? [] : [`SMTP:${mail}`, ...extra.map((a) => `smtp:${a}`)],
       createdAt: now,
       exchangeVisibleAt: now + exchangeDelayMillis
@@ -222,6 +231,7 @@ export class TenantState {
   private indexUser(user: User): void {
     this.users.set(user.id, user)
     addToIndex(this.userIdsByAlias, user.alias.toLowerCase(), user.id)
+    if (user.exchangeName !== user.id) this.userIdByName.set(user.exchangeName.toLowerCase(), user.id)
     for (const address of this.addressesOf(user)) this.userIdByAddress.set(address, user.id)
   }
 }

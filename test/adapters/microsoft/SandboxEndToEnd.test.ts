@@ -24,7 +24,31 @@ describe("Microsoft adapters over the sandbox", () => {
       assert.strictEqual(surfaces.graph.operations["POST /$batch"], 1)
       assert.strictEqual(surfaces.graph.operations["$batch GET /users"], 15)
       assert.deepStrictEqual(surfaces.identity.operations, { token: 2 })
-      assert.deepStrictEqual(surfaces.exchange.operations, { "New-DistributionGroup": 1, "Get-DistributionGroup": 1 })
+      // the owner, admin, has a legacy Exchange Name: the get reads its object id with one Get-Recipient
+      assert.deepStrictEqual(surfaces.exchange.operations, {
+        "New-DistributionGroup": 1,
+        "Get-DistributionGroup": 1,
+        "$batch": 1,
+        "Get-Recipient": 1
+      })
+    }).pipe(Effect.provide(adaptersOverSandbox({ tenant: { generatedUsers: 3000 } }))))
+
+  it.live("owners named by legacy Exchange Names come back as object ids; owners named by id cost no lookup", () =>
+    Effect.gen(function*() {
+      const store = yield* GroupStore
+      const directory = yield* UserDirectory
+      const [adele, megan] = [`adele.vance@${domain}`, `megan.bowen@${domain}`]
+      const owners = [adele, megan, ...generated(7, 1)]
+      const ids = yield* directory.findUsers(owners)
+      const created = yield* store.create({ ...group("mixed", []), managedBy: owners })
+      assert.deepStrictEqual(created.ownerIds, ["Adele Vance", "Megan Bowen", ids.get(owners[2]!)!.id])
+      const read = yield* store.get({ identity: `mixed@${domain}`, anchor: admin })
+      assert.deepStrictEqual(read.ownerIds, owners.map((owner) => ids.get(owner)!.id))
+      assert.strictEqual((yield* directory.usersByIds(read.ownerIds)).size, 3)
+      const before = (yield* operations).exchange.operations["Get-Recipient"]
+      yield* store.create({ ...group("by-id", []), managedBy: generated(8, 2) })
+      yield* store.get({ identity: `by-id@${domain}`, anchor: admin })
+      assert.strictEqual((yield* operations).exchange.operations["Get-Recipient"], before)
     }).pipe(Effect.provide(adaptersOverSandbox({ tenant: { generatedUsers: 3000 } }))))
 
   it.live("2,500 members: one create, three pages to list them, and 25 adds in 3 $batch calls", () =>

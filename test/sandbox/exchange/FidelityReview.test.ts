@@ -18,7 +18,7 @@ describe("Get-Recipient -Filter on Members (spec §6, Get-Recipient row)", () =>
       ok(yield* cmdlet("New-DistributionGroup", { Name: "Support", Members: [adele, alex] }))
       ok(yield* cmdlet("New-DistributionGroup", { Name: "Empty" }))
       const dn = String(ok(yield* cmdlet("Get-Recipient", { Identity: adele })).value[0]!["DistinguishedName"])
-      assert.strictEqual(dn, distinguishedName("adele.vance", ORGANIZATION))
+      assert.strictEqual(dn, distinguishedName("Adele Vance", ORGANIZATION))
       const ofAdele = ok(yield* cmdlet("Get-Recipient", {
         Filter: `Members -eq '${dn}'`,
         RecipientTypeDetails: "MailUniversalDistributionGroup"
@@ -26,7 +26,7 @@ describe("Get-Recipient -Filter on Members (spec §6, Get-Recipient row)", () =>
       assert.deepStrictEqual(ofAdele.map((g) => g["Name"]), ["Support"])
       // The filter reads Members; the output object does not carry it.
       assert.isFalse(Object.hasOwn(ofAdele[0]!, "Members"))
-      const alexDn = distinguishedName("alex.wilber", ORGANIZATION)
+      const alexDn = distinguishedName("Alex Wilber", ORGANIZATION)
       const ofAlex = ok(yield* cmdlet("Get-DistributionGroup", { Filter: `Members -eq '${alexDn}'` })).value
       assert.deepStrictEqual(ofAlex.map((g) => g["Name"]), ["Sales", "Support"])
     }).pipe(Effect.provide(tenant)))

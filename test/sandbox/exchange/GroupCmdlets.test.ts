@@ -13,7 +13,7 @@ const newSales = (extra: Record<string, unknown> = {}) =>
   cmdlet("New-DistributionGroup", { Name: "Sales Team", ManagedBy: [adele], Members: [alex], ...extra })
 
 describe("New-DistributionGroup (spec §6)", () => {
-  it.effect("applies the documented defaults; owners are not members; ManagedBy holds object ids", () =>
+  it.effect("applies the documented defaults; owners are not members; ManagedBy holds the owners' Exchange Names", () =>
     Effect.gen(function*() {
       const group = ok(yield* newSales()).value[0]!
       const model = yield* TenantModel
@@ -23,7 +23,9 @@ describe("New-DistributionGroup (spec §6)", () => {
       assert.strictEqual(group["MemberDepartRestriction"], "Open")
       assert.strictEqual(group["Alias"], "SalesTeam") // Name without spaces (docs -Alias)
       assert.strictEqual(group["PrimarySmtpAddress"], "SalesTeam@contoso.example")
-      assert.deepStrictEqual(group["ManagedBy"], [owner.id])
+      // adele's mailbox predates Exchange's naming change: a legacy Name (a newer one's Name is its object id)
+      assert.deepStrictEqual(group["ManagedBy"], [owner.exchangeName])
+      assert.strictEqual(owner.exchangeName, "Adele Vance")
       assert.strictEqual(group["ManagedBy@odata.type"], "#Collection(String)")
       assert.strictEqual(group["Guid@odata.type"], "#Guid")
       assert.strictEqual(group["DistinguishedName"], null) // §3.1: a fresh New- output lacks the DN
@@ -115,4 +117,20 @@ describe("Identity resolution and replication delay (§6, §7)", () => {
       yield* TestClock.adjust(1)
       assert.strictEqual(ok(yield* cmdlet("Get-DistributionGroup", { Identity: "Sales Team" })).value.length, 1)
     }).pipe(Effect.provide(Layer.mergeAll(TenantModel.layerTest(), Behaviour.layerTest({ replicationDelayMillis: 1_500 })))))
+})
+
+describe("Exchange Names of users (before and after Exchange Online's naming change)", () => {
+  it.effect("a legacy Name is the user's Identity and resolves as one; a newer user's Name is its object id", () =>
+    Effect.gen(function*() {
+      const model = yield* TenantModel
+      const legacy = ok(yield* cmdlet("Get-Recipient", { Identity: "adele vance" })).value[0]!
+      assert.deepStrictEqual([legacy["Name"], legacy["Identity"], legacy["PrimarySmtpAddress"]], ["Adele Vance", "Adele Vance", adele])
+      const added = yield* model.addUser({ userPrincipalName: "new.hire@contoso.example", displayName: "New Hire", mail: "new.hire@contoso.example" })
+      const fresh = ok(yield* cmdlet("Get-Recipient", { Identity: "new.hire@contoso.example" })).value[0]!
+      assert.deepStrictEqual([fresh["Name"], fresh["Identity"], fresh["ExternalDirectoryObjectId"]], [added.id, added.id, added.id])
+      const group = ok(yield* cmdlet("New-DistributionGroup", { Name: "Mixed", ManagedBy: ["Adele Vance", added.id] })).value[0]!
+      assert.deepStrictEqual(group["ManagedBy"], ["Adele Vance", added.id])
+      const clash = yield* Effect.flip(model.addUser({ userPrincipalName: "other@contoso.example", displayName: "Other", mail: "other@contoso.example", exchangeName: "adele vance" }))
+      assert.strictEqual(clash.address, "adele vance")
+    }).pipe(Effect.provide(tenant)))
 })
