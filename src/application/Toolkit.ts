@@ -81,15 +81,30 @@ export const identitiesOf = (dlId: string): ReadonlyArray<string> => {
 const isNotFound = (error: unknown): error is GroupNotFound =>
   (error as { readonly _tag?: string })._tag === "GroupNotFound"
 
-/** Runs `read` on each of `identitiesOf(dlId)` until one finds the group; the first not-found is the answer. */
+/** Whether `dlId` is the list's name: its display name (what it was created with) or its Exchange Name. */
+const isNamed = (dl: DistributionList, dlId: string): boolean => {
+  const name = dlId.trim().toLowerCase()
+  return dl.displayName.trim().toLowerCase() === name || dl.name.trim().toLowerCase() === name
+}
+
+/**
+ * Runs `read` on each of `identitiesOf(dlId)` until one finds the group; the first not-found is the answer.
+ * A group found by the alias a name gives counts only if it bears that name: "it.support" gives the alias
+ * "it-support" too, and a change by a mistyped id must not reach another list.
+ */
 const byIdOrDisplayName = <A, E, R>(
   dlId: string,
-  read: (id: string) => Effect.Effect<A, E | GroupNotFound, R>
+  read: (id: string) => Effect.Effect<A, E | GroupNotFound, R>,
+  dlOf: (found: A) => DistributionList
 ): Effect.Effect<A, E | GroupNotFound, R> => {
   const [first, alias] = identitiesOf(dlId)
   if (alias === undefined) return read(first!)
   return read(first!).pipe(
-    Effect.catchIf(isNotFound, (notFound) => read(alias).pipe(Effect.catchIf(isNotFound, () => Effect.fail(notFound))))
+    Effect.catchIf(isNotFound, (notFound) =>
+      read(alias).pipe(
+        Effect.catchIf(isNotFound, () => Effect.fail(notFound)),
+        Effect.flatMap((found) => isNamed(dlOf(found), dlId) ? Effect.succeed(found) : Effect.fail(notFound))
+      ))
   )
 }
 
@@ -101,7 +116,7 @@ const readGroupAs = (kit: Toolkit, id: string, hints: RequestHints) =>
  * alias its display name gives); absent is a 404 at once (no long retry).
  */
 export const readGroupWithId = (kit: Toolkit, dlId: string, hints: RequestHints) =>
-  byIdOrDisplayName(dlId, (id) => Effect.map(readGroupAs(kit, id, hints), (dl) => ({ dl, id }))).pipe(
+  byIdOrDisplayName(dlId, (id) => Effect.map(readGroupAs(kit, id, hints), (dl) => ({ dl, id })), ({ dl }) => dl).pipe(
     Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId })))
   )
 
@@ -133,7 +148,7 @@ export const readWithListing = <A, E, L, E2 extends { readonly _tag: string }>(
           ? Effect.fail(listed.failure)
           : Effect.succeed({ dl, extra, listed: listed.success, id })
       )
-    )).pipe(Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId }))))
+    ), ({ dl }) => dl).pipe(Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId }))))
 
 /** `readWithListing` with the whole member list. */
 export const readWithMembers = <A, E>(

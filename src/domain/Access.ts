@@ -1,4 +1,4 @@
-import { normalizeEmail } from "./Email.ts"
+import { isEmail, normalizeEmail } from "./Email.ts"
 
 /** Role-based access: each role includes the ones before it. */
 export type Role = "reader" | "writer" | "admin"
@@ -101,19 +101,33 @@ const ownsList = (caller: Caller, owners: OwnerSet): boolean =>
     ? namedByAddress(caller, owners.addresses ?? [])
     : namedById(caller, owners.ids ?? [])
 
-/** Requested owners include the caller: by one of the caller's sign-in names as sent, or by object id once looked up. */
+/**
+ * Requested owners include the caller: for a caller with an object id, by the ids they were looked up as
+ * (a name in the token may be stale or another's: a renamed user's, or an address that changed hands);
+ * otherwise by one of the caller's sign-in names.
+ */
 const amongRequested = (caller: Caller, requested: OwnerSet): boolean =>
-  namedByAddress(caller, requested.addresses ?? []) || namedById(caller, requested.ids ?? [])
+  caller.objectId === undefined
+    ? namedByAddress(caller, requested.addresses ?? [])
+    : namedById(caller, requested.ids ?? [])
 
 /** At most this many requested owners are looked up to find the caller among them (the directory work one request may cause). */
 export const MAX_OWNER_LOOKUP = 20
 
-/** Denied for want of the caller among `requested`; worth a lookup of their ids when they have none yet and are few. */
-const denyRequested = (caller: Caller, requested: OwnerSet | undefined, reason: string): Decision =>
-  caller.objectId !== undefined && requested?.ids === undefined && requested?.addresses !== undefined &&
-    requested.addresses.length <= MAX_OWNER_LOOKUP
+const TOO_MANY_OWNERS = `; a self-service request names at most ${MAX_OWNER_LOOKUP} owners, as email addresses`
+
+/**
+ * Denied for want of the caller among `requested`: for a caller with an object id whose requested owners
+ * were not looked up yet, a lookup is asked for when they are few email addresses (nothing else is sent
+ * to the directory); otherwise the denial says how to ask.
+ */
+const denyRequested = (caller: Caller, requested: OwnerSet | undefined, reason: string): Decision => {
+  const addresses = requested?.addresses
+  if (caller.objectId === undefined || requested?.ids !== undefined || addresses === undefined) return deny(reason)
+  return addresses.length <= MAX_OWNER_LOOKUP && addresses.every((address) => isEmail(address.trim()))
     ? { allowed: false, reason, lookUpRequestedOwners: true }
-    : deny(reason)
+    : deny(reason.replace(/\.$/, TOO_MANY_OWNERS + "."))
+}
 
 /**
  * The authorization policy.

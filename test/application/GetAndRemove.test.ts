@@ -172,6 +172,20 @@ describe("DistributionLists.userIds", () => {
 })
 
 describe("DistributionLists.remove", () => {
+  it.effect("an id that only slugifies to a list's alias is not that list: 404, and nothing is deleted", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      // "marketing.team" gives the alias "marketing-team", but it is neither that list's alias, address nor name
+      const error = yield* Effect.flip(dls.remove("marketing.team", {}))
+      assert.strictEqual(error._tag, "DistributionListNotFound")
+      assert.strictEqual(callsOf(tenant, "remove").length, 0)
+      assert.strictEqual((yield* Effect.flip(dls.get("Marketing.Team", {})))._tag, "DistributionListNotFound")
+      // by the name it was created with (its display name), in any case, it still is
+      assert.strictEqual((yield* dls.get("  marketing TEAM ", {})).dlId, "marketing-team")
+      yield* dls.remove("Marketing Team", {})
+      assert.strictEqual(callsOf(tenant, "remove").length, 1)
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("deletes permanently, by identity", () =>
     Effect.gen(function*() {
       const { dl, dls, tenant } = yield* setup

@@ -144,7 +144,7 @@ describe("Access.authorize: owner self-service by object id (token oid)", () => 
     assert.isFalse(allowed(idOnly, "read", { owners: { ids: ["id-someone"] } }))
   })
 
-  it("requested owners not naming her by sign-in name ask for a lookup of their ids, then decide on them", () => {
+  it("requested owners are looked up and decided on by id, never on the token's names", () => {
     const requested = { addresses: ["jane.doe@fabrikam.example", "bob@contoso.example"] }
     assert.deepStrictEqual(authorize(janeById, "create", { requestedOwners: requested }), {
       allowed: false,
@@ -156,16 +156,26 @@ describe("Access.authorize: owner self-service by object id (token oid)", () => 
       allowed: false,
       reason: "You may not remove yourself from the owners of a distribution list."
     })
-    assert.isTrue(allowed(janeById, "update", { ...own, requestedOwners: { addresses: ["JANE@contoso.example"] } }), "by sign-in name, no lookup")
+    // her sign-in name in the token may be stale or since given to another: it proves nothing without the lookup
+    const byName = { addresses: ["JANE@contoso.example"] }
+    assert.isTrue((authorize(janeById, "update", { ...own, requestedOwners: byName }) as any).lookUpRequestedOwners)
+    assert.isFalse(allowed(janeById, "create", { requestedOwners: { ...byName, ids: ["id-eve"] } }), "jane@ is now eve's")
   })
 
-  it("no lookup for a list not hers, for a caller without object id, or past MAX_OWNER_LOOKUP requested owners", () => {
+  it("no lookup for a list not hers, for a caller without object id, past MAX_OWNER_LOOKUP owners or for non-addresses", () => {
     const requested = { addresses: ["bob@contoso.example"] }
     assert.isUndefined((authorize(janeById, "update", { owners: { ids: ["id-bob"] }, requestedOwners: requested }) as any).lookUpRequestedOwners)
     assert.isUndefined((authorize(jane, "create", { requestedOwners: requested }) as any).lookUpRequestedOwners)
     const many = { addresses: Array.from({ length: MAX_OWNER_LOOKUP + 1 }, (_, i) => `u${i}@contoso.example`) }
-    assert.isUndefined((authorize(janeById, "create", { requestedOwners: many }) as any).lookUpRequestedOwners)
+    assert.deepStrictEqual(authorize(janeById, "create", { requestedOwners: many }), {
+      allowed: false,
+      reason: `You may only create distribution lists that you own; a self-service request names at most ${MAX_OWNER_LOOKUP} owners, as email addresses.`
+    })
     const enough = { addresses: many.addresses.slice(1) }
     assert.isTrue((authorize(janeById, "create", { requestedOwners: enough }) as any).lookUpRequestedOwners)
+    assert.isTrue((authorize(janeById, "create", { requestedOwners: { addresses: [" jane@contoso.example "] } }) as any).lookUpRequestedOwners)
+    // nothing that is not an email address reaches the directory
+    const junk = { addresses: ["jane@contoso.example", "x".repeat(40_000)] }
+    assert.isUndefined((authorize(janeById, "create", { requestedOwners: junk }) as any).lookUpRequestedOwners)
   })
 })

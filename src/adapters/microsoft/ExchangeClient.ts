@@ -23,7 +23,9 @@ const MAX_PAGES = 10_000
  */
 export const anchorHeader = (anchor: string, tenantId: string): string => {
   const value = anchor.trim()
-  if (value === "") return `APP:${SYSTEM_MAILBOX}@${tenantId}`
+  // A header carries only visible ASCII here (fetch refuses a value past U+00FF or with a NUL before sending
+  // anything): an address it cannot carry, such as `日本@contoso.com` from a caller's dlId, anchors app-only.
+  if (value === "" || !/^[\x21-\x7e]+$/.test(value)) return `APP:${SYSTEM_MAILBOX}@${tenantId}`
   if (/^(?:UPN|SMTP|APP|MBX):/i.test(value)) return value
   if (value.toLowerCase().startsWith("systemmailbox{")) return `APP:${value}`
   return `SMTP:${value}`

@@ -387,4 +387,12 @@ describe("X-AnchorMailbox", () => {
     )
     assert.strictEqual(anchorHeader(" ", TENANT), `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${TENANT}`)
   })
+
+  it("an address a header cannot carry (non-ASCII, NUL, inner space) anchors app-only instead of failing the call", () => {
+    const app = `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${TENANT}`
+    for (const address of ["日本@contoso.com", "δημήτρης@contoso.com", "café@contoso.com", "\u0000@contoso.com", "a b@contoso.com"]) {
+      assert.strictEqual(anchorHeader(address, TENANT), app, address)
+      assert.doesNotThrow(() => new Headers({ "x-anchormailbox": anchorHeader(address, TENANT) }))
+    }
+  })
 })

@@ -42,6 +42,8 @@ export const auditOnResponse = (caller: Caller, action: Action, dlId: string | u
         Effect.annotateLogs({
           audit: true,
           caller: caller.name,
+          // a user's name may be stale or since another's; the object id is who acted
+          ...(caller.objectId === undefined ? {} : { callerId: caller.objectId }),
           callerKind: caller.kind,
           action,
           dlId: dlId ?? createdId(response) ?? note.dlId ?? null,

@@ -116,10 +116,10 @@ export const make = Effect.gen(function*() {
       })
     )
 
-  /** Callers who authenticated: a budget per identity. */
+  /** Callers who authenticated: a budget per identity (a user by object id: a name may change within the window). */
   const limit = (caller: Caller) =>
     consume(
-      `${caller.kind}:${caller.name}`,
+      `${caller.kind}:${caller.objectId ?? caller.name}`,
       (seconds) => `More than ${perMinute} requests per minute; retry after ${seconds} s.`
     )
 
@@ -190,11 +190,13 @@ export const make = Effect.gen(function*() {
     const requestedOwners = requested === undefined ? undefined : { addresses: requested }
     let decision = authorize(caller, action, { owners: listOwners, requestedOwners })
     if (!decision.allowed && decision.lookUpRequestedOwners === true && requested !== undefined) {
-      const ids = yield* owners.idsOf(requested)
+      const ids = yield* owners.idsOf(requested.map((address) => address.trim()))
       decision = authorize(caller, action, { owners: listOwners, requestedOwners: { addresses: requested, ids } })
     }
     if (!decision.allowed) {
-      yield* Effect.logWarning("Access denied").pipe(Effect.annotateLogs({ caller: caller.name, action }))
+      yield* Effect.logWarning("Access denied").pipe(
+        Effect.annotateLogs({ caller: caller.name, ...(caller.objectId === undefined ? {} : { callerId: caller.objectId }), action })
+      )
       return yield* Forbidden.because(decision.reason)
     }
   })

@@ -24,7 +24,11 @@ export const make = Effect.gen(function*() {
   return Owners.of({
     idsOf: (addresses) =>
       lists.userIds(addresses).pipe(
-        Effect.catch(() => Effect.fail(AuthUnavailable.because("Could not look the requested owners up; try again.")))
+        Effect.catch((error) =>
+          Effect.logWarning("Owner lookup failed").pipe(
+            Effect.annotateLogs({ reason: error.message }),
+            Effect.andThen(Effect.fail(AuthUnavailable.because("Could not look the requested owners up; try again.")))
+          ))
       ),
     of: (dlId, anchorMailbox, by) =>
       // `owners` reads the list and its owners without paging through its members.

@@ -85,9 +85,9 @@ describe("Audit lines", () => {
         body: { displayName: "J" },
         headers: bearer(yield* userToken(signing, "jane@contoso.example"))
       })
-      assert.deepStrictEqual(auditLines(logs).map((l) => [l["callerKind"], l["caller"], l["action"], l["status"]]), [
-        ["app", "11111111-2222-3333-4444-555555555555", "delete", 200],
-        ["user", "jane@contoso.example", "update", 200]
+      assert.deepStrictEqual(auditLines(logs).map((l) => [l["callerKind"], l["caller"], l["callerId"], l["action"], l["status"]]), [
+        ["app", "11111111-2222-3333-4444-555555555555", undefined, "delete", 200],
+        ["user", "jane@contoso.example", "id-jane", "update", 200]
       ])
     }))
 })

@@ -238,8 +238,35 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
       const jane = { headers: bearer(yield* userToken(signing, "jane@contoso.example")) }
       const reply = yield* request("POST", "/api/dl", { body: { name: "Mine", ownerEmails: ["jane.doe@fabrikam.example"] }, ...jane })
       assertError(reply, 503, "Service Unavailable")
-      // named by her sign-in name: no lookup, so the directory's state does not matter
-      assert.strictEqual((yield* request("POST", "/api/dl", { body: created, ...jane })).status, 201)
+      // named by her sign-in name too: a token's name proves nothing without the lookup
+      assertError(yield* request("POST", "/api/dl", { body: created, ...jane }), 503, "Service Unavailable")
+    }))
+
+  it.effect("a token whose name claim is another's (renamed user, address handed on) cannot make lists for that one", () =>
+    Effect.gen(function*() {
+      const { request, signing } = yield* setup
+      // eve's oid, jane's old sign-in name: the directory says jane@ is id-jane, not eve
+      const eve = yield* userToken(signing, "jane@contoso.example", { claims: { scp: "DL.ReadWrite", upn: "jane@contoso.example", oid: "id-eve" } })
+      const reply = yield* request("POST", "/api/dl", { body: created, headers: bearer(eve) })
+      assertError(reply, 403, "Forbidden")
+    }))
+
+  it.effect("only a few email addresses are ever looked up: nothing reaches the directory for a body that cannot pass", () =>
+    Effect.gen(function*() {
+      const signing = yield* makeKey("k1")
+      const looked: Array<ReadonlyArray<string>> = []
+      const { request } = yield* makeApp([signing], {}, {}, {
+        userIds: (addresses) => Effect.sync(() => (looked.push(addresses), []))
+      })
+      const jane = { headers: bearer(yield* userToken(signing, "jane@contoso.example")) }
+      const junk = { name: "", ownerEmails: ["jane@contoso.example", "x".repeat(40_000)] }
+      assertError(yield* request("POST", "/api/dl", { body: junk, ...jane }), 403, "Forbidden")
+      const many = { name: "Many", ownerEmails: Array.from({ length: 21 }, (_, i) => `u${i}@contoso.example`) }
+      const reply = yield* request("POST", "/api/dl", { body: many, ...jane })
+      assert.match(reply.json.details, /at most 20 owners/)
+      assert.deepStrictEqual(looked, [])
+      yield* request("POST", "/api/dl", { body: { name: "Mine", ownerEmails: [" Jane@contoso.example "] }, ...jane })
+      assert.deepStrictEqual(looked, [["Jane@contoso.example"]])
     }))
 
   it.effect("a user token without DL.ReadWrite may do nothing", () =>

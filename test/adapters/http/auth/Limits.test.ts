@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { maxBodyBytes, pagePolicy } from "../../../../src/adapters/http/auth/Hygiene.ts"
-import { appToken, makeKey } from "./FakeTenant.ts"
+import { appToken, makeKey, userToken } from "./FakeTenant.ts"
 import { adminKey, bearer, key, makeApp, readerKey, remoteAddressHeader, writerKey } from "./Harness.ts"
 
 describe("Rate limit per caller", () => {
@@ -26,6 +26,19 @@ describe("Rate limit per caller", () => {
       assert.strictEqual(later.headers.get("retry-after"), "40")
       yield* TestClock.adjust("40 seconds")
       assert.strictEqual((yield* get(readerKey)).status, 200)
+    }))
+
+  it.effect("a user is counted by object id: a token with another of their names spends the same budget", () =>
+    Effect.gen(function*() {
+      const signing = yield* makeKey("k1")
+      const { request } = yield* makeApp([signing], { RATE_LIMIT_PER_MINUTE: "2" })
+      const as = (upn: string, oid: string) =>
+        Effect.flatMap(userToken(signing, upn, { claims: { scp: "DL.ReadWrite", upn, oid } }), (token) =>
+          request("GET", "/api/dl/janes-team", { headers: bearer(token) }))
+      assert.strictEqual((yield* as("jane@contoso.example", "id-jane")).status, 200)
+      assert.strictEqual((yield* as("jane.doe@fabrikam.example", "id-jane")).status, 200)
+      assert.strictEqual((yield* as("jane.d@contoso.example", "id-jane")).status, 429)
+      assert.strictEqual((yield* as("bob@contoso.example", "id-bob")).status, 200, "bob (an owner too) has his own budget")
     }))
 
   it.effect("RATE_LIMIT_PER_MINUTE=0 turns the limit off", () =>
