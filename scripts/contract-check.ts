@@ -677,7 +677,8 @@ async function update(other: { name: string; alias: string }) {
   const newAlias = slug(newName)
   const rn = await patch(alias, { name: newName })
   if (rn.status === 200) created.add(newAlias)
-  check("rename: 200", rn.status === 200, ev(rn))
+  check("rename: 200, the message naming the list as the request did (the seed's example)",
+    rn.status === 200 && rn.json?.message === `Distribution List '${alias}' updated successfully.`, ev(rn))
   const beforeObj = JSON.parse(before.startsWith("{") ? before : "{}")
   await expectState("renamed list under its new alias and address", newAlias, { alias: newAlias, owners: beforeObj.owners ?? [PATTI], members: beforeObj.members ?? [] })
   const old = await get(alias)

@@ -167,7 +167,8 @@ export const make = (kit: Toolkit) => {
 
       const changes = changesFor(kit, dl, request, owners, users, owned)
       if (Object.keys(changes).length > 0) yield* applyChanges(dl, targetOf(kit, hints, dl), changes, requested, users)
-      const alias = changes.alias ?? dl.alias
+      // the list as the request named it: the seed's example renames marketing-team and answers 'marketing-team'
+      const alias = dl.alias
       const target: Target = {
         identity: dl.identity,
         anchor: anchorFor(kit, hints, { dlAddress: changes.primarySmtpAddress ?? dl.primarySmtpAddress })

@@ -124,7 +124,7 @@ describe("DistributionLists.update", () => {
         allowExternalSenders: true,
         memberEmails: [address("m1")]
       }, {})
-      assert.deepStrictEqual(result, { message: "Distribution List 'sales-team' updated successfully." })
+      assert.deepStrictEqual(result, { message: "Distribution List 'team' updated successfully." })
       assert.deepStrictEqual(changes(), [{
         name: "sales-team",
         alias: "sales-team",
@@ -160,7 +160,7 @@ describe("DistributionLists.update", () => {
       // The fake, like a strict store, reports the new name as taken on the retry.
       failNext(tenant, "update", new GroupAlreadyExists({ identity: "x", detail: "taken" }))
       const result = yield* withTime(dls.update("team", { name: "Sales Team" }, {}))
-      assert.strictEqual(result.message, "Distribution List 'sales-team' updated successfully.")
+      assert.strictEqual(result.message, "Distribution List 'team' updated successfully.")
       assert.strictEqual(stored().dl.alias, "sales-team")
     }).pipe(Effect.provide(appLayer(users))))
 
