@@ -1,6 +1,7 @@
 import { Clock, Context, Effect, Layer, Schema } from "effect"
 import * as Jose from "jose"
 import { SandboxConfig } from "../Config.ts"
+import { guidFromString } from "../tenant/Objects.ts"
 
 /** What a sandbox access token says, normalised over v1 (`appid`) and v2 (`azp`) tokens. */
 export interface Claims {
@@ -104,6 +105,11 @@ interface KeyMaterial {
   readonly signingKey: SigningJwk
 }
 
+/** A stable, opaque subject per user and audience, shaped like Entra's (base64url, no padding). */
+const pairwiseSubject = (oid: string, audience: string): string =>
+  btoa(guidFromString(`sub:${audience}:${oid.toLowerCase()}`).replaceAll("-", "")).replaceAll("+", "-").replaceAll("/", "_")
+    .replace(/=+$/, "")
+
 const make = (keys: KeyMaterial): AccessTokens["Service"] => {
   const tid = keys.tenantId
   const v1Issuer = `https://sts.windows.net/${tid}/`
@@ -124,7 +130,8 @@ const make = (keys: KeyMaterial): AccessTokens["Service"] => {
       tid,
       ver: v2 ? "2.0" : "1.0",
       uti,
-      ...(oid === undefined ? {} : { oid, sub: oid }),
+      // `sub` is pairwise in Entra tokens (one value per user and app), never the `oid`
+      ...(oid === undefined ? {} : { oid, sub: pairwiseSubject(oid, request.aud) }),
       ...(request.roles && request.roles.length > 0 ? { roles: [...request.roles] } : {}),
       ...(request.scp === undefined ? {} : { scp: request.scp }),
       ...(request.upn === undefined ? {} : { upn: request.upn }),

@@ -30,11 +30,14 @@ layer(Server.layerWith(Server.layerServicesTest()), { excludeTestServices: true 
         Effect.map(call("/_sandbox/tokens", { body: { aud: "api://distribution-list-api", ...order } }), (minted) =>
           Jose.decodeJwt(minted.body.access_token))
       const delegated = yield* claimsOf({ scp: "DL.ReadWrite", upn: "Token.Owner@contoso.example" })
-      assert.deepStrictEqual([delegated["oid"], delegated.sub, delegated["preferred_username"]], [
-        created.body.id,
-        created.body.id,
-        "Token.Owner@contoso.example"
-      ])
+      assert.deepStrictEqual([delegated["oid"], delegated["preferred_username"]], [created.body.id, "Token.Owner@contoso.example"])
+      // `sub` is pairwise as in Entra: stable per user and audience, never the oid
+      assert.notStrictEqual(delegated.sub, created.body.id)
+      assert.match(delegated.sub!, /^[A-Za-z0-9_-]{20,}$/)
+      const again = yield* claimsOf({ scp: "DL.ReadWrite", upn: "token.owner@contoso.example" })
+      assert.strictEqual(again.sub, delegated.sub)
+      const otherAudience = yield* call("/_sandbox/tokens", { body: { aud: "api://other", scp: "DL.ReadWrite", upn: "token.owner@contoso.example" } })
+      assert.notStrictEqual(Jose.decodeJwt(otherAudience.body.access_token).sub, delegated.sub)
       assert.strictEqual((yield* claimsOf({ scp: "DL.ReadWrite", upn: "token.owner@contoso.example", oid: "given" }))["oid"], "given")
       assert.isUndefined((yield* claimsOf({ scp: "DL.ReadWrite", upn: "nobody@contoso.example" }))["oid"])
       const appOnly = yield* claimsOf({ roles: ["DL.Admin"], upn: "token.owner@contoso.example" })
