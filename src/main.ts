@@ -80,7 +80,7 @@ const DotEnv = ConfigProvider.layerAdd(
 )
 
 /** The whole service, configured from the environment; `test/main.test.ts` builds it with its own settings. */
-export const App = HttpRouter.serve(Routes.layer, { disableLogger: true }).pipe(
+export const App = HttpRouter.serve(Routes.layer, Routes.serveOptions).pipe(
   Layer.provide(Upstream),
   Layer.provide(HttpServerLayer),
   Layer.provide(LogLevel),

@@ -16,7 +16,15 @@ export const apiLayer = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json"
 /**
  * Every route of the service with its request middleware; needs `DistributionLists` and the
  * `Authentication` middleware of `/api` (`auth/Auth.ts`: `layerConfig` or `layerSandbox`), and reads
- * `CORS_ORIGINS`, `DOCS_ENABLED`, `TRUSTED_PROXIES`. Serve with `HttpRouter.serve(layer, { disableLogger: true })`
- * (this middleware writes the access log, with the request id) or `HttpRouter.toWebHandler`.
+ * `CORS_ORIGINS`, `DOCS_ENABLED`, `TRUSTED_PROXIES`. Serve with `HttpRouter.serve(layer, serveOptions)` or
+ * `HttpRouter.toWebHandler(layer, serveOptions)`.
  */
 export const layer = Layer.mergeAll(apiLayer, Docs.layer, Health.layer, Middleware.layer, Proxies.layer, Hygiene.layer)
+
+/**
+ * How the routes are served: no framework logger (the middleware writes the access log, with the request
+ * id), and path parameters up to 4,096 characters: a dlId may be an address (320) or a display name (256),
+ * each percent-encoded character up to 12 long; the router's default of 100 answered a longer one with its
+ * generic 404 although the list existed.
+ */
+export const serveOptions = { disableLogger: true, routerConfig: { maxParamLength: 4096 } } as const

@@ -77,6 +77,17 @@ describe("HTTP endpoints", () => {
       assert.deepStrictEqual(ids, ["marketing-team@contoso.example", "marketing-team@contoso.example"])
     }).pipe(Effect.scoped))
 
+  it.effect("a long dlId (a display name of emoji, a 320-character address) reaches the endpoint, not the router's 404", () =>
+    Effect.gen(function*() {
+      const ids: Array<string> = []
+      const { request } = yield* app({ get: (dlId) => Effect.sync(() => (ids.push(dlId), details)) })
+      const name = "Launch Crew " + "🎉".repeat(45)
+      const address = `${"a".repeat(64)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(63)}.${"e".repeat(61)}`
+      assert.strictEqual((yield* request("GET", `/api/dl/${encodeURIComponent(name)}`)).status, 200)
+      assert.strictEqual((yield* request("GET", `/api/dl/${encodeURIComponent(address)}/`)).status, 200)
+      assert.deepStrictEqual(ids, [name, address])
+    }).pipe(Effect.scoped))
+
   it.effect("PATCH /api/dl/{dlId} passes only the given fields and answers {message}", () =>
     Effect.gen(function*() {
       const calls: Array<[string, UpdateRequest]> = []

@@ -48,7 +48,7 @@ export const makeApp = (
     Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))),
     Layer.provideMerge(Logger.layer([logger]))
   )
-  const { dispose, handler } = HttpRouter.toWebHandler(app, { disableLogger: true })
+  const { dispose, handler } = HttpRouter.toWebHandler(app, Routes.serveOptions)
   const request = (
     method: string,
     path: string,
