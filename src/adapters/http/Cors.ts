@@ -9,7 +9,6 @@ export const origins = Config.String("CORS_ORIGINS").pipe(
   )
 )
 
-const ALLOW_METHODS = "GET, POST, PATCH, DELETE"
 const ALLOW_HEADERS = "Content-Type, X-Request-ID, X-AnchorMailbox, Authorization, X-API-Key"
 const EXPOSE_HEADERS = "X-Request-ID, Retry-After"
 
@@ -24,15 +23,18 @@ export const withCorsHeaders = (
     vary: "Origin"
   })
 
-/** The answer to any `OPTIONS` request; a preflight from an allowed origin gets its permissions. */
-export const preflight = (origin: string | undefined): HttpServerResponse.HttpServerResponse =>
+/**
+ * The answer to an `OPTIONS` request for a path that answers `methods` (HEAD included wherever GET is); a
+ * preflight from an allowed origin gets its permissions.
+ */
+export const preflight = (origin: string | undefined, methods: ReadonlyArray<string>): HttpServerResponse.HttpServerResponse =>
   origin === undefined
-    ? HttpServerResponse.empty({ status: 204, headers: { allow: `${ALLOW_METHODS}, OPTIONS`, vary: "Origin" } })
+    ? HttpServerResponse.empty({ status: 204, headers: { allow: [...methods, "OPTIONS"].join(", "), vary: "Origin" } })
     : HttpServerResponse.empty({
       status: 204,
       headers: {
         "access-control-allow-origin": origin,
-        "access-control-allow-methods": ALLOW_METHODS,
+        "access-control-allow-methods": methods.join(", "),
         "access-control-allow-headers": ALLOW_HEADERS,
         "access-control-max-age": "600",
         vary: "Origin"

@@ -21,11 +21,17 @@ const routes: ReadonlyArray<{ readonly pattern: RegExp; readonly method: string 
   ...["/healthz", "/readyz", "/openapi.json", "/docs"].map((path) => ({ path, method: "GET" }))
 ].map(({ method, path }) => ({ method, pattern: new RegExp(`^${path.replace(/:[^/]+/g, "[^/]+")}/?$`) }))
 
-const methodNotAllowed = (method: string, url: string) => {
+/** The methods a URL's path answers (HEAD wherever GET), without OPTIONS; none for an unknown path. */
+export const allowedMethods = (url: string): ReadonlyArray<string> => {
   const path = url.split(/[?#]/, 1)[0]!
-  const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))]
+  const methods = new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))
+  return ["GET", "HEAD", "POST", "PATCH", "DELETE"].filter((method) => methods.has(method === "HEAD" ? "GET" : method))
+}
+
+const methodNotAllowed = (method: string, url: string) => {
+  const allowed = allowedMethods(url)
   // A route that is switched off (DOCS_ENABLED=false) is not there at all.
-  if (allowed.length === 0 || allowed.includes(method === "HEAD" ? "GET" : method)) return notFound
+  if (allowed.length === 0 || allowed.includes(method)) return notFound
   return HttpServerResponse.jsonUnsafe(
     { error: "Method Not Allowed", details: "The method is not allowed for the requested URL." },
     { status: 405, headers: { allow: [...allowed, "OPTIONS"].join(", ") } }

@@ -37,8 +37,9 @@ export const make = (options: { readonly allowOrigin: (origin: string) => boolea
     const start = clock.currentTimeMillisUnsafe()
     const originHeader = request.headers.origin
     const origin = originHeader !== undefined && options.allowOrigin(originHeader) ? originHeader : undefined
+    const methods = request.method === "OPTIONS" ? ErrorResponses.allowedMethods(request.url) : []
     const handled: App = request.method === "OPTIONS"
-      ? Effect.succeed(Cors.preflight(origin))
+      ? Effect.succeed(methods.length === 0 ? ErrorResponses.notFound : Cors.preflight(origin, methods))
       : Effect.catchCause(app, (cause) => ErrorResponses.fromCause(cause, requestId))
     const accessLog = (status: number) =>
       Effect.logInfo("HTTP request").pipe(

@@ -157,6 +157,19 @@ describe("HTTP error mapping", () => {
       assert.strictEqual(list.headers.get("allow"), "POST, OPTIONS")
       const put = yield* request("PUT", "/api/dl/marketing-team?x=1")
       assert.strictEqual(put.status, 405)
-      assert.strictEqual(put.headers.get("allow"), "GET, PATCH, DELETE, OPTIONS")
+      assert.strictEqual(put.headers.get("allow"), "GET, HEAD, PATCH, DELETE, OPTIONS")
+    }).pipe(Effect.scoped))
+
+  it.effect("OPTIONS tells each path's own methods; an unknown path is a 404", () =>
+    Effect.gen(function*() {
+      const { request } = yield* app({})
+      const allowOf = (path: string) => Effect.map(request("OPTIONS", path), (reply) => [reply.status, reply.headers.get("allow")])
+      assert.deepStrictEqual(yield* allowOf("/api/dl"), [204, "POST, OPTIONS"])
+      assert.deepStrictEqual(yield* allowOf("/api/dl/x"), [204, "GET, HEAD, PATCH, DELETE, OPTIONS"])
+      assert.deepStrictEqual(yield* allowOf("/api/dl/x/members"), [204, "POST, DELETE, OPTIONS"])
+      assert.deepStrictEqual(yield* allowOf("/healthz"), [204, "GET, HEAD, OPTIONS"])
+      const unknown = yield* request("OPTIONS", "/api/lists")
+      assert.strictEqual(unknown.status, 404)
+      assertErrorBody(unknown.json)
     }).pipe(Effect.scoped))
 })

@@ -128,8 +128,7 @@ describe("CORS", () => {
       const allowed = yield* request("OPTIONS", "/api/dl/a/members", { headers: preflight })
       assert.strictEqual(allowed.status, 204)
       assert.strictEqual(allowed.headers.get("access-control-allow-origin"), "https://portal.contoso.example")
-      const methods = allowed.headers.get("access-control-allow-methods") ?? ""
-      for (const method of ["GET", "POST", "PATCH", "DELETE"]) assert.include(methods, method)
+      assert.strictEqual(allowed.headers.get("access-control-allow-methods"), "POST, DELETE")
       const headers = (allowed.headers.get("access-control-allow-headers") ?? "").toLowerCase()
       for (const header of ["content-type", "x-request-id", "x-anchormailbox", "authorization", "x-api-key"]) {
         assert.include(headers, header)
