@@ -290,15 +290,15 @@ async function infrastructure() {
   const simple = await get(`${RUN}-missing`, { headers: { origin: foreign } })
   check("CORS simple request from an unlisted origin: no Access-Control-Allow-Origin", simple.headers["access-control-allow-origin"] === undefined, JSON.stringify(simple.headers))
   if (CORS_ORIGIN !== "") {
-    const ok = await send("OPTIONS", `/api/dl/x/members`, {
+    const ok = await send("OPTIONS", `/api/dl/x`, {
       auth: false,
       headers: { origin: CORS_ORIGIN, "access-control-request-method": "DELETE", "access-control-request-headers": "content-type,x-request-id,x-anchormailbox,x-api-key" }
     })
     const allowHeaders = String(ok.headers["access-control-allow-headers"] ?? "").toLowerCase()
     const allowMethods = String(ok.headers["access-control-allow-methods"] ?? "").toUpperCase()
-    check("CORS preflight from a listed origin: origin, DELETE/PATCH and Content-Type/X-Request-ID/X-AnchorMailbox allowed",
+    check("CORS preflight from a listed origin: origin, the path's GET/PATCH/DELETE and Content-Type/X-Request-ID/X-AnchorMailbox allowed",
       ok.status >= 200 && ok.status < 300 && ok.headers["access-control-allow-origin"] === CORS_ORIGIN &&
-        ["DELETE", "PATCH", "POST", "GET"].every((m) => allowMethods.includes(m)) &&
+        ["DELETE", "PATCH", "GET"].every((m) => allowMethods.includes(m)) &&
         ["content-type", "x-request-id", "x-anchormailbox"].every((x) => allowHeaders.includes(x) || allowHeaders.includes("*")),
       `${ok.status} ${JSON.stringify(ok.headers)}`)
     const actual = await get(`${RUN}-missing`, { headers: { origin: CORS_ORIGIN } })
