@@ -6,9 +6,15 @@ export { MAX_ALIAS_LENGTH, MAX_DISPLAY_NAME_LENGTH } from "./Limits.ts"
 
 // slugify is only used for its transliteration table: removing nothing leaves the Exchange rules to us.
 const KEEP_EVERYTHING = /(?!)/g
-const APOSTROPHES = /['\u2018\u2019\u02BC`\u00B4]/g
-// Symbols become words of their own, so "R&D" reads "r-and-d" and not "randd".
-const SYMBOL = /[^\p{L}\p{M}\p{N}\s]/gu
+// As the seed's python-slugify (legacy pipeline, un33k/python-slugify slugify/slugify.py): an ASCII
+// apostrophe separates ("Women's" → "women-s"); a typographic one, which unidecode turns into an ASCII
+// one that is removed after transliteration, joins ("Women’s" → "womens"); a comma between digits goes
+// ("1,000" → "1000"); every other symbol or punctuation mark separates, spelled out as nothing
+// ("R&D" → "r-d", "50% Club" → "50-club"), unlike the JS slugify's table ("and", "percent").
+const ASCII_APOSTROPHE = /'/g
+const TYPOGRAPHIC_APOSTROPHES = /[\u2018\u2019\u02BC\u00B4]/g
+const DIGIT_COMMA = /(?<=\d),(?=\d)/g
+const SYMBOL = /[\p{S}\p{P}]/gu
 const MARKS = /\p{M}/gu
 const SEPARATORS = /[^a-z0-9]+/g
 const EDGE_HYPHENS = /^-+|-+$/g
@@ -16,15 +22,15 @@ const EDGE_HYPHENS = /^-+|-+$/g
 /**
  * The Exchange alias (and Name) generated from a display name.
  *
- * Transliterates to ASCII ("Équipe Ventes Süd" → "equipe-ventes-sud"), drops apostrophes
- * ("Women's Network" → "womens-network"), spells out the symbols slugify knows ("&" → "and",
- * "%" → "percent") and joins words with single hyphens ("  R&D -- Ops!! " → "r-and-d-ops").
+ * Transliterates to ASCII ("Équipe Ventes Süd" → "equipe-ventes-sud") and joins words with single
+ * hyphens, symbols and punctuation separating them ("  R&D -- Ops!! " → "r-d-ops"), as python-slugify.
  * The result only holds `[a-z0-9-]`, a subset of Exchange's alias characters, with no hyphen at
  * either end and no dots at all, like the seed's python-slugify. It may be empty or longer than
  * 64 characters: `nameIssues` reports both, nothing is truncated.
  */
 export const aliasFromName = (name: string): string => {
-  const spaced = name.normalize("NFC").replace(APOSTROPHES, "").replace(SYMBOL, " $& ")
+  const spaced = name.normalize("NFC").replace(ASCII_APOSTROPHE, " ").replace(TYPOGRAPHIC_APOSTROPHES, "")
+    .replace(DIGIT_COMMA, "").replace(SYMBOL, " ")
   const transliterated = slugify(spaced, { remove: KEEP_EVERYTHING, trim: false })
   // Letters slugify does not know (e.g. "ǅ", "ﬁ") fall back to their compatibility decomposition.
   const ascii = transliterated.normalize("NFKD").replace(MARKS, "").toLowerCase()
