@@ -56,6 +56,8 @@ export interface UpdateRequest {
 
 export interface UpdateResult {
   readonly message: string
+  /** The new alias after a rename (for the audit line; the seed's response does not show it). */
+  readonly renamedTo?: string
   /** Present only when some member changes could not be applied (adds in the caller's spelling, removals as listed). */
   readonly failedMembers?: ReadonlyArray<string>
 }

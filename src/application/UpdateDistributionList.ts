@@ -191,7 +191,8 @@ export const make = (kit: Toolkit) => {
       if (failed.length > 0) yield* Effect.logWarning(`DL '${alias}': member change(s) not applied: ${failed.join(", ")}`)
       return {
         message: updatedMessage(alias, failed),
-        ...(failed.length > 0 ? { failedMembers: failed } : {})
+        ...(failed.length > 0 ? { failedMembers: failed } : {}),
+        ...(changes.alias !== undefined && changes.alias !== dl.alias ? { renamedTo: changes.alias } : {})
       } satisfies UpdateResult
     },
     (effect, dlId) => mapStoreErrors(dlId)(effect)

@@ -124,7 +124,7 @@ describe("DistributionLists.update", () => {
         allowExternalSenders: true,
         memberEmails: [address("m1")]
       }, {})
-      assert.deepStrictEqual(result, { message: "Distribution List 'team' updated successfully." })
+      assert.deepStrictEqual(result, { message: "Distribution List 'team' updated successfully.", renamedTo: "sales-team" })
       assert.deepStrictEqual(changes(), [{
         name: "sales-team",
         alias: "sales-team",

@@ -4,7 +4,7 @@ import { HttpApiBuilder } from "effect/http-api"
 import { DistributionLists, type DistributionListsError, type RequestHints } from "../../application/DistributionLists.ts"
 import { Api, CreateBody, MembersBody, UpdateBody } from "./Api.ts"
 import * as ApiErrors from "./ApiErrors.ts"
-import { CurrentAuditNote } from "./auth/Audit.ts"
+import { type AuditNote, CurrentAuditNote } from "./auth/Audit.ts"
 import * as Body from "./Body.ts"
 
 type ApiError =
@@ -72,21 +72,22 @@ const decodeMembers = Body.decoder(MembersBody)
  */
 const toCompletion = Effect.uninterruptible
 
-/** Runs a change to its end and notes what it came to, and which list a create made, for its audit line. */
+/**
+ * Runs a change to its end and notes what it came to, and what else its audit line names (the list a
+ * create made, a rename's new alias).
+ */
 const change = <A, R>(
   use: Effect.Effect<A, DistributionListsError, R>,
-  created?: (result: A) => string
+  named: (result: A) => Pick<AuditNote, "dlId" | "renamedTo"> = () => ({})
 ) =>
   Effect.gen(function*() {
     const note = yield* CurrentAuditNote
-    const noted = (outcome: "completed" | "failed", dlId?: string) =>
+    const noted = (outcome: "completed" | "failed", names: Pick<AuditNote, "dlId" | "renamedTo"> = {}) =>
       Effect.sync(() => {
-        if (note === undefined) return
-        note.outcome = outcome
-        if (dlId !== undefined) note.dlId = dlId
+        if (note !== undefined) Object.assign(note, { outcome, ...names })
       })
     return yield* toCompletion(use.pipe(
-      Effect.tap((result) => noted("completed", created?.(result))),
+      Effect.tap((result) => noted("completed", named(result))),
       Effect.tapError(() => noted("failed"))
     ))
   }).pipe(Effect.catch(toApiError))
@@ -107,7 +108,7 @@ export const layer = HttpApiBuilder.group(
               memberEmails: body.memberEmails ?? [],
               allowExternalSenders: body.allowExternalSenders ?? false
             }, hintsOf(headers)),
-            (result) => result.dlId
+            (result) => ({ dlId: result.dlId })
           )))
       .handle("get", ({ headers, params, query }) =>
         (query.membersPageSize === undefined && query.membersPageToken === undefined
@@ -119,7 +120,8 @@ export const layer = HttpApiBuilder.group(
           )).pipe(Effect.catch(toApiError)))
       .handleRaw("update", ({ headers, params, request }) =>
         Effect.flatMap(decodeUpdate(request), (body) =>
-          change(lists.update(params.dlId, body, hintsOf(headers)))))
+          change(lists.update(params.dlId, body, hintsOf(headers)), ({ renamedTo }) => renamedTo === undefined ? {} : { renamedTo })
+            .pipe(Effect.map(({ renamedTo: _, ...response }) => response))))
       .handle("remove", ({ headers, params }) =>
         change(lists.remove(params.dlId, hintsOf(headers))))
       .handleRaw("addMembers", ({ headers, params, request }) =>

@@ -20,6 +20,8 @@ export interface AuditNote {
   outcome?: "completed" | "failed"
   /** The list a create made (otherwise named only in the 201 body the caller did not wait for). */
   dlId?: string
+  /** A rename's new alias (the line's dlId is the list as the request named it). */
+  renamedTo?: string
 }
 
 /** The current mutation's note, for its handler; undefined where nothing is audited. */
@@ -49,6 +51,7 @@ export const auditOnResponse = (caller: Caller, action: Action, dlId: string | u
           dlId: dlId ?? createdId(response) ?? note.dlId ?? null,
           requestId: requestId === "" ? (response.headers["x-request-id"] ?? null) : requestId,
           status: response.status,
+          ...(note.renamedTo === undefined ? {} : { renamedTo: note.renamedTo }),
           // a started change ends before its 499 is made (it runs uninterruptibly): no outcome means not started
           ...(response.status === 499 ? { outcome: note.outcome ?? "notStarted" } : {})
         }),

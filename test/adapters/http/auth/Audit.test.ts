@@ -16,6 +16,17 @@ const auditLines = (logs: ReadonlyArray<LogLine>) =>
   logs.filter((line) => Array.isArray(line.message) && line.message[0] === "audit").map((line) => line.annotations)
 
 describe("Audit lines", () => {
+  it.effect("a rename's line names the list as the request did and its new alias; the response stays the seed's", () =>
+    Effect.gen(function*() {
+      const { logs, request } = yield* makeApp([], {}, {}, {
+        update: (dlId) => Effect.succeed({ message: `Distribution List '${dlId}' updated successfully.`, renamedTo: "sales-team" })
+      })
+      const reply = yield* request("PATCH", "/api/dl/janes-team", { body: { name: "Sales Team" }, headers: key(writerKey) })
+      assert.deepStrictEqual(reply.json, { message: "Distribution List 'janes-team' updated successfully." })
+      const [line] = auditLines(logs)
+      assert.deepStrictEqual([line?.["dlId"], line?.["renamedTo"]], ["janes-team", "sales-team"])
+    }))
+
   it.effect("one line per mutation: who, what, which list, request id, outcome", () =>
     Effect.gen(function*() {
       const { logs, request } = yield* makeApp([])
