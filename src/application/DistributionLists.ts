@@ -124,7 +124,7 @@ export class DistributionLists extends Context.Service<DistributionLists, {
 
 export const make = Effect.gen(function*() {
   const kit = yield* Toolkit.make(yield* GroupStore, yield* UserDirectory, yield* Settings.Settings)
-  const oneAtATime = ListLocks.make()
+  const oneAtATime = ListLocks.make(kit.settings.customDomain)
   const update = UpdateDistributionList.make(kit)
   const remove = RemoveDistributionList.make(kit)
   const addMembers = ManageMembers.makeAdd(kit)

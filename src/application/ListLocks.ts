@@ -1,17 +1,33 @@
 import { Effect, Semaphore } from "effect"
+import { aliasFromName } from "../domain/Alias.ts"
+import { isEmail } from "../domain/Email.ts"
 
 /**
- * Runs the changes to one list one at a time in this instance, by the dlId as the caller wrote it
- * (case-insensitive). A PATCH works out its member changes from the members it read: two at once would
- * both apply theirs, and the list would end with neither request's members (a DELETE racing a PATCH
- * likewise left the PATCH retrying a vanished list). Other instances are not coordinated.
+ * The key a list's changes wait on: the ways of naming one list the service makes (its alias, its address
+ * in the custom domain, the name it was created with) share one. Two lists may share a key too ("it.support"
+ * and "it-support"); that only makes their changes wait for each other.
  */
-export const make = () => {
+export const lockKey = (dlId: string, customDomain: string): string => {
+  const id = dlId.trim().toLowerCase()
+  if (isEmail(id)) {
+    const at = id.lastIndexOf("@")
+    return id.slice(at + 1) === customDomain.toLowerCase() ? id.slice(0, at) : id
+  }
+  return aliasFromName(id) || id
+}
+
+/**
+ * Runs the changes to one list one at a time in this instance, by `lockKey`. A PATCH works out its member
+ * changes from the members it read: two at once would both apply theirs, and the list would end with
+ * neither request's members (a DELETE racing a PATCH likewise left the PATCH retrying a vanished list).
+ * Other instances are not coordinated.
+ */
+export const make = (customDomain: string) => {
   const locks = new Map<string, { readonly semaphore: Semaphore.Semaphore; holders: number }>()
   return <A, E, R>(dlId: string, change: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.uninterruptibleMask((restore) =>
       Effect.suspend(() => {
-        const key = dlId.trim().toLowerCase()
+        const key = lockKey(dlId, customDomain)
         let lock = locks.get(key)
         if (lock === undefined) {
           lock = { semaphore: Semaphore.makeUnsafe(1), holders: 0 }

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { DistributionLists } from "../../src/application/DistributionLists.ts"
+import { lockKey } from "../../src/application/ListLocks.ts"
 import * as FakeTenant from "../support/FakeTenant.ts"
 import { appLayer } from "../support/Harness.ts"
 
@@ -36,6 +37,27 @@ describe("DistributionLists: changes to one list run one at a time", () => {
       // interleaved, both would have applied their own changes: owner, b and c
       assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("c")]))
     }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("by its alias and by its address at once: still one at a time", () =>
+    Effect.gen(function*() {
+      const { dls, seed, membersOf } = yield* setup
+      const dl = seed("race")
+      const first = yield* Effect.forkChild(dls.update("race", { memberEmails: [address("b")] }, {}))
+      const second = yield* Effect.forkChild(dls.update("Race@Contoso.example", { memberEmails: [address("c")] }, {}))
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+      assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("c")]))
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it("lockKey: alias, address in the custom domain and created-with name share a key; other domains do not", () => {
+    const key = (id: string) => lockKey(id, "Contoso.example")
+    assert.strictEqual(key("marketing-team"), "marketing-team")
+    assert.strictEqual(key(" Marketing-Team@contoso.EXAMPLE "), "marketing-team")
+    assert.strictEqual(key("Marketing Team"), "marketing-team")
+    assert.strictEqual(key("marketing-team@fabrikam.example"), "marketing-team@fabrikam.example")
+    assert.strictEqual(key("日本"), "日本")
+  })
 
   it.effect("a member add waits for a PATCH of the same list under way, and is applied after it", () =>
     Effect.gen(function*() {
