@@ -1,4 +1,4 @@
-import { Clock, Effect, Schema } from "effect"
+import { Clock, Duration, Effect, Schema } from "effect"
 import { type HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import type { UpstreamError } from "../../application/ports/UpstreamError.ts"
 import type { CloudSettings } from "./Cloud.ts"
@@ -6,12 +6,26 @@ import type { Command, CommandResult } from "../exchange/Cmdlets.ts"
 import { ExchangeCommandError } from "../exchange/CommandErrors.ts"
 import { commandError } from "./ExchangeErrors.ts"
 import type { Tokens } from "./Tokens.ts"
-import { authorized, failed, headerValue, jsonBody } from "./Wire.ts"
+import { authorized, failed, headerValue, jsonBody, RESPONSE_TIMEOUT } from "./Wire.ts"
 
 // spec exchange-admin-rest.md §1.4: the module's app-only anchor.
 const SYSTEM_MAILBOX = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}"
 // spec §1.1: at most 10 cmdlets per `$batch`.
 export const MAX_BATCH_COMMANDS = 10
+/**
+ * How long a cmdlet that writes a whole member list may take: REST-backed cmdlets time out after 15
+ * minutes, and Update-DistributionGroupMember with 10,000 members "might time out" within them
+ * (microsoft-docs/exchange-online-powershell-v2.md); the module waits up to an hour for it (spec §7).
+ * Cut at the usual 120 s, the call would be retried while Exchange is still applying the first.
+ */
+export const BULK_RESPONSE_TIMEOUT = Duration.minutes(15)
+
+const responseTimeout = (command: Command): Duration.Duration =>
+  command.cmdlet === "Update-DistributionGroupMember" ||
+    (command.cmdlet === "New-DistributionGroup" && command.parameters["Members"] !== undefined)
+    ? BULK_RESPONSE_TIMEOUT
+    : RESPONSE_TIMEOUT
+
 // spec §3.3: pages of at most 1,000.
 export const MAX_PAGE_SIZE = 1000
 const MAX_PAGES = 10_000
@@ -125,7 +139,11 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
     let next: string | undefined = first
     for (let page = 0; next !== undefined; page++) {
       if (page >= MAX_PAGES) return yield* Effect.fail(failed(operation, "too many result pages"))
-      const response: HttpClientResponse.HttpClientResponse = yield* send(HttpClientRequest.setUrl(request, next), operation)
+      const response: HttpClientResponse.HttpClientResponse = yield* send(
+        HttpClientRequest.setUrl(request, next),
+        operation,
+        responseTimeout(command)
+      )
       if (response.status < 200 || response.status >= 300) return yield* Effect.fail(yield* failure(command.cmdlet, response))
       const envelope = yield* Schema.decodeUnknownEffect(Envelope)(yield* jsonBody(response)).pipe(
         Effect.mapError(() => failed(operation, "Exchange returned an unreadable response"))

@@ -53,7 +53,7 @@ export const RESPONSE_TIMEOUT = Duration.seconds(120)
  * module does, spec exchange-admin-rest.md §7): a token can be revoked, or the sandbox restarted.
  */
 export const authorized = (client: HttpClient.HttpClient, tokens: Tokens["Service"], resource: Resource) => {
-  const send = (request: HttpClientRequest.HttpClientRequest, operation: string) =>
+  const send = (request: HttpClientRequest.HttpClientRequest, operation: string, timeout: Duration.Duration) =>
     Effect.flatMap(tokens.get(resource), (token) =>
       client.execute(HttpClientRequest.bearerToken(request, token)).pipe(
         Effect.catchTag("HttpClientError", (error) =>
@@ -65,14 +65,14 @@ export const authorized = (client: HttpClient.HttpClient, tokens: Tokens["Servic
         // A stalled connection must not hold a request (and every retry of it) for the HTTP stack's
         // minutes-long default; a timed-out call may have been applied, like any transient failure.
         Effect.timeoutOrElse({
-          duration: RESPONSE_TIMEOUT,
+          duration: timeout,
           orElse: () => Effect.fail(transient(operation, undefined, undefined))
         })
       ))
-  return (request: HttpClientRequest.HttpClientRequest, operation: string) =>
-    Effect.flatMap(send(request, operation), (response) =>
+  return (request: HttpClientRequest.HttpClientRequest, operation: string, timeout: Duration.Duration = RESPONSE_TIMEOUT) =>
+    Effect.flatMap(send(request, operation, timeout), (response) =>
       response.status === 401
-        ? Effect.andThen(tokens.invalidate(resource), send(request, operation))
+        ? Effect.andThen(tokens.invalidate(resource), send(request, operation, timeout))
         : Effect.succeed(response))
 }
 
