@@ -81,10 +81,13 @@ export const identitiesOf = (dlId: string): ReadonlyArray<string> => {
 const isNotFound = (error: unknown): error is GroupNotFound =>
   (error as { readonly _tag?: string })._tag === "GroupNotFound"
 
+/** A name as compared: compatibility-normalised, its runs of white space (NBSP too) one space, in lower case. */
+const comparable = (name: string): string => name.normalize("NFKC").trim().replace(/\s+/g, " ").toLowerCase()
+
 /** Whether `dlId` is the list's name: its display name (what it was created with) or its Exchange Name. */
 const isNamed = (dl: DistributionList, dlId: string): boolean => {
-  const name = dlId.trim().toLowerCase()
-  return dl.displayName.trim().toLowerCase() === name || dl.name.trim().toLowerCase() === name
+  const name = comparable(dlId)
+  return comparable(dl.displayName) === name || comparable(dl.name) === name
 }
 
 /**

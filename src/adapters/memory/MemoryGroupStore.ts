@@ -38,16 +38,16 @@ export const make = Effect.gen(function*() {
     })
 
   /** Legacy owner names as object ids (OwnerNames.ts), admitted per batch of 10 like the Microsoft adapter's. */
-  const withOwnerIds = Effect.fnUntraced(function*(dl: DistributionList) {
-    const names = OwnerNames.legacyOwnerNames(dl)
-    const results: Array<Cmdlets.CommandResult> = []
-    const commands = OwnerNames.lookups(names)
-    for (let start = 0; start < commands.length; start += BATCH) {
-      yield* admit("Get-Recipient")
-      for (const command of commands.slice(start, start + BATCH)) results.push(yield* run(command))
-    }
-    return names.length === 0 ? dl : OwnerNames.withOwnerIds(dl, names, results)
-  })
+  const withOwnerIds = (dl: DistributionList, identity: string) =>
+    OwnerNames.withOwnerIds(dl, (commands) =>
+      Effect.gen(function*() {
+        const results: Array<Cmdlets.CommandResult> = []
+        for (let start = 0; start < commands.length; start += BATCH) {
+          yield* admit("Get-Recipient")
+          for (const command of commands.slice(start, start + BATCH)) results.push(yield* run(command))
+        }
+        return results
+      })).pipe(Effect.catchTag("ExchangeCommandError", (error) => Effect.fail(toPortError(error, { identity }))))
 
   const create = Effect.fn("MemoryGroupStore.create")(function*(group: NewGroup) {
     const values = yield* call(Cmdlets.newGroup(group), group.primarySmtpAddress)
@@ -57,7 +57,7 @@ export const make = Effect.gen(function*() {
   const get = Effect.fn("MemoryGroupStore.get")(function*(target: Target) {
     if (target.identity.trim() === "") return yield* new GroupNotFound({ identity: target.identity })
     const values = yield* call(Cmdlets.getGroup(target.identity), target.identity)
-    return yield* withOwnerIds(yield* firstGroup("Get-DistributionGroup", values))
+    return yield* withOwnerIds(yield* firstGroup("Get-DistributionGroup", values), target.identity)
   })
 
   const listMembers = Effect.fn("MemoryGroupStore.listMembers")(function*(target: Target) {

@@ -33,18 +33,18 @@ export const make = Effect.gen(function*() {
     )
 
   // Legacy owner names as object ids (OwnerNames.ts): ten lookups to a $batch, only when there are any.
-  const withOwnerIds = (dl: DistributionList, target: Target) => {
-    const names = OwnerNames.legacyOwnerNames(dl)
-    if (names.length === 0) return Effect.succeed(dl)
-    return Effect.forEach(
-      chunk(OwnerNames.lookups(names), ExchangeClient.MAX_BATCH_COMMANDS),
-      (part) => exchange.batch(part, target.anchor),
-      { concurrency: BATCH_CONCURRENCY }
-    ).pipe(
-      Effect.map((parts) => OwnerNames.withOwnerIds(dl, names, parts.flat())),
-      Effect.catchTag("ExchangeCommandError", (error) => Effect.fail(toPortError(error, { identity: target.identity })))
-    )
-  }
+  const withOwnerIds = (dl: DistributionList, target: Target) =>
+    OwnerNames.withOwnerIds(dl, (commands) =>
+      Effect.map(
+        Effect.forEach(
+          chunk(commands, ExchangeClient.MAX_BATCH_COMMANDS),
+          (part) => exchange.batch(part, target.anchor),
+          { concurrency: BATCH_CONCURRENCY }
+        ),
+        (parts) => parts.flat()
+      )).pipe(
+        Effect.catchTag("ExchangeCommandError", (error) => Effect.fail(toPortError(error, { identity: target.identity })))
+      )
 
   const get = Effect.fn("ExchangeGroupStore.get")(function*(target: Target) {
     if (target.identity.trim() === "") return yield* new GroupNotFound({ identity: target.identity })

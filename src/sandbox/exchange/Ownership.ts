@@ -7,13 +7,15 @@ import { isExchangeError, resolveRecipient } from "./Identity.ts"
 import type { Invocation } from "./Invocation.ts"
 
 /**
- * Group names are unique (docs: -Name "the unique name of the group"). Groups that are not yet
- * visible to reads still hold their name: the directory has them, only replication lags.
- * UNVERIFIED: only groups are checked, not users' Names (EXO user Names vary by tenant history).
+ * Names are unique among recipients (docs: -Name "the unique name of the group"; a Name is the common
+ * name of the object's DN): a group's may be neither another group's nor a user's (a legacy one, or the
+ * object id a newer user's Name is). Groups that are not yet visible to reads still hold their name: the
+ * directory has them, only replication lags.
  */
 export const checkNameFree = (state: TenantState, name: string, self: Group | undefined): ExchangeError | undefined => {
   const holder = state.groupByName(name)
-  return holder !== undefined && holder !== self ? Errors.nameInUse(name) : undefined
+  if (holder !== undefined && holder !== self) return Errors.nameInUse(name)
+  return state.userByName(name) !== undefined || state.userById(name) !== undefined ? Errors.nameInUse(name) : undefined
 }
 
 /** An SMTP address belongs to one recipient at most (spec §5.2, ProxyAddressExistsException). */

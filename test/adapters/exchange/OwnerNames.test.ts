@@ -1,9 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ExchangeCommandError } from "../../../src/adapters/exchange/CommandErrors.ts"
-import { legacyOwnerNames, lookups, withOwnerIds } from "../../../src/adapters/exchange/OwnerNames.ts"
+import { Effect } from "effect"
+import type { Command, CommandResult } from "../../../src/adapters/exchange/Cmdlets.ts"
+import { ExchangeCommandError, type FaultKind } from "../../../src/adapters/exchange/CommandErrors.ts"
+import { exactLookups, legacyOwnerNames, lookups, withOwnerIds } from "../../../src/adapters/exchange/OwnerNames.ts"
 import type { DistributionList } from "../../../src/domain/DistributionList.ts"
 
 const newStyle = "7cdbe897-3c7f-4fb6-a369-56408d68081f"
+const cbergin = "2700871c-b807-4dc1-9887-1d1c93ecd5b5"
 const dl = (ownerIds: ReadonlyArray<string>): DistributionList => ({
   identity: "9feb45ad-0cc9-43dc-a609-2110e2216c15",
   name: "sales",
@@ -14,30 +17,64 @@ const dl = (ownerIds: ReadonlyArray<string>): DistributionList => ({
   requireSenderAuthenticationEnabled: true
 })
 
+const error = (kind: FaultKind): CommandResult => ({
+  _tag: "Error",
+  error: new ExchangeCommandError({ cmdlet: "Get-Recipient", status: 400, kind, errorId: "", exceptionType: "" })
+})
+const found = (id: string): CommandResult => ({ _tag: "Ok", value: [{ ExternalDirectoryObjectId: id.toUpperCase() }] })
+
+/** A runner answering each command by `answer`, recording what it was asked. */
+const scripted = (answer: (command: Command) => CommandResult) => {
+  const asked: Array<Command> = []
+  const run = (commands: ReadonlyArray<Command>) =>
+    Effect.sync(() => commands.map((command) => (asked.push(command), answer(command))))
+  return { asked, run }
+}
+const identityOf = (command: Command) => command.parameters["Identity"] ?? command.parameters["Filter"]
+
 describe("OwnerNames", () => {
-  it("only legacy names (not GUIDs) are looked up, once each, one Get-Recipient by Identity per name", () => {
-    const list = dl([newStyle, "CBergin", "Smith, Pat", "CBergin"])
-    assert.deepStrictEqual(legacyOwnerNames(list), ["CBergin", "Smith, Pat"])
-    assert.deepStrictEqual(lookups(["CBergin"]), [{ cmdlet: "Get-Recipient", parameters: { Identity: "CBergin" } }])
+  it("only legacy names (not GUIDs) are looked up, once each; ambiguous ones exactly, by a Name filter", () => {
+    assert.deepStrictEqual(legacyOwnerNames(dl([newStyle, "CBergin", "Smith, Pat", "CBergin"])), ["CBergin", "Smith, Pat"])
     assert.deepStrictEqual(legacyOwnerNames(dl([newStyle])), [])
+    assert.deepStrictEqual(lookups(["CBergin"]), [{ cmdlet: "Get-Recipient", parameters: { Identity: "CBergin" } }])
+    assert.deepStrictEqual(exactLookups(["O'Brien, Pat"]), [{ cmdlet: "Get-Recipient", parameters: { Filter: "Name -eq 'O''Brien, Pat'" } }])
   })
 
-  it("replaces each name by the object id its lookup found; a name not found stays as it is", () => {
-    const list = dl(["CBergin", newStyle, "Gone"])
-    const notFound = new ExchangeCommandError({ cmdlet: "Get-Recipient", status: 404, kind: "RecipientNotFound", errorId: "", exceptionType: "" })
-    const resolved = withOwnerIds(list, ["CBergin", "Gone"], [
-      { _tag: "Ok", value: [{ Name: "CBergin", ExternalDirectoryObjectId: "2700871C-B807-4DC1-9887-1D1C93ECD5B5" }] },
-      { _tag: "Error", error: notFound }
-    ])
-    assert.deepStrictEqual(resolved.ownerIds, ["2700871c-b807-4dc1-9887-1d1c93ecd5b5", newStyle, "Gone"])
-  })
+  it.effect("no legacy name, no lookup", () =>
+    Effect.gen(function*() {
+      const { asked, run } = scripted(() => found(cbergin))
+      assert.deepStrictEqual((yield* withOwnerIds(dl([newStyle]), run)).ownerIds, [newStyle])
+      assert.strictEqual(asked.length, 0)
+    }))
 
-  it("an answer that names no single recipient with an object id resolves nothing; an owner named twice stays once", () => {
-    const list = dl(["A", "B", newStyle])
-    const resolved = withOwnerIds(list, ["A", "B"], [
-      { _tag: "Ok", value: [] },
-      { _tag: "Ok", value: [{ ExternalDirectoryObjectId: newStyle.toUpperCase() }] }
-    ])
-    assert.deepStrictEqual(resolved.ownerIds, ["A", newStyle])
-  })
+  it.effect("each name becomes the id found; an ambiguous one is looked up by Name alone; a vanished one stays", () =>
+    Effect.gen(function*() {
+      const { asked, run } = scripted((command) =>
+        identityOf(command) === "CBergin"
+          ? found(cbergin)
+          : identityOf(command) === "admin"
+          ? error("Ambiguous")
+          : identityOf(command) === "Name -eq 'admin'"
+          ? found(newStyle)
+          : error("RecipientNotFound"))
+      const resolved = yield* withOwnerIds(dl(["CBergin", "admin", "Gone"]), run)
+      assert.deepStrictEqual(resolved.ownerIds, [cbergin, newStyle, "Gone"])
+      assert.deepStrictEqual(asked.map(identityOf), ["CBergin", "admin", "Gone", "Name -eq 'admin'"])
+    }))
+
+  it.effect("a throttled or unavailable lookup fails the read (to be retried), never drops the owner", () =>
+    Effect.gen(function*() {
+      for (const kind of ["Throttled", "Unavailable", "Forbidden"] as const) {
+        const { run } = scripted((command) => identityOf(command) === "CBergin" ? found(cbergin) : error(kind))
+        const failure = yield* Effect.flip(withOwnerIds(dl(["CBergin", "Adele Vance"]), run))
+        assert.strictEqual(failure._tag === "ExchangeCommandError" ? failure.kind : "", kind)
+      }
+    }))
+
+  it.effect("an answer that names no single recipient with an object id resolves nothing", () =>
+    Effect.gen(function*() {
+      const { run } = scripted((command) =>
+        identityOf(command) === "A" ? { _tag: "Ok", value: [] } : { _tag: "Ok", value: [{ ExternalDirectoryObjectId: "not-a-guid" }] })
+      assert.deepStrictEqual((yield* withOwnerIds(dl(["A", "B", newStyle]), run)).ownerIds, ["A", "B", newStyle])
+    }))
 })

@@ -132,5 +132,10 @@ describe("Exchange Names of users (before and after Exchange Online's naming cha
       assert.deepStrictEqual(group["ManagedBy"], ["Adele Vance", added.id])
       const clash = yield* Effect.flip(model.addUser({ userPrincipalName: "other@contoso.example", displayName: "Other", mail: "other@contoso.example", exchangeName: "adele vance" }))
       assert.strictEqual(clash.address, "adele vance")
+      // a group cannot take a user's Name, legacy or object id
+      for (const name of ["ADELE VANCE", added.id]) {
+        const taken = failed(yield* cmdlet("New-DistributionGroup", { Name: name, Alias: "taken-name", PrimarySmtpAddress: "taken-name@contoso.example" }))
+        assert.strictEqual(taken.httpStatus, 400, name)
+      }
     }).pipe(Effect.provide(tenant)))
 })
