@@ -17,7 +17,8 @@ import {
   spelling,
   type Toolkit,
   unseenRecipientSchedule,
-  upstreamFailure
+  upstreamFailure,
+  withOwnerIds
 } from "./Toolkit.ts"
 import type { FoundUsers } from "./UserValidation.ts"
 
@@ -70,6 +71,7 @@ export const make = (kit: Toolkit) => {
   const findOurs = (group: NewGroup, ownerIds: ReadonlySet<string>) =>
     kit.store.get({ identity: group.primarySmtpAddress, anchor: group.anchor }).pipe(
       untilVisible(kit.schedules),
+      Effect.flatMap((dl) => withOwnerIds(kit, dl, { identity: dl.identity, anchor: group.anchor }).pipe(Effect.retry(kit.schedules.upstream))),
       Effect.flatMap((dl) =>
         isOurs(dl, group, ownerIds)
           ? kit.store.listMembers({ identity: dl.identity, anchor: group.anchor }).pipe(

@@ -50,7 +50,7 @@ export const make = (kit: Toolkit) =>
 export const makeOwners = (kit: Toolkit) =>
   Effect.fn("DistributionLists.owners")(
     function*(dlId: string, hints: RequestHints, by: "ids" | "addresses") {
-      const dl = yield* readGroup(kit, dlId, hints)
+      const dl = yield* readGroup(kit, dlId, hints, "ownerIds")
       return by === "ids" ? { ids: dl.ownerIds } : { ids: dl.ownerIds, addresses: yield* ownerAddresses(kit, dl) }
     },
     (effect, dlId) => mapStoreErrors(dlId)(effect)

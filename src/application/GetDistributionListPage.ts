@@ -65,7 +65,7 @@ export const make = (kit: Toolkit) => {
    */
   const laterPage = (dlId: string, token: PageToken, size: number, hints: RequestHints) =>
     Effect.all([
-      Effect.flatMap(readGroupWithId(kit, dlId, hints), ({ dl, id }) =>
+      Effect.flatMap(readGroupWithId(kit, dlId, hints, "ownerIds"), ({ dl, id }) =>
         same(id, token.id)
           ? Effect.map(withOwners(dl), (owners) => ({ dl, owners }))
           : Effect.fail<InvalidInput | UpstreamError>(tokenIssue(`The page token belongs to another distribution list; ${START_AGAIN}`))),

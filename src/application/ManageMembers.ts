@@ -24,7 +24,7 @@ export const makeAdd = (kit: Toolkit) =>
       yield* checkAddresses(memberEmails)
       const requested = uniqueEmails(memberEmails)
       // Both reads at once; unknown users are reported before an absent DL, as the seed orders them.
-      const [users, dl] = yield* both(kit.users.requireAll(requested), readGroup(kit, dlId, hints))
+      const [users, dl] = yield* both(kit.users.requireAll(requested), readGroup(kit, dlId, hints, "noOwners"))
       const target = targetOf(kit, hints, dl)
       const failed = yield* applyMembers(
         {
@@ -47,7 +47,7 @@ export const makeRemove = (kit: Toolkit) =>
     function*(dlId: string, memberEmails: ReadonlyArray<string>, hints: RequestHints) {
       yield* Effect.logInfo(`Removing ${memberEmails.length} member(s) from Distribution List: ${dlId}`)
       yield* checkAddresses(memberEmails)
-      const dl = yield* readGroup(kit, dlId, hints)
+      const dl = yield* readGroup(kit, dlId, hints, "noOwners")
       const target = targetOf(kit, hints, dl)
       const failed = yield* applyMembers(
         {

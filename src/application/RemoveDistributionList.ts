@@ -9,7 +9,7 @@ export const make = (kit: Toolkit) =>
   Effect.fn("DistributionLists.remove")(
     function*(dlId: string, hints: RequestHints) {
       yield* Effect.logInfo(`Deleting Distribution List: ${dlId}`)
-      const dl = yield* readGroup(kit, dlId, hints)
+      const dl = yield* readGroup(kit, dlId, hints, "noOwners")
       yield* retryAmbiguous(kit.schedules.upstream, (ambiguous) =>
         kit.store.remove(targetOf(kit, hints, dl)).pipe(
           // Gone after a lost reply: our earlier try deleted it.

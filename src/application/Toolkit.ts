@@ -111,21 +111,32 @@ const byIdOrDisplayName = <A, E, R>(
   )
 }
 
-const readGroupAs = (kit: Toolkit, id: string, hints: RequestHints) =>
-  kit.store.get(callerTarget(kit, id, hints)).pipe(Effect.retry(kit.schedules.upstream))
+/** Whether a read needs the owners as object ids (`GroupStore.ownerIds`: a lookup more for legacy names). */
+export type OwnersNeeded = "ownerIds" | "noOwners"
+
+/** `dl` with its owners as object ids. */
+export const withOwnerIds = (kit: Toolkit, dl: DistributionList, target: Target) =>
+  Effect.map(kit.store.ownerIds(dl, target), (ownerIds) => ({ ...dl, ownerIds }))
+
+const readGroupAs = (kit: Toolkit, id: string, hints: RequestHints, owners: OwnersNeeded) => {
+  const target = callerTarget(kit, id, hints)
+  const read = kit.store.get(target)
+  return (owners === "ownerIds" ? Effect.flatMap(read, (dl) => withOwnerIds(kit, dl, target)) : read).pipe(
+    Effect.retry(kit.schedules.upstream)
+  )
+}
 
 /**
  * Reads a DL by the caller's id (name, alias or address), with the identity that found it (the id, or the
  * alias its display name gives); absent is a 404 at once (no long retry).
  */
-export const readGroupWithId = (kit: Toolkit, dlId: string, hints: RequestHints) =>
-  byIdOrDisplayName(dlId, (id) => Effect.map(readGroupAs(kit, id, hints), (dl) => ({ dl, id })), ({ dl }) => dl).pipe(
-    Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId })))
-  )
+export const readGroupWithId = (kit: Toolkit, dlId: string, hints: RequestHints, owners: OwnersNeeded) =>
+  byIdOrDisplayName(dlId, (id) => Effect.map(readGroupAs(kit, id, hints, owners), (dl) => ({ dl, id })), ({ dl }) => dl)
+    .pipe(Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId }))))
 
 /** `readGroupWithId`, the DL alone. */
-export const readGroup = (kit: Toolkit, dlId: string, hints: RequestHints) =>
-  Effect.map(readGroupWithId(kit, dlId, hints), ({ dl }) => dl)
+export const readGroup = (kit: Toolkit, dlId: string, hints: RequestHints, owners: OwnersNeeded) =>
+  Effect.map(readGroupWithId(kit, dlId, hints, owners), ({ dl }) => dl)
 
 /**
  * Reads a DL and, at the same time, runs `list` (a member listing) by the caller's id (Exchange's `Identity`
@@ -143,7 +154,7 @@ export const readWithListing = <A, E, L, E2 extends { readonly _tag: string }>(
 ) =>
   byIdOrDisplayName(dlId, (id) =>
     Effect.all([
-      Effect.flatMap(readGroupAs(kit, id, hints), (dl) => Effect.map(then(dl), (extra) => ({ dl, extra }))),
+      Effect.flatMap(readGroupAs(kit, id, hints, "ownerIds"), (dl) => Effect.map(then(dl), (extra) => ({ dl, extra }))),
       Effect.result(list(callerTarget(kit, id, hints)).pipe(Effect.retry(kit.schedules.upstream)))
     ], { concurrency: 2 }).pipe(
       Effect.flatMap(([{ dl, extra }, listed]) =>

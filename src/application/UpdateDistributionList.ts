@@ -146,7 +146,7 @@ export const make = (kit: Toolkit) => {
       const [{ current, currentOwners, dl }, users] = yield* both(
         members === undefined
           ? Effect.map(
-            readGroup(kit, dlId, hints),
+            readGroup(kit, dlId, hints, "ownerIds"),
             (dl) => ({ dl, currentOwners: new Map<string, string>() as ReadonlyMap<string, string>, current: [] })
           )
           : Effect.map(

@@ -82,9 +82,14 @@ describe("DistributionLists.get", () => {
       failNext(tenant, "get", transient("get"))
       failNext(tenant, "listMembers", transient("listMembers", 3000))
       failNext(tenant, "usersByIds", transient("usersByIds"))
+      failNext(tenant, "ownerIds", transient("ownerIds"))
       const details = yield* withTime(dls.get("marketing-team", {}))
       assert.strictEqual(details.members.length, 2)
-      assert.strictEqual(tenant.calls.length, 6)
+      assert.deepStrictEqual(details.owners, ["john@contoso.example", "jane@contoso.example"])
+      // get and its owner ids read again after either fails; listing and owner lookup once more each
+      assert.deepStrictEqual(tenant.calls.map((c) => c.op).sort(), [
+        "get", "get", "get", "listMembers", "listMembers", "ownerIds", "ownerIds", "usersByIds", "usersByIds"
+      ])
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect("a refusal is not retried and surfaces as an upstream error", () =>
@@ -172,6 +177,16 @@ describe("DistributionLists.userIds", () => {
 })
 
 describe("DistributionLists.remove", () => {
+  it.effect("a delete or a member change never asks for the owners' ids (a lookup more for legacy owner names)", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      yield* dls.addMembers("marketing-team", ["m1@contoso.example"], {})
+      yield* dls.removeMembers("marketing-team", ["m1@contoso.example"], {})
+      yield* dls.remove("marketing-team", {})
+      assert.strictEqual(callsOf(tenant, "ownerIds").length, 0)
+      assert.strictEqual(callsOf(tenant, "remove").length, 1)
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("an id that only slugifies to a list's alias is not that list: 404, and nothing is deleted", () =>
     Effect.gen(function*() {
       const { dls, tenant } = yield* setup

@@ -19,7 +19,7 @@ const setup = Effect.gen(function*() {
   })
   const stored = () => tenant.groups.get(dl.identity)!
   const changes = () => callsOf(tenant, "update").map((c) => c.args[1] as GroupChanges)
-  const writes = () => tenant.calls.filter((c) => !["get", "listMembers", "findUsers", "usersByIds"].includes(c.op))
+  const writes = () => tenant.calls.filter((c) => !["get", "ownerIds", "listMembers", "findUsers", "usersByIds"].includes(c.op))
   return { dls: yield* DistributionLists, tenant, dl, stored, changes, writes }
 })
 

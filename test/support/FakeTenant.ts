@@ -25,6 +25,7 @@ export interface Call {
 export type Op =
   | "findUsers"
   | "usersByIds"
+  | "ownerIds"
   | "create"
   | "get"
   | "listMembers"
@@ -235,6 +236,8 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
     })
 
     const store = GroupStore.of({
+      // the fake's owners are object ids already (legacy Exchange names: test/adapters/exchange/OwnerNames.test.ts)
+      ownerIds: (dl) => call("ownerIds", [dl], () => Effect.succeed(dl.ownerIds)) as Effect.Effect<ReadonlyArray<string>, GroupStoreError>,
       create: (group) =>
         call("create", [group], (): Effect.Effect<DistributionList, GroupStoreError> => {
           const clash = conflict(undefined, [group.name, group.alias, group.primarySmtpAddress])

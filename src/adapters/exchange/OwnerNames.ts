@@ -47,17 +47,17 @@ export const readLookups = (names: ReadonlyArray<string>, results: ReadonlyArray
 }
 
 /**
- * `dl` with each legacy owner name replaced by the object id Exchange has for it, by `run` (one result per
- * command, in order). A name Exchange cannot resolve stays as it is: Graph never sees it, and it still
+ * `dl`'s owners with each legacy name replaced by the object id Exchange has for it, by `run` (one result
+ * per command, in order). A name Exchange cannot resolve stays as it is: Graph never sees it, and it still
  * names that owner for a removal.
  */
-export const withOwnerIds = <E>(
+export const ownerIds = <E>(
   dl: DistributionList,
   run: (commands: ReadonlyArray<Cmdlets.Command>) => Effect.Effect<ReadonlyArray<Cmdlets.CommandResult>, E>
-): Effect.Effect<DistributionList, E | ExchangeCommandError> =>
+): Effect.Effect<ReadonlyArray<string>, E | ExchangeCommandError> =>
   Effect.gen(function*() {
     const names = legacyOwnerNames(dl)
-    if (names.length === 0) return dl
+    if (names.length === 0) return dl.ownerIds
     const first = readLookups(names, yield* run(lookups(names)))
     if (first.failure !== undefined) return yield* Effect.fail(first.failure)
     const ids = new Map(first.ids)
@@ -66,5 +66,5 @@ export const withOwnerIds = <E>(
       if (exact.failure !== undefined) return yield* Effect.fail(exact.failure)
       for (const [name, id] of exact.ids) ids.set(name, id)
     }
-    return { ...dl, ownerIds: [...new Set(dl.ownerIds.map((name) => ids.get(name) ?? name))] }
+    return [...new Set(dl.ownerIds.map((name) => ids.get(name) ?? name))]
   })

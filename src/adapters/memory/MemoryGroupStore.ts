@@ -38,8 +38,8 @@ export const make = Effect.gen(function*() {
     })
 
   /** Legacy owner names as object ids (OwnerNames.ts), admitted per batch of 10 like the Microsoft adapter's. */
-  const withOwnerIds = (dl: DistributionList, identity: string) =>
-    OwnerNames.withOwnerIds(dl, (commands) =>
+  const ownerIds = (dl: DistributionList, target: Target) =>
+    OwnerNames.ownerIds(dl, (commands) =>
       Effect.gen(function*() {
         const results: Array<Cmdlets.CommandResult> = []
         for (let start = 0; start < commands.length; start += BATCH) {
@@ -47,7 +47,7 @@ export const make = Effect.gen(function*() {
           for (const command of commands.slice(start, start + BATCH)) results.push(yield* run(command))
         }
         return results
-      })).pipe(Effect.catchTag("ExchangeCommandError", (error) => Effect.fail(toPortError(error, { identity }))))
+      })).pipe(Effect.catchTag("ExchangeCommandError", (error) => Effect.fail(toPortError(error, { identity: target.identity }))))
 
   const create = Effect.fn("MemoryGroupStore.create")(function*(group: NewGroup) {
     const values = yield* call(Cmdlets.newGroup(group), group.primarySmtpAddress)
@@ -57,7 +57,7 @@ export const make = Effect.gen(function*() {
   const get = Effect.fn("MemoryGroupStore.get")(function*(target: Target) {
     if (target.identity.trim() === "") return yield* new GroupNotFound({ identity: target.identity })
     const values = yield* call(Cmdlets.getGroup(target.identity), target.identity)
-    return yield* withOwnerIds(yield* firstGroup("Get-DistributionGroup", values), target.identity)
+    return yield* firstGroup("Get-DistributionGroup", values)
   })
 
   const listMembers = Effect.fn("MemoryGroupStore.listMembers")(function*(target: Target) {
@@ -109,6 +109,7 @@ export const make = Effect.gen(function*() {
   return GroupStore.of({
     create,
     get,
+    ownerIds,
     listMembers,
     listMembersPage,
     update,

@@ -33,8 +33,8 @@ export const make = Effect.gen(function*() {
     )
 
   // Legacy owner names as object ids (OwnerNames.ts): ten lookups to a $batch, only when there are any.
-  const withOwnerIds = (dl: DistributionList, target: Target) =>
-    OwnerNames.withOwnerIds(dl, (commands) =>
+  const ownerIds = (dl: DistributionList, target: Target) =>
+    OwnerNames.ownerIds(dl, (commands) =>
       Effect.map(
         Effect.forEach(
           chunk(commands, ExchangeClient.MAX_BATCH_COMMANDS),
@@ -50,13 +50,12 @@ export const make = Effect.gen(function*() {
     if (target.identity.trim() === "") return yield* new GroupNotFound({ identity: target.identity })
     const values = yield* run(Cmdlets.getGroup(target.identity), target)
     if (values.length === 0) return yield* new GroupNotFound({ identity: target.identity })
-    return yield* withOwnerIds(yield* firstGroup("Get-DistributionGroup", values), target)
+    return yield* firstGroup("Get-DistributionGroup", values)
   })
 
   const create = Effect.fn("ExchangeGroupStore.create")(function*(group: NewGroup) {
     const target = { identity: group.primarySmtpAddress, anchor: group.anchor }
     const values = yield* run(Cmdlets.newGroup(group), target)
-    // the owners as given: nothing reads a new list's owner ids (isOurs compares those of a `get`)
     if (values.length > 0) return yield* firstGroup("New-DistributionGroup", values)
     // spec §3.1: New-DistributionGroup returns the group. Should it not, read it back; a group not yet
     // visible is described from the request (owner ids unknown until it can be read).
@@ -154,6 +153,7 @@ export const make = Effect.gen(function*() {
   return GroupStore.of({
     create,
     get,
+    ownerIds,
     listMembers,
     listMembersPage,
     update,

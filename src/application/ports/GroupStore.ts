@@ -86,9 +86,16 @@ export type MemberOutcome =
 
 /** Exchange Online distribution groups (InvokeCommand in production). */
 export class GroupStore extends Context.Service<GroupStore, {
-  /** The new list; its `ownerIds` are as Exchange names them (only `get` resolves legacy names to object ids). */
+  /** The new list; its `ownerIds` as Exchange names them (see `ownerIds`). */
   readonly create: (group: NewGroup) => Effect.Effect<DistributionList, GroupStoreError>
+  /** The list; its `ownerIds` as Exchange names them: object ids, or legacy names for older owners (see `ownerIds`). */
   readonly get: (target: Target) => Effect.Effect<DistributionList, GroupStoreError>
+  /**
+   * `dl`'s owners as directory object ids: Exchange names owners older than its 2022-23 naming change by a
+   * legacy name, read here as the object id (one lookup more, only for such owners); a name no recipient
+   * has any more stays as it is.
+   */
+  readonly ownerIds: (dl: DistributionList, target: Target) => Effect.Effect<ReadonlyArray<string>, GroupStoreError>
   /** Every member's primary SMTP address, all pages. */
   readonly listMembers: (target: Target) => Effect.Effect<ReadonlyArray<string>, GroupStoreError>
   /**

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { Command, CommandResult } from "../../../src/adapters/exchange/Cmdlets.ts"
 import { ExchangeCommandError, type FaultKind } from "../../../src/adapters/exchange/CommandErrors.ts"
-import { exactLookups, legacyOwnerNames, lookups, withOwnerIds } from "../../../src/adapters/exchange/OwnerNames.ts"
+import { exactLookups, legacyOwnerNames, lookups, ownerIds } from "../../../src/adapters/exchange/OwnerNames.ts"
 import type { DistributionList } from "../../../src/domain/DistributionList.ts"
 
 const newStyle = "7cdbe897-3c7f-4fb6-a369-56408d68081f"
@@ -43,7 +43,7 @@ describe("OwnerNames", () => {
   it.effect("no legacy name, no lookup", () =>
     Effect.gen(function*() {
       const { asked, run } = scripted(() => found(cbergin))
-      assert.deepStrictEqual((yield* withOwnerIds(dl([newStyle]), run)).ownerIds, [newStyle])
+      assert.deepStrictEqual(yield* ownerIds(dl([newStyle]), run), [newStyle])
       assert.strictEqual(asked.length, 0)
     }))
 
@@ -57,8 +57,7 @@ describe("OwnerNames", () => {
           : identityOf(command) === "Name -eq 'admin'"
           ? found(newStyle)
           : error("RecipientNotFound"))
-      const resolved = yield* withOwnerIds(dl(["CBergin", "admin", "Gone"]), run)
-      assert.deepStrictEqual(resolved.ownerIds, [cbergin, newStyle, "Gone"])
+      assert.deepStrictEqual(yield* ownerIds(dl(["CBergin", "admin", "Gone"]), run), [cbergin, newStyle, "Gone"])
       assert.deepStrictEqual(asked.map(identityOf), ["CBergin", "admin", "Gone", "Name -eq 'admin'"])
     }))
 
@@ -66,7 +65,7 @@ describe("OwnerNames", () => {
     Effect.gen(function*() {
       for (const kind of ["Throttled", "Unavailable", "Forbidden"] as const) {
         const { run } = scripted((command) => identityOf(command) === "CBergin" ? found(cbergin) : error(kind))
-        const failure = yield* Effect.flip(withOwnerIds(dl(["CBergin", "Adele Vance"]), run))
+        const failure = yield* Effect.flip(ownerIds(dl(["CBergin", "Adele Vance"]), run))
         assert.strictEqual(failure._tag === "ExchangeCommandError" ? failure.kind : "", kind)
       }
     }))
@@ -75,6 +74,6 @@ describe("OwnerNames", () => {
     Effect.gen(function*() {
       const { run } = scripted((command) =>
         identityOf(command) === "A" ? { _tag: "Ok", value: [] } : { _tag: "Ok", value: [{ ExternalDirectoryObjectId: "not-a-guid" }] })
-      assert.deepStrictEqual((yield* withOwnerIds(dl(["A", "B", newStyle]), run)).ownerIds, ["A", "B", newStyle])
+      assert.deepStrictEqual(yield* ownerIds(dl(["A", "B", newStyle]), run), ["A", "B", newStyle])
     }))
 })
