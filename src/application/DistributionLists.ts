@@ -67,9 +67,20 @@ export interface MembersResult {
   readonly failed: ReadonlyArray<string>
 }
 
-/** Per-request context from the caller: the `X-AnchorMailbox` header, if any. */
+/** Per-request context: the caller's `X-AnchorMailbox` header, and the list an owner check was made on. */
 export interface RequestHints {
   readonly anchorMailbox?: string | undefined
+  /**
+   * The identity of the list the caller's ownership was checked on: a read that finds another list by the
+   * same dlId (one that became visible, or was renamed, in between) is a 404, never a change to that one.
+   */
+  readonly checkedList?: string | undefined
+}
+
+/** A list's owners for an owner check, and which list it was (its identity). */
+export interface CheckedOwners {
+  readonly list: string
+  readonly owners: OwnerSet
 }
 
 export type DistributionListsError =
@@ -101,7 +112,7 @@ export class DistributionLists extends Context.Service<DistributionLists, {
     dlId: string,
     hints: RequestHints,
     by: "ids" | "addresses"
-  ) => Effect.Effect<OwnerSet, DistributionListsError>
+  ) => Effect.Effect<CheckedOwners, DistributionListsError>
   /** The directory ids of the users these addresses name, looked up now (never cached): for owner checks. */
   readonly userIds: (addresses: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string>, UpstreamError>
   readonly update: (

@@ -51,7 +51,8 @@ export const makeOwners = (kit: Toolkit) =>
   Effect.fn("DistributionLists.owners")(
     function*(dlId: string, hints: RequestHints, by: "ids" | "addresses") {
       const dl = yield* readGroup(kit, dlId, hints, "ownerIds")
-      return by === "ids" ? { ids: dl.ownerIds } : { ids: dl.ownerIds, addresses: yield* ownerAddresses(kit, dl) }
+      const owners = by === "ids" ? { ids: dl.ownerIds } : { ids: dl.ownerIds, addresses: yield* ownerAddresses(kit, dl) }
+      return { list: dl.identity, owners }
     },
     (effect, dlId) => mapStoreErrors(dlId)(effect)
   )

@@ -12,7 +12,7 @@ import {
 } from "../domain/Errors.ts"
 import { MAX_ADDRESSES_PER_REQUEST } from "../domain/Limits.ts"
 import type { DistributionListsError, RequestHints } from "./DistributionLists.ts"
-import type { GroupNotFound, GroupStore, GroupStoreError, RecipientNotFound, Target } from "./ports/GroupStore.ts"
+import { GroupNotFound, type GroupStore, type GroupStoreError, type RecipientNotFound, type Target } from "./ports/GroupStore.ts"
 import type { UserDirectory } from "./ports/UserDirectory.ts"
 import { Failed, UpstreamError } from "./ports/UpstreamError.ts"
 import { backoff, type Schedules, schedules as makeSchedules, type Tagged } from "./Retry.ts"
@@ -120,7 +120,11 @@ export const withOwnerIds = (kit: Toolkit, dl: DistributionList, target: Target)
 
 const readGroupAs = (kit: Toolkit, id: string, hints: RequestHints, owners: OwnersNeeded) => {
   const target = callerTarget(kit, id, hints)
-  const read = kit.store.get(target)
+  const checked = hints.checkedList
+  const read = checked === undefined ? kit.store.get(target) : Effect.flatMap(kit.store.get(target), (dl) =>
+    dl.identity.toLowerCase() === checked.toLowerCase()
+      ? Effect.succeed(dl)
+      : Effect.fail(new GroupNotFound({ identity: id })))
   return (owners === "ownerIds" ? Effect.flatMap(read, (dl) => withOwnerIds(kit, dl, target)) : read).pipe(
     Effect.retry(kit.schedules.upstream)
   )

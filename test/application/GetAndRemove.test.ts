@@ -145,16 +145,32 @@ describe("DistributionLists.get", () => {
     }).pipe(Effect.provide(appLayer(users))))
 })
 
+describe("the list an owner check was made on (hints.checkedList)", () => {
+  it.effect("a read that finds another list by the same id is a 404, and nothing changes", () =>
+    Effect.gen(function*() {
+      const { dl, dls, tenant } = yield* setup
+      assert.strictEqual((yield* dls.get("marketing-team", { checkedList: dl.identity.toUpperCase() })).dlId, "marketing-team")
+      const other = { checkedList: "guid-of-the-list-checked-before" }
+      assert.strictEqual((yield* Effect.flip(dls.get("marketing-team", other)))._tag, "DistributionListNotFound")
+      assert.strictEqual((yield* Effect.flip(dls.update("marketing-team", { displayName: "X" }, other)))._tag, "DistributionListNotFound")
+      assert.strictEqual((yield* Effect.flip(dls.addMembers("marketing-team", ["m1@contoso.example"], other)))._tag, "DistributionListNotFound")
+      assert.deepStrictEqual(callsOf(tenant, "update").length + callsOf(tenant, "addMembers").length, 0)
+    }).pipe(Effect.provide(appLayer(users))))
+})
+
 describe("DistributionLists.owners", () => {
   it.effect("the owners' ids and, when asked, their addresses as get reports them, without listing the members", () =>
     Effect.gen(function*() {
-      const { dls, tenant } = yield* setup
+      const { dl, dls, tenant } = yield* setup
       assert.deepStrictEqual(yield* dls.owners("marketing-team", {}, "addresses"), {
-        ids: ["id-john", "id-jane", "id-gone"],
-        addresses: ["john@contoso.example", "jane@contoso.example"]
+        list: dl.identity,
+        owners: { ids: ["id-john", "id-jane", "id-gone"], addresses: ["john@contoso.example", "jane@contoso.example"] }
       })
       assert.strictEqual(callsOf(tenant, "usersByIds").length, 1)
-      assert.deepStrictEqual(yield* dls.owners("marketing-team", {}, "ids"), { ids: ["id-john", "id-jane", "id-gone"] })
+      assert.deepStrictEqual(yield* dls.owners("marketing-team", {}, "ids"), {
+        list: dl.identity,
+        owners: { ids: ["id-john", "id-jane", "id-gone"] }
+      })
       assert.strictEqual(callsOf(tenant, "usersByIds").length, 1, "ids need no directory lookup")
       assert.strictEqual(callsOf(tenant, "listMembers").length, 0)
       const error = yield* Effect.flip(dls.owners("nope", {}, "ids"))

@@ -123,7 +123,7 @@ describe("DistributionLists.getPage", () => {
       // Y: another list whose alias is the one "Payroll Team" gives
       seedGroup(tenant, { alias: "payroll-team", name: "payroll-team", ownerIds: ["id-jane"], members: ["m2@contoso.example", "m3@contoso.example"] })
       const dls = yield* DistributionLists
-      assert.deepStrictEqual(yield* dls.owners("Payroll Team", {}, "addresses"), { ids: ["id-john"], addresses: ["john@contoso.example"] })
+      assert.deepStrictEqual((yield* dls.owners("Payroll Team", {}, "addresses")).owners, { ids: ["id-john"], addresses: ["john@contoso.example"] })
       const forged = encodePageToken({ v: 1, dl: "Payroll Team", id: "payroll-team", c: "0" })
       const issues = issueOf(yield* Effect.flip(dls.getPage("Payroll Team", { pageToken: forged }, {})))
       assert.deepStrictEqual(issues.map((issue) => issue.loc), [["query", "membersPageToken"]])

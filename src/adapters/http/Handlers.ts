@@ -5,6 +5,7 @@ import { DistributionLists, type DistributionListsError, type RequestHints } fro
 import { Api, CreateBody, MembersBody, UpdateBody } from "./Api.ts"
 import * as ApiErrors from "./ApiErrors.ts"
 import { type AuditNote, CurrentAuditNote } from "./auth/Audit.ts"
+import { CheckedList } from "./auth/Security.ts"
 import * as Body from "./Body.ts"
 
 type ApiError =
@@ -56,10 +57,16 @@ export const toApiError = (
   }
 }
 
-const hintsOf = (headers: { readonly "x-anchormailbox"?: string }): RequestHints => {
-  const anchor = headers["x-anchormailbox"]?.trim()
-  return anchor ? { anchorMailbox: anchor } : {}
-}
+/** Runs `use` with the request's hints: its `X-AnchorMailbox`, and the list an owner check was made on. */
+const withHints = <A, E, R>(
+  headers: { readonly "x-anchormailbox"?: string },
+  use: (hints: RequestHints) => Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function*() {
+    const checkedList = yield* CheckedList
+    const anchor = headers["x-anchormailbox"]?.trim()
+    return yield* use({ ...(anchor ? { anchorMailbox: anchor } : {}), ...(checkedList === undefined ? {} : { checkedList }) })
+  })
 
 const decodeCreate = Body.decoder(CreateBody)
 const decodeUpdate = Body.decoder(UpdateBody)
@@ -102,33 +109,32 @@ export const layer = HttpApiBuilder.group(
       .handleRaw("create", ({ headers, request }) =>
         Effect.flatMap(decodeCreate(request), (body) =>
           change(
-            lists.create({
-              name: body.name,
-              ownerEmails: body.ownerEmails,
-              memberEmails: body.memberEmails ?? [],
-              allowExternalSenders: body.allowExternalSenders ?? false
-            }, hintsOf(headers)),
+            withHints(headers, (hints) =>
+              lists.create({
+                name: body.name,
+                ownerEmails: body.ownerEmails,
+                memberEmails: body.memberEmails ?? [],
+                allowExternalSenders: body.allowExternalSenders ?? false
+              }, hints)),
             (result) => ({ dlId: result.dlId })
           )))
       .handle("get", ({ headers, params, query }) =>
-        (query.membersPageSize === undefined && query.membersPageToken === undefined
-          ? lists.get(params.dlId, hintsOf(headers))
-          : lists.getPage(
-            params.dlId,
-            { pageSize: query.membersPageSize, pageToken: query.membersPageToken },
-            hintsOf(headers)
-          )).pipe(Effect.catch(toApiError)))
+        withHints(headers, (hints) =>
+          query.membersPageSize === undefined && query.membersPageToken === undefined
+            ? lists.get(params.dlId, hints)
+            : lists.getPage(params.dlId, { pageSize: query.membersPageSize, pageToken: query.membersPageToken }, hints))
+          .pipe(Effect.catch(toApiError)))
       .handleRaw("update", ({ headers, params, request }) =>
         Effect.flatMap(decodeUpdate(request), (body) =>
-          change(lists.update(params.dlId, body, hintsOf(headers)), ({ renamedTo }) => renamedTo === undefined ? {} : { renamedTo })
+          change(withHints(headers, (hints) => lists.update(params.dlId, body, hints)), ({ renamedTo }) => renamedTo === undefined ? {} : { renamedTo })
             .pipe(Effect.map(({ renamedTo: _, ...response }) => response))))
       .handle("remove", ({ headers, params }) =>
-        change(lists.remove(params.dlId, hintsOf(headers))))
+        change(withHints(headers, (hints) => lists.remove(params.dlId, hints))))
       .handleRaw("addMembers", ({ headers, params, request }) =>
         Effect.flatMap(decodeMembers(request), (body) =>
-          change(lists.addMembers(params.dlId, body.memberEmails, hintsOf(headers)))))
+          change(withHints(headers, (hints) => lists.addMembers(params.dlId, body.memberEmails, hints)))))
       .handleRaw("removeMembers", ({ headers, params, request }) =>
         Effect.flatMap(decodeMembers(request), (body) =>
-          change(lists.removeMembers(params.dlId, body.memberEmails, hintsOf(headers)))))
+          change(withHints(headers, (hints) => lists.removeMembers(params.dlId, body.memberEmails, hints)))))
   })
 )

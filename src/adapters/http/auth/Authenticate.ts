@@ -15,7 +15,7 @@ import { type AuditNote, auditOnResponse, CurrentAuditNote } from "./Audit.ts"
 import { addressKey } from "./ClientAddress.ts"
 import { type AuthError, Forbidden, TooManyRequests, Unauthorized } from "./Errors.ts"
 import { Owners } from "./Owners.ts"
-import { Authentication, CurrentCaller } from "./Security.ts"
+import { Authentication, CheckedList, CurrentCaller } from "./Security.ts"
 import { EXPIRED_TOKEN, TokenVerifier } from "./TokenVerifier.ts"
 import * as ApiErrors from "../ApiErrors.ts"
 
@@ -167,9 +167,11 @@ export const make = Effect.gen(function*() {
     return yield* refuse(request, Unauthorized.because(why), false, "none")
   })
 
+  /** Decides; for an owner check, returns the identity of the list it was made on. */
   const permit = Effect.fnUntraced(function*(caller: Caller, action: Action, dlId: string | undefined) {
     const request = yield* HttpServerRequest.HttpServerRequest
     let listOwners: OwnerSet | undefined
+    let checkedList: string | undefined
     const ownersBy = needsOwners(caller, action)
     if (ownersBy !== undefined && dlId !== undefined) {
       const found = yield* owners.of(dlId, request.headers["x-anchormailbox"], ownersBy)
@@ -181,7 +183,8 @@ export const make = Effect.gen(function*() {
           details: `Distribution List '${dlId}' not found.`
         })
       }
-      listOwners = found.value
+      listOwners = found.value.owners
+      checkedList = found.value.list
     }
     const selfService = caller.role === undefined && caller.selfService === true
     const requested = selfService && (action === "create" || action === "update")
@@ -199,10 +202,11 @@ export const make = Effect.gen(function*() {
       )
       return yield* Forbidden.because(decision.reason)
     }
+    return checkedList
   })
 
-  /** Who calls, and the note of the mutation's audit line (undefined for reads). */
-  type Decided = { readonly caller: Caller; readonly note: AuditNote | undefined }
+  /** Who calls, the note of the mutation's audit line (undefined for reads), the list an owner check was on. */
+  type Decided = { readonly caller: Caller; readonly note: AuditNote | undefined; readonly checkedList: string | undefined }
 
   const decide = (endpoint: HttpApiEndpoint.Top): Effect.Effect<
     Decided,
@@ -216,8 +220,8 @@ export const make = Effect.gen(function*() {
       const caller = yield* authenticate
       const note = isMutation(action) ? yield* auditOnResponse(caller, action, dlId) : undefined
       yield* limit(caller)
-      yield* permit(caller, action, dlId)
-      return { caller, note }
+      const checkedList = yield* permit(caller, action, dlId)
+      return { caller, note, checkedList }
     })
 
   // Both security schemes share one decision per request: the builder tries the next scheme when
@@ -231,8 +235,12 @@ export const make = Effect.gen(function*() {
         decision = yield* Effect.cached(decide(endpoint))
         decisions.set(request, decision)
       }
-      const { caller, note } = yield* decision
-      return yield* httpEffect.pipe(Effect.provideService(CurrentCaller, caller), Effect.provideService(CurrentAuditNote, note))
+      const { caller, checkedList, note } = yield* decision
+      return yield* httpEffect.pipe(
+        Effect.provideService(CurrentCaller, caller),
+        Effect.provideService(CurrentAuditNote, note),
+        Effect.provideService(CheckedList, checkedList)
+      )
     })
 
   return Authentication.of({ bearer: run, apiKey: run })

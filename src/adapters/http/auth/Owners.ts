@@ -1,20 +1,20 @@
 import { Context, Effect, Layer, Option } from "effect"
 import { DistributionLists } from "../../../application/DistributionLists.ts"
-import type { OwnerSet } from "../../../domain/Access.ts"
+import type { CheckedOwners } from "../../../application/DistributionLists.ts"
 import * as ApiErrors from "../ApiErrors.ts"
 import { AuthUnavailable } from "./Errors.ts"
 
 /** The owners of a distribution list, and who requested owners are, for owner self-service checks. */
 export class Owners extends Context.Service<Owners, {
   /**
-   * The list's owner ids (and addresses, by `"addresses"`). `None` when the list does not exist (the
-   * endpoint then answers 404 itself); 409 when the id names several.
+   * Which list `dlId` names and its owner ids (and addresses, by `"addresses"`). `None` when the list does
+   * not exist (the endpoint then answers 404 itself); 409 when the id names several.
    */
   readonly of: (
     dlId: string,
     anchorMailbox: string | undefined,
     by: "ids" | "addresses"
-  ) => Effect.Effect<Option.Option<OwnerSet>, AuthUnavailable | ApiErrors.Conflict>
+  ) => Effect.Effect<Option.Option<CheckedOwners>, AuthUnavailable | ApiErrors.Conflict>
   /** The directory ids of the users these addresses name, looked up now. */
   readonly idsOf: (addresses: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string>, AuthUnavailable>
 }>()("distribution-list-api/adapters/http/auth/Owners") {}

@@ -10,6 +10,12 @@ export const CurrentCaller = Context.Reference<Caller | undefined>(
   { defaultValue: () => undefined }
 )
 
+/** The identity of the list an owner check was made on, for the endpoint to act on that one only. */
+export const CheckedList = Context.Reference<string | undefined>(
+  "distribution-list-api/adapters/http/auth/CheckedList",
+  { defaultValue: () => undefined }
+)
+
 export const apiKeyHeader = "X-API-Key"
 
 const bearer: HttpApiSecurity.Http = HttpApiSecurity.annotate(

@@ -269,6 +269,19 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
       assert.deepStrictEqual(looked, [["Jane@contoso.example"]])
     }))
 
+  it.effect("the endpoint acts only on the list the owner check was made on; other callers set no such bound", () =>
+    Effect.gen(function*() {
+      const signing = yield* makeKey("k1")
+      const seen: Array<string | undefined> = []
+      const { request } = yield* makeApp([signing], {}, {}, {
+        update: (dlId, _body, hints) => Effect.sync(() => (seen.push(hints.checkedList), { message: `'${dlId}' updated` }))
+      })
+      const jane = { headers: bearer(yield* userToken(signing, "jane@contoso.example")) }
+      assert.strictEqual((yield* request("PATCH", "/api/dl/janes-team", { body: { displayName: "J" }, ...jane })).status, 200)
+      assert.strictEqual((yield* request("PATCH", "/api/dl/janes-team", { body: { displayName: "J" }, headers: key(adminKey) })).status, 200)
+      assert.deepStrictEqual(seen, ["guid-janes-team", undefined])
+    }))
+
   it.effect("a user token without DL.ReadWrite may do nothing", () =>
     Effect.gen(function*() {
       const { request, signing } = yield* setup

@@ -55,7 +55,7 @@ const service = (overrides: Partial<DistributionLists["Service"]> = {}) => Layer
     const owners = lists[dlId]
     if (owners === undefined) return Effect.fail(missing(dlId))
     const ids = owners.map(objectIdOf)
-    return Effect.succeed(by === "ids" ? { ids } : { ids, addresses: owners })
+    return Effect.succeed({ list: `guid-${dlId}`, owners: by === "ids" ? { ids } : { ids, addresses: owners } })
   },
   userIds: (addresses) => Effect.succeed(addresses.flatMap((address) => directoryIds[address.toLowerCase()] ?? [])),
   create: (request) =>
