@@ -8,12 +8,13 @@ import { isEmail } from "../domain/Email.ts"
  * and "it-support"); that only makes their changes wait for each other.
  */
 export const lockKey = (dlId: string, customDomain: string): string => {
-  const id = dlId.trim().toLowerCase()
-  if (isEmail(id)) {
-    const at = id.lastIndexOf("@")
-    return id.slice(at + 1) === customDomain.toLowerCase() ? id.slice(0, at) : id
-  }
-  return aliasFromName(id) || id
+  const id = dlId.trim()
+  const at = id.lastIndexOf("@")
+  const local = isEmail(id) && id.slice(at + 1).toLowerCase() === customDomain.toLowerCase() ? id.slice(0, at) : undefined
+  if (isEmail(id) && local === undefined) return id.toLowerCase()
+  // as the alias is made: from the name as written (lower-casing first changes what some letters give)
+  const name = local ?? id
+  return aliasFromName(name) || name.toLowerCase()
 }
 
 /**

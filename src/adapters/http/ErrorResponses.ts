@@ -13,24 +13,33 @@ export const notFound = json(
   "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."
 )
 
+/** Which switchable routes are served: `/docs` (DOCS_ENABLED). */
+export interface Served {
+  readonly docs: boolean
+}
+
 // Every route and its methods, to tell a wrong method (405, with Allow) from an unknown path (404).
-const routes: ReadonlyArray<{ readonly pattern: RegExp; readonly method: string }> = [
-  ...Object.values(Api.groups).flatMap((group) =>
-    Object.values(group.endpoints).map((endpoint) => ({ path: endpoint.path as string, method: endpoint.method }))
-  ),
-  ...["/healthz", "/readyz", "/openapi.json", "/docs"].map((path) => ({ path, method: "GET" }))
-].map(({ method, path }) => ({ method, pattern: new RegExp(`^${path.replace(/:[^/]+/g, "[^/]+")}/?$`) }))
+const routeTable = (served: Served): ReadonlyArray<{ readonly pattern: RegExp; readonly method: string }> =>
+  [
+    ...Object.values(Api.groups).flatMap((group) =>
+      Object.values(group.endpoints).map((endpoint) => ({ path: endpoint.path as string, method: endpoint.method }))
+    ),
+    // a route that is switched off is not there at all
+    ...["/healthz", "/readyz", "/openapi.json", ...(served.docs ? ["/docs"] : [])].map((path) => ({ path, method: "GET" }))
+  ].map(({ method, path }) => ({ method, pattern: new RegExp(`^${path.replace(/:[^/]+/g, "[^/]+")}/?$`) }))
+
+const tables = { docs: routeTable({ docs: true }), noDocs: routeTable({ docs: false }) }
 
 /** The methods a URL's path answers (HEAD wherever GET), without OPTIONS; none for an unknown path. */
-export const allowedMethods = (url: string): ReadonlyArray<string> => {
+export const allowedMethods = (url: string, served: Served): ReadonlyArray<string> => {
   const path = url.split(/[?#]/, 1)[0]!
+  const routes = served.docs ? tables.docs : tables.noDocs
   const methods = new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))
   return ["GET", "HEAD", "POST", "PATCH", "DELETE"].filter((method) => methods.has(method === "HEAD" ? "GET" : method))
 }
 
-const methodNotAllowed = (method: string, url: string) => {
-  const allowed = allowedMethods(url)
-  // A route that is switched off (DOCS_ENABLED=false) is not there at all.
+const methodNotAllowed = (method: string, url: string, served: Served) => {
+  const allowed = allowedMethods(url, served)
   if (allowed.length === 0 || allowed.includes(method)) return notFound
   return HttpServerResponse.jsonUnsafe(
     { error: "Method Not Allowed", details: "The method is not allowed for the requested URL." },
@@ -52,10 +61,10 @@ const fromSchemaError = (error: HttpApiError.HttpApiSchemaError) =>
     ? undefined
     : json(422, "Validation Error", toInputIssues(error.cause.issue, undefined, [slot[error.kind]]))
 
-const fromServerError = (error: HttpServerError.HttpServerError) => {
+const fromServerError = (error: HttpServerError.HttpServerError, served: Served) => {
   switch (error.reason._tag) {
     case "RouteNotFound":
-      return methodNotAllowed(error.reason.request.method, error.reason.request.url)
+      return methodNotAllowed(error.reason.request.method, error.reason.request.url, served)
     case "RequestParseError":
       return error.reason.reason === "BodyTooLarge" ? payloadTooLarge : badRequest
     default:
@@ -63,9 +72,9 @@ const fromServerError = (error: HttpServerError.HttpServerError) => {
   }
 }
 
-const known = (value: unknown): HttpServerResponse.HttpServerResponse | undefined => {
+const known = (value: unknown, served: Served): HttpServerResponse.HttpServerResponse | undefined => {
   if (HttpServerResponse.isHttpServerResponse(value)) return value
-  if (HttpServerError.isHttpServerError(value)) return fromServerError(value)
+  if (HttpServerError.isHttpServerError(value)) return fromServerError(value, served)
   if (HttpApiError.HttpApiSchemaError.is(value)) return fromSchemaError(value)
   return undefined
 }
@@ -76,11 +85,16 @@ const known = (value: unknown): HttpServerResponse.HttpServerResponse | undefine
  */
 export const fromCause = (
   cause: Cause.Cause<unknown>,
-  requestId: string
+  requestId: string,
+  served: Served
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown> => {
   if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
   for (const reason of cause.reasons) {
-    const response = reason._tag === "Fail" ? known(reason.error) : reason._tag === "Die" ? known(reason.defect) : undefined
+    const response = reason._tag === "Fail"
+      ? known(reason.error, served)
+      : reason._tag === "Die"
+      ? known(reason.defect, served)
+      : undefined
     if (response !== undefined) return Effect.succeed(response)
   }
   return Effect.as(Effect.logError("Unhandled failure", cause), internalServerError(requestId))

@@ -1,5 +1,6 @@
 import { Cause, Clock, Context, Effect } from "effect"
 import { HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as Docs from "./Docs.ts"
 import * as Cors from "./Cors.ts"
 import * as ErrorResponses from "./ErrorResponses.ts"
 
@@ -29,7 +30,7 @@ type App = Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
  * Wraps every request, matched or not: request id (echoed, put in the logs), CORS, the standard
  * error body for anything the routes did not answer themselves, and one access-log line.
  */
-export const make = (options: { readonly allowOrigin: (origin: string) => boolean }) => (app: App): App =>
+export const make = (options: { readonly allowOrigin: (origin: string) => boolean; readonly served: ErrorResponses.Served }) => (app: App): App =>
   Effect.withFiber((fiber) => {
     const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
     const requestId = requestIdOf(request.headers["x-request-id"])
@@ -37,10 +38,10 @@ export const make = (options: { readonly allowOrigin: (origin: string) => boolea
     const start = clock.currentTimeMillisUnsafe()
     const originHeader = request.headers.origin
     const origin = originHeader !== undefined && options.allowOrigin(originHeader) ? originHeader : undefined
-    const methods = request.method === "OPTIONS" ? ErrorResponses.allowedMethods(request.url) : []
+    const methods = request.method === "OPTIONS" ? ErrorResponses.allowedMethods(request.url, options.served) : []
     const handled: App = request.method === "OPTIONS"
       ? Effect.succeed(methods.length === 0 ? ErrorResponses.notFound : Cors.preflight(origin, methods))
-      : Effect.catchCause(app, (cause) => ErrorResponses.fromCause(cause, requestId))
+      : Effect.catchCause(app, (cause) => ErrorResponses.fromCause(cause, requestId, options.served))
     const accessLog = (status: number) =>
       Effect.logInfo("HTTP request").pipe(
         Effect.annotateLogs({
@@ -72,8 +73,11 @@ export const make = (options: { readonly allowOrigin: (origin: string) => boolea
     )
   })
 
-/** The request middleware for every route, configured from `CORS_ORIGINS`. */
+/** The request middleware for every route, configured from `CORS_ORIGINS` and `DOCS_ENABLED`. */
 export const layer = HttpRouter.middleware(
-  Effect.map(Cors.origins, (origins) => make({ allowOrigin: (origin) => origins.has(origin) })),
+  Effect.map(
+    Effect.all([Cors.origins, Docs.enabled]),
+    ([origins, docs]) => make({ allowOrigin: (origin) => origins.has(origin), served: { docs } })
+  ),
   { global: true }
 )

@@ -6,25 +6,30 @@ import type { Command, CommandResult } from "../exchange/Cmdlets.ts"
 import { ExchangeCommandError } from "../exchange/CommandErrors.ts"
 import { commandError } from "./ExchangeErrors.ts"
 import type { Tokens } from "./Tokens.ts"
-import { authorized, failed, headerValue, jsonBody, RESPONSE_TIMEOUT } from "./Wire.ts"
+import { authorized, failed, headerValue, jsonBody, RESPONSE_TIMEOUT, type ResponseLimit } from "./Wire.ts"
 
 // spec exchange-admin-rest.md §1.4: the module's app-only anchor.
 const SYSTEM_MAILBOX = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}"
 // spec §1.1: at most 10 cmdlets per `$batch`.
 export const MAX_BATCH_COMMANDS = 10
 /**
- * How long a cmdlet that writes a whole member list may take: REST-backed cmdlets time out after 15
- * minutes, and Update-DistributionGroupMember with 10,000 members "might time out" within them
- * (microsoft-docs/exchange-online-powershell-v2.md); the module waits up to an hour for it (spec §7).
- * Cut at the usual 120 s, the call would be retried while Exchange is still applying the first.
+ * How long a cmdlet that writes a member list may take: REST-backed cmdlets time out after 15 minutes,
+ * and Update-DistributionGroupMember with 10,000 members "might time out" within them
+ * (microsoft-docs/exchange-online-powershell-v2.md); the module waits up to an hour for it (spec §7). So
+ * the usual 120 s plus 90 ms a member, at most those 15 minutes; and running out of it is final: sent
+ * again, the call would run beside the first, which Exchange may still be applying.
  */
 export const BULK_RESPONSE_TIMEOUT = Duration.minutes(15)
 
-const responseTimeout = (command: Command): Duration.Duration =>
-  command.cmdlet === "Update-DistributionGroupMember" ||
-    (command.cmdlet === "New-DistributionGroup" && command.parameters["Members"] !== undefined)
-    ? BULK_RESPONSE_TIMEOUT
-    : RESPONSE_TIMEOUT
+const responseLimit = (command: Command): ResponseLimit => {
+  const members = command.parameters["Members"]
+  const count = Array.isArray(members) ? members.length : 0
+  const bulk = command.cmdlet === "Update-DistributionGroupMember" ||
+    (command.cmdlet === "New-DistributionGroup" && count > 0)
+  if (!bulk) return { timeout: RESPONSE_TIMEOUT, final: false }
+  const scaled = Duration.sum(RESPONSE_TIMEOUT, Duration.millis(90 * count))
+  return { timeout: Duration.min(scaled, BULK_RESPONSE_TIMEOUT), final: true }
+}
 
 // spec §3.3: pages of at most 1,000.
 export const MAX_PAGE_SIZE = 1000
@@ -142,7 +147,7 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
       const response: HttpClientResponse.HttpClientResponse = yield* send(
         HttpClientRequest.setUrl(request, next),
         operation,
-        responseTimeout(command)
+        responseLimit(command)
       )
       if (response.status < 200 || response.status >= 300) return yield* Effect.fail(yield* failure(command.cmdlet, response))
       const envelope = yield* Schema.decodeUnknownEffect(Envelope)(yield* jsonBody(response)).pipe(

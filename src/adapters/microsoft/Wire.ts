@@ -52,8 +52,19 @@ export const RESPONSE_TIMEOUT = Duration.seconds(120)
  * drops the cached token and the request is sent once more with a fresh one (as the Exchange
  * module does, spec exchange-admin-rest.md §7): a token can be revoked, or the sandbox restarted.
  */
+/**
+ * How long a request may take to start answering, and whether running out of it is final: a write Exchange
+ * may still be applying is not sent again (`final`), anything else is transient.
+ */
+export interface ResponseLimit {
+  readonly timeout: Duration.Duration
+  readonly final: boolean
+}
+
+const usualLimit: ResponseLimit = { timeout: RESPONSE_TIMEOUT, final: false }
+
 export const authorized = (client: HttpClient.HttpClient, tokens: Tokens["Service"], resource: Resource) => {
-  const send = (request: HttpClientRequest.HttpClientRequest, operation: string, timeout: Duration.Duration) =>
+  const send = (request: HttpClientRequest.HttpClientRequest, operation: string, limit: ResponseLimit) =>
     Effect.flatMap(tokens.get(resource), (token) =>
       client.execute(HttpClientRequest.bearerToken(request, token)).pipe(
         Effect.catchTag("HttpClientError", (error) =>
@@ -65,14 +76,19 @@ export const authorized = (client: HttpClient.HttpClient, tokens: Tokens["Servic
         // A stalled connection must not hold a request (and every retry of it) for the HTTP stack's
         // minutes-long default; a timed-out call may have been applied, like any transient failure.
         Effect.timeoutOrElse({
-          duration: timeout,
-          orElse: () => Effect.fail(transient(operation, undefined, undefined))
+          duration: limit.timeout,
+          orElse: () =>
+            Effect.fail(
+              limit.final
+                ? failed(operation, `no answer within ${Duration.toSeconds(limit.timeout)} s; Exchange may still apply it`)
+                : transient(operation, undefined, undefined)
+            )
         })
       ))
-  return (request: HttpClientRequest.HttpClientRequest, operation: string, timeout: Duration.Duration = RESPONSE_TIMEOUT) =>
-    Effect.flatMap(send(request, operation, timeout), (response) =>
+  return (request: HttpClientRequest.HttpClientRequest, operation: string, limit: ResponseLimit = usualLimit) =>
+    Effect.flatMap(send(request, operation, limit), (response) =>
       response.status === 401
-        ? Effect.andThen(tokens.invalidate(resource), send(request, operation, timeout))
+        ? Effect.andThen(tokens.invalidate(resource), send(request, operation, limit))
         : Effect.succeed(response))
 }
 

@@ -57,7 +57,13 @@ describe("service routes", () => {
       assert.include(res.text, "/api/dl/{dlId}/members")
       const again = yield* request("GET", "/docs")
       assert.strictEqual(again.text.length, res.text.length)
+      assert.strictEqual((yield* request("OPTIONS", "/docs")).headers.get("allow"), "GET, HEAD, OPTIONS")
       const disabled = yield* app({}, { DOCS_ENABLED: "false" })
-      assert.strictEqual((yield* disabled.request("GET", "/docs")).status, 404)
+      // switched off, it is not there at all: no 405, no Allow
+      for (const method of ["GET", "POST", "OPTIONS"]) {
+        const reply = yield* disabled.request(method, "/docs")
+        assert.strictEqual(reply.status, 404, method)
+        assert.isNull(reply.headers.get("allow"), method)
+      }
     }).pipe(Effect.scoped))
 })
