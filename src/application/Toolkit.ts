@@ -154,11 +154,12 @@ export const readWithListing = <A, E, L, E2 extends { readonly _tag: string }>(
   dlId: string,
   hints: RequestHints,
   then: (dl: DistributionList) => Effect.Effect<A, E>,
-  list: (target: Target) => Effect.Effect<L, E2 | GroupStoreError>
+  list: (target: Target) => Effect.Effect<L, E2 | GroupStoreError>,
+  owners: OwnersNeeded = "ownerIds"
 ) =>
   byIdOrDisplayName(dlId, (id) =>
     Effect.all([
-      Effect.flatMap(readGroupAs(kit, id, hints, "ownerIds"), (dl) => Effect.map(then(dl), (extra) => ({ dl, extra }))),
+      Effect.flatMap(readGroupAs(kit, id, hints, owners), (dl) => Effect.map(then(dl), (extra) => ({ dl, extra }))),
       Effect.result(list(callerTarget(kit, id, hints)).pipe(Effect.retry(kit.schedules.upstream)))
     ], { concurrency: 2 }).pipe(
       Effect.flatMap(([{ dl, extra }, listed]) =>
@@ -173,10 +174,11 @@ export const readWithMembers = <A, E>(
   kit: Toolkit,
   dlId: string,
   hints: RequestHints,
-  then: (dl: DistributionList) => Effect.Effect<A, E>
+  then: (dl: DistributionList) => Effect.Effect<A, E>,
+  owners: OwnersNeeded = "ownerIds"
 ) =>
   Effect.map(
-    readWithListing(kit, dlId, hints, then, (target) => kit.store.listMembers(target)),
+    readWithListing(kit, dlId, hints, then, (target) => kit.store.listMembers(target), owners),
     ({ dl, extra, listed }) => ({ dl, extra, members: listed })
   )
 

@@ -141,16 +141,18 @@ export const make = (kit: Toolkit) => {
       const requested = [...(owners ?? []), ...(members ?? [])]
       const keepOwnersAsMembers = members !== undefined && owners === undefined && kit.settings.ownersAsMembers
       const needOwners = owners !== undefined || keepOwnersAsMembers
+      // owner ids (a lookup more for legacy Exchange names) only when owners are changed or kept as members
+      const ownersNeeded = needOwners ? "ownerIds" : "noOwners"
       // The DL (then its owners) and its members, and the users, all at once; an absent DL is reported
       // before unknown users.
       const [{ current, currentOwners, dl }, users] = yield* both(
         members === undefined
           ? Effect.map(
-            readGroup(kit, dlId, hints, "ownerIds"),
+            readGroup(kit, dlId, hints, ownersNeeded),
             (dl) => ({ dl, currentOwners: new Map<string, string>() as ReadonlyMap<string, string>, current: [] })
           )
           : Effect.map(
-            readWithMembers(kit, dlId, hints, (dl) => currentOwnersOf(dl, needOwners)),
+            readWithMembers(kit, dlId, hints, (dl) => currentOwnersOf(dl, needOwners), ownersNeeded),
             ({ dl, extra, members }) => ({ dl, currentOwners: extra, current: members })
           ),
         requested.length > 0 ? kit.users.requireAll(requested) : Effect.succeed<FoundUsers>(new Map())

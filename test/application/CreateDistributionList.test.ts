@@ -135,6 +135,16 @@ describe("DistributionLists.create", () => {
       assert.deepStrictEqual(membersOf(tenant, "marketing-team")?.length, 4)
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("a lost reply is recognised when Exchange names an owner by a legacy Name (read as the owner's id)", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      tenant.legacyNames.set("id-john", "John Doe")
+      failNext(tenant, "create", { error: transient("create"), when: "after" })
+      const result = yield* withTime(dls.create(request, {}))
+      assert.strictEqual(result.status, "DL 'marketing-team' created. All members added.")
+      assert.strictEqual(tenant.groups.size, 1)
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("a lost reply is recognised when owners were named by a UPN other than their mail", () =>
     Effect.gen(function*() {
       const { dls, tenant } = yield* setup

@@ -145,6 +145,16 @@ describe("DistributionLists.get", () => {
     }).pipe(Effect.provide(appLayer(users))))
 })
 
+describe("owners Exchange names by a legacy Name (older than its naming change)", () => {
+  it.effect("get and the owner check read them as ids: the owner is shown and recognised", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      tenant.legacyNames.set("id-john", "John Doe")
+      assert.deepStrictEqual((yield* dls.get("marketing-team", {})).owners, ["john@contoso.example", "jane@contoso.example"])
+      assert.deepStrictEqual((yield* dls.owners("marketing-team", {}, "ids")).owners.ids, ["id-john", "id-jane", "id-gone"])
+    }).pipe(Effect.provide(appLayer(users))))
+})
+
 describe("the list an owner check was made on (hints.checkedList)", () => {
   it.effect("a read that finds another list by the same id is a 404, and nothing changes", () =>
     Effect.gen(function*() {

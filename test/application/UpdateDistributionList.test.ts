@@ -24,6 +24,24 @@ const setup = Effect.gen(function*() {
 })
 
 describe("DistributionLists.update", () => {
+  it.effect("owners Exchange names by a legacy Name are read as ids: an owner sent back is kept, not removed and re-added", () =>
+    Effect.gen(function*() {
+      const { changes, dls, stored, tenant } = yield* setup
+      tenant.legacyNames.set("id-john", "John Doe")
+      yield* dls.update("team", { ownerEmails: [address("john"), address("jane")] }, {})
+      assert.deepStrictEqual(changes(), [], "nothing to change")
+      yield* dls.update("team", { ownerEmails: [address("jane")] }, {})
+      assert.deepStrictEqual(stored().dl.ownerIds, ["id-jane"])
+      assert.deepStrictEqual(changes()[0]?.managedBy, { add: [], remove: ["john@contoso.example"] })
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a PATCH that touches neither owners nor members never asks for owner ids", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      yield* dls.update("team", { displayName: "Renamed", allowExternalSenders: true }, {})
+      assert.strictEqual(callsOf(tenant, "ownerIds").length, 0)
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("404 for an absent DL", () =>
     Effect.gen(function*() {
       const { dls, writes } = yield* setup

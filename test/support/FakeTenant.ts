@@ -80,6 +80,11 @@ export class FakeTenant extends Context.Service<FakeTenant, {
   replicationReads: number
   /** Random transient faults (503 or 429 with Retry-After, half of them after the call took effect). */
   chaos: { readonly rate: number; seed: number } | undefined
+  /**
+   * Legacy Exchange Names by object id (owners older than Exchange's naming change): `get` and `create`
+   * show these owners by name, as ManagedBy does, until `ownerIds` reads them as ids.
+   */
+  readonly legacyNames: Map<string, string>
 }>()("test/support/FakeTenant") {}
 
 export const callsOf = (tenant: FakeTenant["Service"], op: Op) => tenant.calls.filter((call) => call.op === op)
@@ -120,8 +125,15 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
       memberFaults: new Map(),
       unseenByExchange: new Map(),
       replicationReads: 0,
-      chaos: undefined
+      chaos: undefined,
+      legacyNames: new Map()
     }
+
+    // owners as ManagedBy shows them; stored as ids
+    const shown = (dl: DistributionList): DistributionList =>
+      tenant.legacyNames.size === 0 ? dl : { ...dl, ownerIds: dl.ownerIds.map((id) => tenant.legacyNames.get(id) ?? id) }
+    const idOfName = (name: string): string | undefined =>
+      [...tenant.legacyNames].find(([, legacy]) => legacy.toLowerCase() === name.toLowerCase())?.[0]
 
     // A small deterministic generator (mulberry32), so that a chaos run is reproducible from its seed.
     const random = (chaos: { seed: number }) => {
@@ -236,8 +248,11 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
     })
 
     const store = GroupStore.of({
-      // the fake's owners are object ids already (legacy Exchange names: test/adapters/exchange/OwnerNames.test.ts)
-      ownerIds: (dl) => call("ownerIds", [dl], () => Effect.succeed(dl.ownerIds)) as Effect.Effect<ReadonlyArray<string>, GroupStoreError>,
+      ownerIds: (dl) =>
+        call("ownerIds", [dl], () => Effect.succeed(dl.ownerIds.map((name) => idOfName(name) ?? name))) as Effect.Effect<
+          ReadonlyArray<string>,
+          GroupStoreError
+        >,
       create: (group) =>
         call("create", [group], (): Effect.Effect<DistributionList, GroupStoreError> => {
           const clash = conflict(undefined, [group.name, group.alias, group.primarySmtpAddress])
@@ -264,9 +279,9 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
             members: group.members.map((address) => userAddress(userBy(address)!)),
             hiddenReads: tenant.replicationReads
           })
-          return Effect.succeed(dl)
+          return Effect.succeed(shown(dl))
         }),
-      get: (target) => call("get", [target], () => Effect.map(visible(target), (group) => group.dl)),
+      get: (target) => call("get", [target], () => Effect.map(visible(target), (group) => shown(group.dl))),
       listMembers: (target) => call("listMembers", [target], () => Effect.map(visible(target), (g) => [...g.members])),
       listMembersPage: (target, page) =>
         call("listMembersPage", [target, page], (): Effect.Effect<MemberPage, GroupStoreError | PageCursorInvalid> => {
@@ -290,7 +305,7 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
               if (found === undefined) return Effect.fail(new RecipientNotFound({ address }))
               add.push(found.id)
             }
-            const remove = (changes.managedBy?.remove ?? []).map((key) => userBy(key)?.id ?? key)
+            const remove = (changes.managedBy?.remove ?? []).map((key) => userBy(key)?.id ?? idOfName(key) ?? key)
             const { managedBy: _, ...props } = changes
             group.dl = {
               ...group.dl,

@@ -130,8 +130,9 @@ const make = (keys: KeyMaterial): AccessTokens["Service"] => {
       tid,
       ver: v2 ? "2.0" : "1.0",
       uti,
-      // `sub` is pairwise in Entra tokens (one value per user and app), never the `oid`
-      ...(oid === undefined ? {} : { oid, sub: pairwiseSubject(oid, request.aud) }),
+      // Entra: a delegated token's `sub` is pairwise (one value per user and app), never the `oid`; an
+      // app-only token's `sub` is the service principal's `oid`
+      ...(oid === undefined ? {} : { oid, sub: request.scp === undefined ? oid : pairwiseSubject(oid, request.aud) }),
       ...(request.roles && request.roles.length > 0 ? { roles: [...request.roles] } : {}),
       ...(request.scp === undefined ? {} : { scp: request.scp }),
       ...(request.upn === undefined ? {} : { upn: request.upn }),

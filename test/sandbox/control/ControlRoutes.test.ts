@@ -40,6 +40,8 @@ layer(Server.layerWith(Server.layerServicesTest()), { excludeTestServices: true 
       assert.notStrictEqual(Jose.decodeJwt(otherAudience.body.access_token).sub, delegated.sub)
       assert.strictEqual((yield* claimsOf({ scp: "DL.ReadWrite", upn: "token.owner@contoso.example", oid: "given" }))["oid"], "given")
       assert.isUndefined((yield* claimsOf({ scp: "DL.ReadWrite", upn: "nobody@contoso.example" }))["oid"])
+      const servicePrincipal = yield* claimsOf({ roles: ["DL.Admin"], oid: "sp-object-id" })
+      assert.deepStrictEqual([servicePrincipal["oid"], servicePrincipal.sub], ["sp-object-id", "sp-object-id"], "app-only: sub is the oid")
       const appOnly = yield* claimsOf({ roles: ["DL.Admin"], upn: "token.owner@contoso.example" })
       assert.isUndefined(appOnly["oid"])
       assert.isUndefined(appOnly["preferred_username"])
