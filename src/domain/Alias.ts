@@ -15,6 +15,13 @@ const ASCII_APOSTROPHE = /'/g
 const TYPOGRAPHIC_APOSTROPHES = /[\u2018\u2019\u02BC\u00B4]/g
 const DIGIT_COMMA = /(?<=\d),(?=\d)/g
 const SYMBOL = /[\p{S}\p{P}]/gu
+// Symbols unidecode spells out, as it does ("€ Finance" → "eur-finance", "10°C" → "10degc"); other
+// symbols separate words.
+const SPELLED: Readonly<Record<string, string>> = {
+  "€": "EUR", "£": "PS", "¥": "Y=", "¢": "C/", "§": "SS", "©": "(c)", "®": "(r)", "™": "(tm)", "°": "deg",
+  "±": "+-", "×": "x", "÷": "/", "¶": "P"
+}
+const SPELLED_SYMBOL = new RegExp(`[${Object.keys(SPELLED).join("")}]`, "g")
 const MARKS = /\p{M}/gu
 const SEPARATORS = /[^a-z0-9]+/g
 const EDGE_HYPHENS = /^-+|-+$/g
@@ -30,7 +37,7 @@ const EDGE_HYPHENS = /^-+|-+$/g
  */
 export const aliasFromName = (name: string): string => {
   const spaced = name.normalize("NFC").replace(ASCII_APOSTROPHE, " ").replace(TYPOGRAPHIC_APOSTROPHES, "")
-    .replace(DIGIT_COMMA, "").replace(SYMBOL, " ")
+    .replace(DIGIT_COMMA, "").replace(SPELLED_SYMBOL, (symbol) => SPELLED[symbol]!).replace(SYMBOL, " ")
   const transliterated = slugify(spaced, { remove: KEEP_EVERYTHING, trim: false })
   // Letters slugify does not know (e.g. "ǅ", "ﬁ") fall back to their compatibility decomposition.
   const ascii = transliterated.normalize("NFKD").replace(MARKS, "").toLowerCase()
