@@ -25,7 +25,7 @@ export const exactLookups = (names: ReadonlyArray<string>): ReadonlyArray<Cmdlet
   names.map((name) => ({ cmdlet: "Get-Recipient", parameters: { Filter: `Name -eq '${name.replaceAll("'", "''")}'` } }))
 
 /** What the lookups of `names` came to: ids found, names to look up exactly, and a failure to report. */
-export const readLookups = (names: ReadonlyArray<string>, results: ReadonlyArray<Cmdlets.CommandResult>) => {
+const readLookups = (names: ReadonlyArray<string>, results: ReadonlyArray<Cmdlets.CommandResult>) => {
   const ids = new Map<string, string>()
   const ambiguous: Array<string> = []
   let failure: ExchangeCommandError | undefined

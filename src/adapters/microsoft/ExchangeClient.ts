@@ -19,7 +19,7 @@ export const MAX_BATCH_COMMANDS = 10
  * the usual 120 s plus 90 ms a member, at most those 15 minutes; and running out of it is final: sent
  * again, the call would run beside the first, which Exchange may still be applying.
  */
-export const BULK_RESPONSE_TIMEOUT = Duration.minutes(15)
+const BULK_RESPONSE_TIMEOUT = Duration.minutes(15)
 
 const responseLimit = (command: Command): ResponseLimit => {
   const members = command.parameters["Members"]
