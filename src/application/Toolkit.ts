@@ -125,9 +125,11 @@ const readGroupAs = (kit: Toolkit, id: string, hints: RequestHints, owners: Owne
     dl.identity.toLowerCase() === checked.toLowerCase()
       ? Effect.succeed(dl)
       : Effect.fail(new GroupNotFound({ identity: id })))
-  return (owners === "ownerIds" ? Effect.flatMap(read, (dl) => withOwnerIds(kit, dl, target)) : read).pipe(
-    Effect.retry(kit.schedules.upstream)
-  )
+  const retried = Effect.retry(read, kit.schedules.upstream)
+  // the owner lookup retried on its own: a throttled one must not send the read again each time
+  return owners === "ownerIds"
+    ? Effect.flatMap(retried, (dl) => Effect.retry(withOwnerIds(kit, dl, target), kit.schedules.upstream))
+    : retried
 }
 
 /**
