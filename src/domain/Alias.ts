@@ -18,8 +18,8 @@ const SYMBOL = /[\p{S}\p{P}]/gu
 // Symbols unidecode spells out, as it does ("€ Finance" → "eur-finance", "10°C" → "10degc"); other
 // symbols separate words.
 const SPELLED: Readonly<Record<string, string>> = {
-  "€": "EUR", "£": "PS", "¥": "Y=", "¢": "C/", "§": "SS", "©": "(c)", "®": "(r)", "™": "(tm)", "°": "deg",
-  "±": "+-", "×": "x", "÷": "/", "¶": "P"
+  "€": "EUR", "£": "PS", "¥": "Y=", "¢": "C/", "§": "SS", "©": "(c)", "®": "(r)", "™": "TM", "°": "deg",
+  "℃": "degC", "№": "No", "±": "+-", "×": "x", "÷": "/", "¶": "P", "\u00AD": ""
 }
 const SPELLED_SYMBOL = new RegExp(`[${Object.keys(SPELLED).join("")}]`, "g")
 const MARKS = /\p{M}/gu
