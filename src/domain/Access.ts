@@ -124,7 +124,8 @@ const TOO_MANY_OWNERS = `; a self-service request names at most ${MAX_OWNER_LOOK
 const denyRequested = (caller: Caller, requested: OwnerSet | undefined, reason: string): Decision => {
   const addresses = requested?.addresses
   if (caller.objectId === undefined || requested?.ids !== undefined || addresses === undefined) return deny(reason)
-  return addresses.length <= MAX_OWNER_LOOKUP && addresses.every((address) => isEmail(address.trim()))
+  const distinct = new Set(addresses.map(normalizeEmail))
+  return distinct.size <= MAX_OWNER_LOOKUP && addresses.every((address) => isEmail(address.trim()))
     ? { allowed: false, reason, lookUpRequestedOwners: true }
     : deny(reason.replace(/\.$/, TOO_MANY_OWNERS + "."))
 }

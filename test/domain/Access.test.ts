@@ -171,6 +171,8 @@ describe("Access.authorize: owner self-service by object id (token oid)", () => 
       allowed: false,
       reason: `You may only create distribution lists that you own; a self-service request names at most ${MAX_OWNER_LOOKUP} owners, as email addresses.`
     })
+    const repeated = { addresses: Array.from({ length: 25 }, () => "Jane@contoso.example") }
+    assert.isTrue((authorize(janeById, "create", { requestedOwners: repeated }) as any).lookUpRequestedOwners, "one owner, named 25 times")
     const enough = { addresses: many.addresses.slice(1) }
     assert.isTrue((authorize(janeById, "create", { requestedOwners: enough }) as any).lookUpRequestedOwners)
     assert.isTrue((authorize(janeById, "create", { requestedOwners: { addresses: [" jane@contoso.example "] } }) as any).lookUpRequestedOwners)

@@ -34,7 +34,8 @@ export class TenantState {
   /** Adds a user; fails (returns the clashing value) when its UPN, mail, a proxy or its legacy Name is taken. */
   addUser(entry: DirectoryEntry, now: number, exchangeDelayMillis = 0): User | { readonly clash: string } {
     const user = this.buildUser(entry, now, exchangeDelayMillis)
-    if (entry.exchangeName !== undefined && this.userByName(entry.exchangeName) !== undefined) return { clash: entry.exchangeName }
+    const name = entry.exchangeName
+    if (name !== undefined && (this.userByName(name) !== undefined || this.groupByName(name) !== undefined)) return { clash: name }
     for (const address of this.addressesOf(user)) {
       if (this.findUserByAddress(address) !== undefined || this.groupGuidByAddress.has(address)) {
         return { clash: address }

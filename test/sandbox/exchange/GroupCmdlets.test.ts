@@ -132,7 +132,10 @@ describe("Exchange Names of users (before and after Exchange Online's naming cha
       assert.deepStrictEqual(group["ManagedBy"], ["Adele Vance", added.id])
       const clash = yield* Effect.flip(model.addUser({ userPrincipalName: "other@contoso.example", displayName: "Other", mail: "other@contoso.example", exchangeName: "adele vance" }))
       assert.strictEqual(clash.address, "adele vance")
-      // a group cannot take a user's Name, legacy or object id
+      // nor a user a group's Name; and a group cannot take a user's Name, legacy or object id
+      ok(yield* cmdlet("New-DistributionGroup", { Name: "Ops Team", Alias: "ops-team", PrimarySmtpAddress: "ops-team@contoso.example" }))
+      const taken = yield* Effect.flip(model.addUser({ userPrincipalName: "ops@contoso.example", displayName: "Ops", mail: "ops@contoso.example", exchangeName: "ops team" }))
+      assert.strictEqual(taken.address, "ops team")
       for (const name of ["ADELE VANCE", added.id]) {
         const taken = failed(yield* cmdlet("New-DistributionGroup", { Name: name, Alias: "taken-name", PrimarySmtpAddress: "taken-name@contoso.example" }))
         assert.strictEqual(taken.httpStatus, 400, name)

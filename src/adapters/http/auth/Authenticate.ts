@@ -193,7 +193,7 @@ export const make = Effect.gen(function*() {
     const requestedOwners = requested === undefined ? undefined : { addresses: requested }
     let decision = authorize(caller, action, { owners: listOwners, requestedOwners })
     if (!decision.allowed && decision.lookUpRequestedOwners === true && requested !== undefined) {
-      const ids = yield* owners.idsOf(requested.map((address) => address.trim()))
+      const ids = yield* owners.idsOf([...new Set(requested.map((address) => address.trim().toLowerCase()))])
       decision = authorize(caller, action, { owners: listOwners, requestedOwners: { addresses: requested, ids } })
     }
     if (!decision.allowed) {
