@@ -71,7 +71,10 @@ export const make = (kit: Toolkit) => {
   const findOurs = (group: NewGroup, ownerIds: ReadonlySet<string>) =>
     kit.store.get({ identity: group.primarySmtpAddress, anchor: group.anchor }).pipe(
       untilVisible(kit.schedules),
-      Effect.flatMap((dl) => withOwnerIds(kit, dl, { identity: dl.identity, anchor: group.anchor }).pipe(Effect.retry(kit.schedules.upstream))),
+      // isOurs compares owner ids: Exchange may name an older owner by a legacy name
+      Effect.flatMap((dl) =>
+        Effect.retry(withOwnerIds(kit, dl, { identity: dl.identity, anchor: group.anchor }), kit.schedules.upstream)
+      ),
       Effect.flatMap((dl) =>
         isOurs(dl, group, ownerIds)
           ? kit.store.listMembers({ identity: dl.identity, anchor: group.anchor }).pipe(

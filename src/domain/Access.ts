@@ -111,7 +111,7 @@ const amongRequested = (caller: Caller, requested: OwnerSet): boolean =>
     ? namedByAddress(caller, requested.addresses ?? [])
     : namedById(caller, requested.ids ?? [])
 
-/** At most this many requested owners are looked up to find the caller among them (the directory work one request may cause). */
+/** At most this many requested owners are looked up to find the caller among them: the directory work of one request. */
 export const MAX_OWNER_LOOKUP = 20
 
 const TOO_MANY_OWNERS = `; a self-service request names at most ${MAX_OWNER_LOOKUP} owners, as email addresses`

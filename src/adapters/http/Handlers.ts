@@ -126,8 +126,10 @@ export const layer = HttpApiBuilder.group(
           .pipe(Effect.catch(toApiError)))
       .handleRaw("update", ({ headers, params, request }) =>
         Effect.flatMap(decodeUpdate(request), (body) =>
-          change(withHints(headers, (hints) => lists.update(params.dlId, body, hints)), ({ renamedTo }) => renamedTo === undefined ? {} : { renamedTo })
-            .pipe(Effect.map(({ renamedTo: _, ...response }) => response))))
+          change(
+            withHints(headers, (hints) => lists.update(params.dlId, body, hints)),
+            ({ renamedTo }) => (renamedTo === undefined ? {} : { renamedTo })
+          ).pipe(Effect.map(({ renamedTo: _, ...response }) => response))))
       .handle("remove", ({ headers, params }) =>
         change(withHints(headers, (hints) => lists.remove(params.dlId, hints))))
       .handleRaw("addMembers", ({ headers, params, request }) =>

@@ -30,7 +30,11 @@ type App = Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
  * Wraps every request, matched or not: request id (echoed, put in the logs), CORS, the standard
  * error body for anything the routes did not answer themselves, and one access-log line.
  */
-export const make = (options: { readonly allowOrigin: (origin: string) => boolean; readonly served: ErrorResponses.Served }) => (app: App): App =>
+export const make = (options: {
+  readonly allowOrigin: (origin: string) => boolean
+  readonly served: ErrorResponses.Served
+}) =>
+(app: App): App =>
   Effect.withFiber((fiber) => {
     const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
     const requestId = requestIdOf(request.headers["x-request-id"])

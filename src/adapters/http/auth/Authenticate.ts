@@ -197,9 +197,8 @@ export const make = Effect.gen(function*() {
       decision = authorize(caller, action, { owners: listOwners, requestedOwners: { addresses: requested, ids } })
     }
     if (!decision.allowed) {
-      yield* Effect.logWarning("Access denied").pipe(
-        Effect.annotateLogs({ caller: caller.name, ...(caller.objectId === undefined ? {} : { callerId: caller.objectId }), action })
-      )
+      const callerId = caller.objectId === undefined ? {} : { callerId: caller.objectId }
+      yield* Effect.logWarning("Access denied").pipe(Effect.annotateLogs({ caller: caller.name, ...callerId, action }))
       return yield* Forbidden.because(decision.reason)
     }
     return checkedList
