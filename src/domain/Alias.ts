@@ -1,4 +1,5 @@
 import slugify from "slugify"
+import unidecode from "unidecode"
 import type { InputIssue } from "./Errors.ts"
 import { MAX_ALIAS_LENGTH, MAX_DISPLAY_NAME_LENGTH } from "./Limits.ts"
 
@@ -23,6 +24,9 @@ const SPELLED: Readonly<Record<string, string>> = {
 }
 const SPELLED_SYMBOL = new RegExp(`[${Object.keys(SPELLED).join("")}]`, "g")
 const MARKS = /\p{M}/gu
+const NON_ASCII = /[^\x00-\x7f]/g
+// unidecode turns some letters into an apostrophe (a soft sign, an ayin); python-slugify removes those.
+const GENERATED_QUOTE = /'/g
 const SEPARATORS = /[^a-z0-9]+/g
 const EDGE_HYPHENS = /^-+|-+$/g
 
@@ -39,8 +43,11 @@ export const aliasFromName = (name: string): string => {
   const spaced = name.normalize("NFC").replace(ASCII_APOSTROPHE, " ").replace(TYPOGRAPHIC_APOSTROPHES, "")
     .replace(DIGIT_COMMA, "").replace(SPELLED_SYMBOL, (symbol) => SPELLED[symbol]!).replace(SYMBOL, " ")
   const transliterated = slugify(spaced, { remove: KEEP_EVERYTHING, trim: false })
-  // Letters slugify does not know (e.g. "ǅ", "ﬁ") fall back to their compatibility decomposition.
-  const ascii = transliterated.normalize("NFKD").replace(MARKS, "").toLowerCase()
+  // Letters slugify does not know fall back to their compatibility decomposition ("ǅ", "ﬁ"), then to
+  // unidecode, the tables python-slugify transliterates with ("日本語" → "Ri Ben Yu", "Ħ" → "H").
+  // One character at a time: unidecode's own matching skips a Latin-1 letter followed by a symbol.
+  const ascii = transliterated.normalize("NFKD").replace(MARKS, "")
+    .replace(NON_ASCII, (character) => unidecode(character)).replace(GENERATED_QUOTE, "").toLowerCase()
   return ascii.replace(SEPARATORS, "-").replace(EDGE_HYPHENS, "")
 }
 
