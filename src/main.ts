@@ -11,6 +11,7 @@ import * as Routes from "./adapters/http/Routes.ts"
 import * as LogLine from "./adapters/logging/LogLine.ts"
 import * as Tracing from "./adapters/observability/Tracing.ts"
 import * as MicrosoftAdapters from "./adapters/microsoft/MicrosoftAdapters.ts"
+import * as RedisListLeases from "./adapters/redis/RedisListLeases.ts"
 import * as DistributionLists from "./application/DistributionLists.ts"
 import * as Settings from "./application/Settings.ts"
 import type { GroupStore } from "./application/ports/GroupStore.ts"
@@ -22,7 +23,7 @@ const withAuth = <E, R>(
   adapters: Layer.Layer<UserDirectory | GroupStore, E, R>,
   auth: Auth.AuthLayer
 ) => {
-  const lists = DistributionLists.layer.pipe(Layer.provide(adapters))
+  const lists = DistributionLists.layer.pipe(Layer.provide(adapters), Layer.provide(RedisListLeases.layerConfig()))
   return Layer.mergeAll(
     lists,
     auth.pipe(Layer.provide(lists)),

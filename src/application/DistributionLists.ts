@@ -13,6 +13,7 @@ import * as GetDistributionListPage from "./GetDistributionListPage.ts"
 import * as ListLocks from "./ListLocks.ts"
 import * as ManageMembers from "./ManageMembers.ts"
 import { GroupStore } from "./ports/GroupStore.ts"
+import { ListLeases } from "./ports/ListLeases.ts"
 import type { UpstreamError } from "./ports/UpstreamError.ts"
 import { UserDirectory } from "./ports/UserDirectory.ts"
 import * as RemoveDistributionList from "./RemoveDistributionList.ts"
@@ -135,7 +136,7 @@ export class DistributionLists extends Context.Service<DistributionLists, {
 
 export const make = Effect.gen(function*() {
   const kit = yield* Toolkit.make(yield* GroupStore, yield* UserDirectory, yield* Settings.Settings)
-  const oneAtATime = ListLocks.make(kit.settings.customDomain)
+  const oneAtATime = ListLocks.make(kit.settings.customDomain, yield* ListLeases)
   const update = UpdateDistributionList.make(kit)
   const remove = RemoveDistributionList.make(kit)
   const addMembers = ManageMembers.makeAdd(kit)

@@ -1,6 +1,7 @@
 import { Effect, Semaphore } from "effect"
 import { aliasFromName } from "../domain/Alias.ts"
 import { isEmail } from "../domain/Email.ts"
+import { type ListLeasesShape, thisInstanceOnly } from "./ports/ListLeases.ts"
 
 /**
  * The key a list's changes wait on: the ways of naming one list the service makes (its alias, its address
@@ -18,12 +19,12 @@ export const lockKey = (dlId: string, customDomain: string): string => {
 }
 
 /**
- * Runs the changes to one list one at a time in this instance, by `lockKey`. A PATCH works out its member
- * changes from the members it read: two at once would both apply theirs, and the list would end with
- * neither request's members (a DELETE racing a PATCH likewise left the PATCH retrying a vanished list).
- * Other instances are not coordinated.
+ * Runs the changes to one list one at a time, by `lockKey`. A PATCH works out its member changes from the
+ * members it read: two at once would both apply theirs, and the list would end with neither request's
+ * members (a DELETE racing a PATCH likewise left the PATCH retrying a vanished list). Within this instance
+ * a change waits for the one before it; then it holds the list's lease among instances (`leases`).
  */
-export const make = (customDomain: string) => {
+export const make = (customDomain: string, leases: ListLeasesShape = thisInstanceOnly) => {
   const locks = new Map<string, { readonly semaphore: Semaphore.Semaphore; holders: number }>()
   return <A, E, R>(dlId: string, change: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.uninterruptibleMask((restore) =>
@@ -38,8 +39,9 @@ export const make = (customDomain: string) => {
         held.holders++
         // Waiting for the list may be cut (the caller went away, shutdown): nothing has started yet. The
         // change then runs as its caller runs it (the handlers: to its end).
+        const holdingLease = Effect.scoped(Effect.interruptible(leases.hold(key)).pipe(Effect.andThen(restore(change))))
         return Effect.interruptible(held.semaphore.take(1)).pipe(
-          Effect.andThen(restore(change).pipe(Effect.ensuring(held.semaphore.release(1)))),
+          Effect.andThen(holdingLease.pipe(Effect.ensuring(held.semaphore.release(1)))),
           Effect.ensuring(Effect.sync(() => {
             if (--held.holders === 0) locks.delete(key)
           }))

@@ -1,18 +1,8 @@
 import { Clock, Config, ConfigProvider, Duration, Effect, Exit, Layer, Option, Predicate, Redacted, Result, Schedule, Scope } from "effect"
 import { RateLimiter } from "effect/persistence"
+import * as RedisUrl from "../../redis/RedisUrl.ts"
+import type { RedisTarget } from "../../redis/RedisUrl.ts"
 import * as BoundedMemoryStore from "./BoundedMemoryStore.ts"
-
-/** Where the shared counters live: `RATE_LIMIT_REDIS_URL`, parsed. */
-export interface RedisTarget {
-  readonly host: string
-  readonly port: number
-  readonly tls: boolean
-  readonly database: number
-  readonly username: string | undefined
-  readonly password: Redacted.Redacted<string> | undefined
-  /** The URL without its credentials: the only form that is logged. */
-  readonly display: string
-}
 
 /** Keys in a shared Redis start with this, so nothing else in it is touched. */
 export const defaultPrefix = "distribution-list-api:ratelimit:"
@@ -26,56 +16,8 @@ export interface StoreOptions {
   readonly socketTimeout?: Duration.Input | undefined
 }
 
-const shape = "expected redis://[user:password@]host[:port][/database] (rediss:// for TLS)"
-
-/** Parses a Redis URL; error messages never repeat the value (it may hold a password). */
-export const parseRedisUrl = (value: string): Result.Result<RedisTarget, string> => {
-  const url = URL.parse(value.trim())
-  if (url === null) return Result.fail(`not a URL; ${shape}`)
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") return Result.fail(`unsupported scheme; ${shape}`)
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1")
-  if (host === "") return Result.fail(`no host; ${shape}`)
-  const database = /^\/?$/.test(url.pathname) ? "0" : /^\/(\d{1,5})$/.exec(url.pathname)?.[1]
-  if (database === undefined) return Result.fail(`the path must be a database number such as /0; ${shape}`)
-  if (url.search !== "" || url.hash !== "") return Result.fail(`query and fragment are not supported; ${shape}`)
-  let username: string | undefined
-  let password: string | undefined
-  try {
-    username = url.username === "" ? undefined : decodeURIComponent(url.username)
-    password = url.password === "" ? undefined : decodeURIComponent(url.password)
-  } catch {
-    return Result.fail(`the user or password is not valid percent-encoding; ${shape}`)
-  }
-  const port = url.port === "" ? 6379 : Number(url.port)
-  return Result.succeed({
-    host,
-    port,
-    tls: url.protocol === "rediss:",
-    database: Number(database),
-    username,
-    password: password === undefined ? undefined : Redacted.make(password),
-    display: `${url.protocol}//${url.hostname}:${port}/${database}`
-  })
-}
-
-/**
- * `RATE_LIMIT_REDIS_URL`: empty (the default) keeps the counters in memory; an invalid value stops
- * start-up with a message that names the variable, never its value.
- */
-export const redisUrlConfig: Config.Config<Option.Option<RedisTarget>> = Config.Redacted("RATE_LIMIT_REDIS_URL").pipe(
-  Config.withDefault(Redacted.make("")),
-  Config.mapEffect((value) => {
-    const raw = Redacted.value(value).trim()
-    if (raw === "") return Effect.succeedNone
-    return Result.match(parseRedisUrl(raw), {
-      onSuccess: Effect.succeedSome,
-      onFailure: (message) =>
-        Effect.fail(
-          new Config.ConfigError(new ConfigProvider.SourceError({ message: `RATE_LIMIT_REDIS_URL: ${message}` }))
-        )
-    })
-  })
-)
+/** `RATE_LIMIT_REDIS_URL`: empty (the default) keeps the counters in memory. */
+export const redisUrlConfig: Config.Config<Option.Option<RedisTarget>> = RedisUrl.config("RATE_LIMIT_REDIS_URL")
 
 /** Counters in this process only: each instance has its own budget (bounded, see `BoundedMemoryStore`). */
 export const layerMemory: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.layer.pipe(
@@ -119,8 +61,8 @@ export const makeStoreRedis = Effect.fnUntraced(function*(target: RedisTarget, o
 
   const connect = Effect.gen(function*() {
     const attempt = yield* Scope.fork(scope)
-    return yield* Effect.tryPromise({ try: () => import("./RedisStore.ts"), catch: (cause) => cause }).pipe(
-      Effect.flatMap((RedisStore) => RedisStore.connect(target, { prefix, socketTimeout }, attempt)),
+    return yield* Effect.tryPromise({ try: () => import("../../redis/RedisConnection.ts"), catch: (cause) => cause }).pipe(
+      Effect.flatMap((RedisConnection) => RedisConnection.connectRateLimiterStore(target, { prefix, socketTimeout }, attempt)),
       Effect.onError((cause) => Scope.close(attempt, Exit.failCause(cause)))
     )
   }).pipe(

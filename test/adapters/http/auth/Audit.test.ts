@@ -5,6 +5,7 @@ import { auditOnResponse } from "../../../../src/adapters/http/auth/Audit.ts"
 import { RequestId } from "../../../../src/adapters/http/Middleware.ts"
 import type { Caller } from "../../../../src/domain/Access.ts"
 import * as RateLimitStore from "../../../../src/adapters/http/auth/RateLimitStore.ts"
+import * as RedisUrl from "../../../../src/adapters/redis/RedisUrl.ts"
 import { appToken, makeKey, userToken } from "./FakeTenant.ts"
 import { adminKey, bearer, key, type LogLine, makeApp, readerKey, remoteAddressHeader, writerKey } from "./Harness.ts"
 import { closedPort, redisUrl, removeKeys, runPrefix, testPrefix } from "./RedisFixtures.ts"
@@ -157,7 +158,7 @@ describe("No Redis password ever reaches the log", () => {
 
   it.effect("Redis unreachable, refusing or accepting the credentials: log lines name the host, never the password", () =>
     Effect.gen(function*() {
-      const { host, port } = Result.getOrThrow(RateLimitStore.parseRedisUrl(redisUrl))
+      const { host, port } = Result.getOrThrow(RedisUrl.parseRedisUrl(redisUrl))
       const closed = yield* closedPort
       const cases = [
         // nothing listens

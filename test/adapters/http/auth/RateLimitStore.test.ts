@@ -2,6 +2,7 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Fiber, Layer, Option, Redacted, Result } from "effect"
 import { TestClock } from "effect/testing"
 import * as RateLimitStore from "../../../../src/adapters/http/auth/RateLimitStore.ts"
+import * as RedisUrl from "../../../../src/adapters/redis/RedisUrl.ts"
 import { key, type LogLine, makeApp, readerKey, remoteAddressHeader, writerKey } from "./Harness.ts"
 import {
   closedPort,
@@ -36,7 +37,7 @@ const letThrough = (logs: ReadonlyArray<LogLine>) =>
 
 describe("RATE_LIMIT_REDIS_URL", () => {
   it("parses host, port, TLS, database and credentials; the logged form has no credentials", () => {
-    const target = Result.getOrThrow(RateLimitStore.parseRedisUrl("rediss://ops:p%40ss@redis.internal:6380/2"))
+    const target = Result.getOrThrow(RedisUrl.parseRedisUrl("rediss://ops:p%40ss@redis.internal:6380/2"))
     assert.deepStrictEqual({ ...target, password: target.password && Redacted.value(target.password) }, {
       host: "redis.internal",
       port: 6380,
@@ -46,9 +47,9 @@ describe("RATE_LIMIT_REDIS_URL", () => {
       password: "p@ss",
       display: "rediss://redis.internal:6380/2"
     })
-    const plain = Result.getOrThrow(RateLimitStore.parseRedisUrl("redis://127.0.0.1"))
+    const plain = Result.getOrThrow(RedisUrl.parseRedisUrl("redis://127.0.0.1"))
     assert.deepStrictEqual([plain.port, plain.database, plain.tls, plain.username, plain.password], [6379, 0, false, undefined, undefined])
-    assert.strictEqual(Result.getOrThrow(RateLimitStore.parseRedisUrl("redis://[::1]:7000/")).host, "::1")
+    assert.strictEqual(Result.getOrThrow(RedisUrl.parseRedisUrl("redis://[::1]:7000/")).host, "::1")
   })
 
   it.each([
@@ -61,7 +62,7 @@ describe("RATE_LIMIT_REDIS_URL", () => {
     ["redis://:hunter2-secret%zz@redis:6379/0", "percent-encoding"],
     ["redis://:hunter2-secret@redis:99999/0", "not a URL"]
   ])("refuses %s (%s) without repeating the value", (value, expected) => {
-    const result = RateLimitStore.parseRedisUrl(value)
+    const result = RedisUrl.parseRedisUrl(value)
     assert.isTrue(Result.isFailure(result))
     const message = Result.isFailure(result) ? result.failure : ""
     assert.include(message, expected)

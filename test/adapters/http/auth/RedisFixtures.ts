@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import { type AddressInfo, createConnection, createServer, type Server, type Socket } from "node:net"
 import { Effect, Result } from "effect"
 import { createClient } from "redis"
-import { parseRedisUrl } from "../../../../src/adapters/http/auth/RateLimitStore.ts"
+import { parseRedisUrl } from "../../../../src/adapters/redis/RedisUrl.ts"
 
 /** The Redis the tests share (127.0.0.1:6379 here and on CI); keys go under `runPrefix` only. */
 export const redisUrl = process.env["TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379/0"

@@ -1,10 +1,10 @@
 import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import { Context, Duration, Effect, Layer, Redacted, Scope } from "effect"
-import { RateLimiter, type Redis } from "effect/persistence"
-import type { RedisTarget } from "./RateLimitStore.ts"
+import { RateLimiter, Redis } from "effect/persistence"
+import type { RedisTarget } from "./RedisUrl.ts"
 
-// Imported by RateLimitStore with `import()`, only when RATE_LIMIT_REDIS_URL is set: the redis client,
-// and everything only it needs, stay out of start-up and out of the main bundle chunk.
+// Imported with `import()`, only when a Redis URL is set (RateLimitStore, RedisListLeases): the redis
+// client, and everything only it needs, stay out of start-up and out of the main bundle chunk.
 
 const clientOptions = (
   target: RedisTarget,
@@ -36,21 +36,30 @@ const clientOptions = (
   }
 }
 
-/** Connects to `target` (one attempt) and returns Effect's Redis rate limiter store; closed with `scope`. */
+/** Connects to `target` (one attempt); the connection is closed with `scope`. */
 export const connect = (
   target: RedisTarget,
-  options: { readonly prefix: string; readonly socketTimeout: Duration.Duration },
+  socketTimeout: Duration.Duration,
   scope: Scope.Scope
-): Effect.Effect<RateLimiter.RateLimiterStore["Service"], Redis.RedisError> =>
+): Effect.Effect<Redis.Redis["Service"], Redis.RedisError> =>
   Effect.gen(function*() {
     let connected = false
-    const redis = yield* Layer.buildWithScope(
-      NodeRedis.layer(clientOptions(target, options.socketTimeout, () => connected)),
-      scope
-    )
+    const redis = yield* Layer.buildWithScope(NodeRedis.layer(clientOptions(target, socketTimeout, () => connected)), scope)
     connected = true
     // The layer's own release waits for commands in flight, forever if Redis hangs: shutdown must not.
     const { client } = Context.get(redis, NodeRedis.NodeRedis)
     yield* Scope.addFinalizer(scope, Effect.sync(() => client.destroy()))
-    return yield* RateLimiter.makeStoreRedis({ prefix: options.prefix }).pipe(Effect.provideContext(redis))
+    return Context.get(redis, Redis.Redis)
   })
+
+/** Connects to `target` (one attempt) and returns Effect's Redis rate limiter store; closed with `scope`. */
+export const connectRateLimiterStore = (
+  target: RedisTarget,
+  options: { readonly prefix: string; readonly socketTimeout: Duration.Duration },
+  scope: Scope.Scope
+): Effect.Effect<RateLimiter.RateLimiterStore["Service"], Redis.RedisError> =>
+  connect(target, options.socketTimeout, scope).pipe(
+    Effect.flatMap((redis) =>
+      RateLimiter.makeStoreRedis({ prefix: options.prefix }).pipe(Effect.provideService(Redis.Redis, redis))
+    )
+  )
