@@ -90,6 +90,29 @@ export const proxyFilterUrl = (addresses: ReadonlyArray<string>): string =>
     `${SELECT},proxyAddresses`
   )
 
+/**
+ * spec §1.2 "Limits": "When filtering using the `eq` operator, the maximum limit of the value to match is
+ * 120 characters"; with the advanced-query parameters the URL length bounds it instead. Whether an `in`
+ * value counts as one is not said: treated as one.
+ */
+export const MAX_EQ_VALUE_LENGTH = 120
+
+/** Whether an address is too long for a default query in one of the ways it is matched (`smtp:<address>`). */
+export const needsAdvancedMatch = (address: string): boolean => `smtp:${address}`.length > MAX_EQ_VALUE_LENGTH
+
+/**
+ * One address matched as mail, UPN or secondary SMTP address in one advanced query (send it with
+ * `ADVANCED_HEADERS`): for an address past `MAX_EQ_VALUE_LENGTH`, which default queries cannot carry.
+ */
+export const longAddressFilterUrl = (address: string): string =>
+  `${
+    query(
+      `mail eq ${odataString(address)} or userPrincipalName eq ${odataString(address)} or ` +
+        `proxyAddresses/any(p:p eq ${odataString(`smtp:${address}`)})`,
+      `${SELECT},proxyAddresses`
+    )
+  }&$count=true`
+
 export interface GraphUser {
   readonly "@odata.type"?: string | undefined
   readonly id: string

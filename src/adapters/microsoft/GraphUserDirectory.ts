@@ -62,15 +62,18 @@ export const make = Effect.gen(function*() {
    * First `mail` (what callers send); then UPN and SMTP proxy addresses for what is still unresolved. More
    * than 15 addresses are first asked as packed advanced queries (about 4× fewer requests against the
    * per-request throttle); the eventually consistent index they read may not show a user created moments
-   * ago yet, so the second round also asks `mail` again by default for what they missed.
+   * ago yet, so the second round also asks `mail` again by default for what they missed. An address too long
+   * for a default query is asked all three ways at once in an advanced query of its own, in the first round.
    */
   const findUsers = Effect.fn("GraphUserDirectory.findUsers")(function*(addresses: ReadonlyArray<string>) {
     const operation = "UserDirectory.findUsers"
-    const wanted = [...new Set(addresses.map((address) => address.trim().toLowerCase()).filter((a) => a !== ""))]
+    const all = [...new Set(addresses.map((address) => address.trim().toLowerCase()).filter((a) => a !== ""))]
+    const wanted = all.filter((address) => !Q.needsAdvancedMatch(address))
+    const long = all.filter(Q.needsAdvancedMatch).map((address) => ({ url: Q.longAddressFilterUrl(address), headers: Q.ADVANCED_HEADERS }))
     const packed = wanted.length > Q.MAX_IN_VALUES
     const index = new AddressIndex()
     yield* lookup(
-      packed ? byMailPacked(wanted) : byDefault(wanted, [(chunk) => Q.userFilterUrl(chunk, "mail")]),
+      [...(packed ? byMailPacked(wanted) : byDefault(wanted, [(chunk) => Q.userFilterUrl(chunk, "mail")])), ...long],
       operation,
       index
     )
@@ -84,7 +87,7 @@ export const make = Effect.gen(function*() {
       yield* lookup(byDefault(unresolved, kinds), operation, index)
     }
     const result = new Map<string, DirectoryUser>()
-    for (const address of wanted) {
+    for (const address of all) {
       const user = index.get(address)
       if (user !== undefined) result.set(address, user)
     }

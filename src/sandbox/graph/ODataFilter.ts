@@ -230,6 +230,21 @@ export const propertiesOf = (filter: Filter): ReadonlyArray<{ readonly property:
   }
 }
 
+/** The longest text a filter compares with `eq` or `in` (0 without any). */
+export const longestMatchedText = (filter: Filter): number => {
+  switch (filter._tag) {
+    case "Or":
+    case "And":
+      return Math.max(0, ...filter.terms.map(longestMatchedText))
+    case "Not":
+      return longestMatchedText(filter.term)
+    case "In":
+      return Math.max(0, ...filter.values.map((value) => (typeof value === "string" ? value.length : 0)))
+    default:
+      return 0
+  }
+}
+
 /** The operators a filter uses that are not plain `eq`/`in`/`startsWith` (spec §1.2: these need advanced queries). */
 export const advancedOperatorsOf = (filter: Filter): ReadonlyArray<{ readonly operator: "endsWith" | "ne" | "not"; readonly property?: string; readonly any?: boolean }> => {
   switch (filter._tag) {

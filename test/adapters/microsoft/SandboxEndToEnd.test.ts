@@ -7,6 +7,7 @@ import { GroupStore } from "../../../src/application/ports/GroupStore.ts"
 import { UserDirectory } from "../../../src/application/ports/UserDirectory.ts"
 import { certificatePem, privateKeyPem } from "../../../src/sandbox/identity/SandboxCertificate.ts"
 import { SandboxStats } from "../../../src/sandbox/Stats.ts"
+import { TenantModel } from "../../../src/sandbox/tenant/TenantModel.ts"
 import { adaptersOverSandbox, admin, domain, generated, group } from "./SandboxHarness.ts"
 
 // The adapters against the in-process sandbox: real msal-node, real HTTP on 127.0.0.1, counted calls.
@@ -26,6 +27,20 @@ describe("Microsoft adapters over the sandbox", () => {
       assert.deepStrictEqual(surfaces.identity.operations, { token: 2 })
       assert.deepStrictEqual(surfaces.exchange.operations, { "New-DistributionGroup": 1, "Get-DistributionGroup": 1 })
     }).pipe(Effect.provide(adaptersOverSandbox({ tenant: { generatedUsers: 3000 } }))))
+
+  it.live("addresses too long for Graph's 120-character `eq` values are found by advanced queries, among short ones", () =>
+    Effect.gen(function*() {
+      const long = `${"l".repeat(110)}@${domain}`
+      const longMail = `${"m".repeat(130)}@${domain}`
+      const tenant = yield* TenantModel
+      yield* tenant.addUser({ userPrincipalName: `long.proxy@${domain}`, displayName: "Long Proxy", mail: `long.proxy@${domain}`, extraAddresses: [long] })
+      yield* tenant.addUser({ userPrincipalName: `long.mail@${domain}`, displayName: "Long Mail", mail: longMail })
+      const wanted = [long.toUpperCase(), longMail, `adele.vance@${domain}`, `nobody.${"x".repeat(120)}@${domain}`, ...generated(1, 20)]
+      const found = yield* (yield* UserDirectory).findUsers(wanted)
+      assert.strictEqual(found.get(long)?.userPrincipalName, `long.proxy@${domain}`)
+      assert.strictEqual(found.get(longMail)?.userPrincipalName, `long.mail@${domain}`)
+      assert.strictEqual(found.size, 23)
+    }).pipe(Effect.provide(adaptersOverSandbox({ tenant: { generatedUsers: 100 } }))))
 
   it.live("owners named by legacy Exchange Names come back as object ids; owners named by id cost no lookup", () =>
     Effect.gen(function*() {

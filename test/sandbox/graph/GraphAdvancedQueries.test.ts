@@ -9,6 +9,7 @@ import * as GraphQueries from "../../../src/adapters/microsoft/GraphQueries.ts"
 import { AccessTokens } from "../../../src/sandbox/identity/AccessTokens.ts"
 import * as Server from "../../../src/sandbox/Server.ts"
 import { Sandbox } from "../../../src/sandbox/Server.ts"
+import { TenantModel } from "../../../src/sandbox/tenant/TenantModel.ts"
 
 const token = Effect.flatMap(AccessTokens, (t) => t.issue({ aud: "https://graph.microsoft.com", appid: "app", roles: ["User.Read.All"] }))
   .pipe(Effect.map((i) => i.token))
@@ -152,6 +153,33 @@ layer(Server.layerWith(Server.layerServicesTest()), { excludeTestServices: true 
       const entry = (id: string, url: string) => ({ id, method: "GET", url, headers: eventual })
       const batched = yield* call("/v1.0/$batch", { body: { requests: [entry("fits", fits), entry("over", over)] } })
       assert.deepStrictEqual(batched.body.responses.map((r: any) => [r.id, r.status]), [["fits", 200], ["over", 400]])
+    }))
+
+  it.effect("a value over 120 characters matched with `eq` or `in` needs the advanced-query parameters (§1.2)", () =>
+    Effect.gen(function*() {
+      const tenant = yield* TenantModel
+      const local = "l".repeat(110)
+      yield* tenant.addUser({
+        userPrincipalName: "long.proxy@contoso.example",
+        displayName: "Long Proxy",
+        mail: "long.proxy@contoso.example",
+        extraAddresses: [`${local}@contoso.example`]
+      })
+      const mail120 = `${"m".repeat(120 - "@contoso.example".length)}@contoso.example`
+      const proxy = `proxyAddresses/any(p:p eq 'smtp:${local}@contoso.example')`
+      assert.strictEqual((yield* call(`/v1.0/users?$filter=mail eq '${mail120}'`)).status, 200)
+      for (const filter of [`mail eq 'x${mail120}'`, `mail in ('a@contoso.example','x${mail120}')`, proxy]) {
+        const refused = yield* call(`/v1.0/users?$filter=${encodeURIComponent(filter)}`)
+        assert.strictEqual(refused.status, 400, filter)
+        assert.strictEqual(refused.body.error.code, "Request_UnsupportedQuery")
+        assert.match(refused.body.error.message, /Max allowed without advanced query parameters: 120/)
+      }
+      const advanced = yield* call(`/v1.0/users?$filter=${encodeURIComponent(proxy)}&$count=true`, { headers: eventual })
+      assert.deepStrictEqual(upns(advanced), ["long.proxy@contoso.example"])
+      // the adapter's query for such an address: all three ways at once, as an advanced query
+      const url = GraphQueries.longAddressFilterUrl(`${local}@contoso.example`)
+      const batched = yield* call("/v1.0/$batch", { body: { requests: [{ id: "1", method: "GET", url, headers: GraphQueries.ADVANCED_HEADERS }] } })
+      assert.deepStrictEqual(batched.body.responses[0].body.value.map((u: any) => u.userPrincipalName), ["long.proxy@contoso.example"])
     }))
 
   it.effect("the service's packed `mail in` queries fit, even packed for the sandbox's shorter base URL (inside $batch)", () =>
