@@ -1,4 +1,4 @@
-import { Effect, Ref } from "effect"
+import { Effect, Exit, Ref } from "effect"
 import { normalizeEmail } from "../domain/Email.ts"
 import type { GroupStoreError, MemberOutcome } from "./ports/GroupStore.ts"
 import { isTransient, MembersPending, MembersThrottled, retryAfterMillis, type Schedules } from "./Retry.ts"
@@ -20,10 +20,10 @@ const maxOf = (values: ReadonlyArray<number | undefined>) => {
 
 /**
  * Applies a member change to every address and returns exactly the addresses that were not applied, in the
- * order given. Two loops: each round retries the call, and the members rejected as throttled, on the general
- * transient schedule; members Exchange cannot resolve yet (or a group not visible yet) wait for the member
- * schedule (seed: 5 attempts, 2 s → 20 s). Only those still pending are sent again. Fails only when the
- * operation as a whole still fails after both.
+ * order given. Two loops over disjoint failures: each round retries the call, and the members rejected as
+ * throttled, on the general transient schedule; members Exchange cannot resolve yet (or a group not visible
+ * yet) wait for the member schedule (seed: 5 attempts, 2 s → 20 s). Only those still pending are sent again.
+ * Fails only when the operation as a whole still fails after both.
  */
 export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, addresses: ReadonlyArray<string>) {
   if (addresses.length === 0) return [] as ReadonlyArray<string>
@@ -63,8 +63,18 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
     }
   })
 
+  // Rounds retried on the transient schedule; a run of rounds that confirmed some members starts a fresh count
+  // (the pending list only shrinks, so this ends): what stops the rounds is failing without progress.
+  const rounds: Effect.Effect<void, GroupStoreError | MembersThrottled> = Effect.gen(function*() {
+    const before = (yield* Ref.get(pending)).length
+    const exit = yield* Effect.exit(round.pipe(Effect.retry(change.schedules.memberRound)))
+    if (Exit.isSuccess(exit)) return
+    const progressed = (yield* Ref.get(pending)).length < before
+    return yield* (progressed ? rounds : Effect.failCause(exit.cause))
+  })
+
   const attempt = Effect.gen(function*() {
-    yield* round.pipe(Effect.retry(change.schedules.memberRound))
+    yield* rounds
     if (unseen.length === 0) return
     const later = unseen.splice(0).map(({ address }) => address)
     yield* Ref.set(pending, later)

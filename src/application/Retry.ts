@@ -37,9 +37,13 @@ export const transientOnly = (error: Tagged): boolean => isTransient(error)
 /** Member calls, round by round: the whole call or some of its members failed transiently. */
 export const memberTransient = (error: Tagged): boolean => isTransient(error) || hasTag("MembersThrottled")(error)
 
-/** Member operations: Exchange may not see yet a user Graph knows, or the new group itself. */
+/**
+ * Member operations: Exchange may not see yet a user Graph knows, or the new group itself. Not transient
+ * failures: each round already retried those (`memberRound`), and retrying the rounds again multiplied the
+ * calls (an outage cost one member 5 × 8 calls and over three minutes).
+ */
 export const memberRetryable = (error: Tagged): boolean =>
-  memberTransient(error) || hasTag("RecipientNotFound", "GroupNotFound", "MembersPending")(error)
+  hasTag("RecipientNotFound", "GroupNotFound", "MembersPending")(error)
 
 /**
  * Exponential back-off `base, 2·base, …` capped at `cap`, for `attempts` tries in all, while `retryable`.
