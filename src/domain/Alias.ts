@@ -1,54 +1,56 @@
-import slugify from "slugify"
-import unidecode from "unidecode"
 import type { InputIssue } from "./Errors.ts"
 import { MAX_ALIAS_LENGTH, MAX_DISPLAY_NAME_LENGTH } from "./Limits.ts"
+import { HTML_ENTITIES, TRANSLITERATION } from "./PythonSlugifyTables.ts"
 
 export { MAX_ALIAS_LENGTH, MAX_DISPLAY_NAME_LENGTH } from "./Limits.ts"
 
-// slugify is only used for its transliteration table: removing nothing leaves the Exchange rules to us.
-const KEEP_EVERYTHING = /(?!)/g
-// As the seed's python-slugify (legacy pipeline, un33k/python-slugify slugify/slugify.py): an ASCII
-// apostrophe separates ("Women's" → "women-s"); a typographic one, which unidecode turns into an ASCII
-// one that is removed after transliteration, joins ("Women’s" → "womens"); a comma between digits goes
-// ("1,000" → "1000"); every other symbol or punctuation mark separates, spelled out as nothing
-// ("R&D" → "r-d", "50% Club" → "50-club"), unlike the JS slugify's table ("and", "percent").
-const ASCII_APOSTROPHE = /'/g
-const TYPOGRAPHIC_APOSTROPHES = /[\u2018\u2019\u02BC\u00B4]/g
-const DIGIT_COMMA = /(?<=\d),(?=\d)/g
-const SYMBOL = /[\p{S}\p{P}]/gu
-// Symbols unidecode spells out, as it does ("€ Finance" → "eur-finance", "10°C" → "10degc"); other
-// symbols separate words.
-const SPELLED: Readonly<Record<string, string>> = {
-  "€": "EUR", "£": "PS", "¥": "Y=", "¢": "C/", "§": "SS", "©": "(c)", "®": "(r)", "™": "TM", "°": "deg",
-  "℃": "degC", "№": "No", "±": "+-", "×": "x", "÷": "/", "¶": "P", "\u00AD": ""
+// The seed makes aliases with python-slugify (legacy pipeline of un33k/python-slugify slugify/slugify.py),
+// which transliterates with text-unidecode: both are reproduced here, their tables generated from them.
+const QUOTES = /'+/g
+const DIGIT_COMMA = /(?<=\p{Nd}),(?=\p{Nd})/gu
+const DISALLOWED = /[^-a-zA-Z0-9]+/g
+const DASHES = /-{2,}/g
+const EDGE_DASHES = /^-+|-+$/g
+const CHAR_ENTITY = new RegExp(`&(${Object.keys(HTML_ENTITIES).join("|")});`, "g")
+const DECIMAL_ENTITY = /&#(\d+);/g
+const HEX_ENTITY = /&#x([\da-fA-F]+);/g
+
+let table: ReadonlyArray<string> | undefined
+
+/** text-unidecode: ASCII as it is, U+0080–U+FFFF from its table, anything above left out. */
+const transliterate = (text: string): string => {
+  table ??= TRANSLITERATION.split("\t")
+  let out = ""
+  for (const character of text) {
+    const code = character.codePointAt(0)!
+    out += code < 0x80 ? character : code <= 0xffff ? table[code - 0x80]! : ""
+  }
+  return out
 }
-const SPELLED_SYMBOL = new RegExp(`[${Object.keys(SPELLED).join("")}]`, "g")
-const MARKS = /\p{M}/gu
-const NON_ASCII = /[^\x00-\x7f]/g
-// unidecode turns some letters into an apostrophe (a soft sign, an ayin); python-slugify removes those.
-const GENERATED_QUOTE = /'/g
-const SEPARATORS = /[^a-z0-9]+/g
-const EDGE_HYPHENS = /^-+|-+$/g
+
+/** Each kind of numeric reference is decoded all or nothing: one out of range leaves all of that kind. */
+const decodeReferences = (text: string, pattern: RegExp, radix: number): string => {
+  try {
+    return text.replace(pattern, (_, digits: string) => String.fromCodePoint(parseInt(digits, radix)))
+  } catch {
+    return text
+  }
+}
 
 /**
- * The Exchange alias (and Name) generated from a display name.
- *
- * Transliterates to ASCII ("Équipe Ventes Süd" → "equipe-ventes-sud") and joins words with single
- * hyphens, symbols and punctuation separating them ("  R&D -- Ops!! " → "r-d-ops"), as python-slugify.
- * The result only holds `[a-z0-9-]`, a subset of Exchange's alias characters, with no hyphen at
- * either end and no dots at all, like the seed's python-slugify. It may be empty or longer than
- * 64 characters: `nameIssues` reports both, nothing is truncated.
+ * The Exchange alias (and Name) generated from a display name, exactly as the seed's `slugify(name)`:
+ * transliterated to ASCII ("Équipe Ventes Süd" → "equipe-ventes-sud", "日本語チーム" → "ri-ben-yu-timu"),
+ * words joined by single hyphens, symbols and punctuation separating them ("  R&D -- Ops!! " → "r-d-ops"),
+ * an ASCII apostrophe too ("Women's" → "women-s"; a typographic one joins: "Women’s" → "womens"). The
+ * result only holds `[a-z0-9-]`, a subset of Exchange's alias characters, with no hyphen at either end.
+ * It may be empty or longer than 64 characters: `nameIssues` reports both, nothing is truncated.
  */
 export const aliasFromName = (name: string): string => {
-  const spaced = name.normalize("NFC").replace(ASCII_APOSTROPHE, " ").replace(TYPOGRAPHIC_APOSTROPHES, "")
-    .replace(DIGIT_COMMA, "").replace(SPELLED_SYMBOL, (symbol) => SPELLED[symbol]!).replace(SYMBOL, " ")
-  const transliterated = slugify(spaced, { remove: KEEP_EVERYTHING, trim: false })
-  // Letters slugify does not know fall back to their compatibility decomposition ("ǅ", "ﬁ"), then to
-  // unidecode, the tables python-slugify transliterates with ("日本語" → "Ri Ben Yu", "Ħ" → "H").
-  // One character at a time: unidecode's own matching skips a Latin-1 letter followed by a symbol.
-  const ascii = transliterated.normalize("NFKD").replace(MARKS, "")
-    .replace(NON_ASCII, (character) => unidecode(character)).replace(GENERATED_QUOTE, "").toLowerCase()
-  return ascii.replace(SEPARATORS, "-").replace(EDGE_HYPHENS, "")
+  let text = transliterate(name.replace(QUOTES, "-").normalize("NFKD"))
+  text = text.replace(CHAR_ENTITY, (_, entity: string) => String.fromCodePoint(HTML_ENTITIES[entity]!))
+  text = decodeReferences(decodeReferences(text, DECIMAL_ENTITY, 10), HEX_ENTITY, 16)
+  text = text.normalize("NFKD").toLowerCase().replace(QUOTES, "").replace(DIGIT_COMMA, "")
+  return text.replace(DISALLOWED, "-").replace(DASHES, "-").replace(EDGE_DASHES, "")
 }
 
 // A line break, tab or other control character inside a display name would be stored as sent and reach

@@ -49,8 +49,8 @@ describe("DistributionLists: changes to one list run one at a time", () => {
     assert.strictEqual(key("日本"), "ri-ben")
     assert.strictEqual(key("☕"), "☕")
     // the alias is made from the name as written: lower-casing first would give another key
-    assert.strictEqual(key("Ը Team"), "y-team")
-    assert.strictEqual(key("ը team"), "e-team")
+    assert.strictEqual(key("Ξ Team"), "ks-team")
+    assert.strictEqual(key("ξ team"), "x-team")
     assert.strictEqual(key("sales.team@contoso.example"), key("sales-team"))
   })
 
