@@ -39,7 +39,9 @@ export const make = (customDomain: string, leases: ListLeasesShape = thisInstanc
         held.holders++
         // Waiting for the list may be cut (the caller went away, shutdown): nothing has started yet. The
         // change then runs as its caller runs it (the handlers: to its end).
-        const holdingLease = Effect.scoped(Effect.interruptible(leases.hold(key)).pipe(Effect.andThen(restore(change))))
+        // among instances by domain too: deployments for two tenants may share one Redis
+        const lease = leases.hold(`${customDomain.toLowerCase()}/${key}`)
+        const holdingLease = Effect.scoped(Effect.interruptible(lease).pipe(Effect.andThen(restore(change))))
         return Effect.interruptible(held.semaphore.take(1)).pipe(
           Effect.andThen(holdingLease.pipe(Effect.ensuring(held.semaphore.release(1)))),
           Effect.ensuring(Effect.sync(() => {

@@ -47,7 +47,9 @@ export const make = Effect.fnUntraced(function*(target: RedisUrl.RedisTarget, op
   const socketTimeout = Duration.fromInputUnsafe(options.socketTimeout ?? "5 seconds")
   const ttlMs = String(Duration.toMillis(ttl))
   const scope = yield* Effect.scope
+  const scrub = RedisUrl.scrubber(target)
   let redis: Redis.Redis["Service"] | undefined
+  let lastFailure = "not connected yet"
 
   const connect = Effect.gen(function*() {
     const attempt = yield* Scope.fork(scope)
@@ -62,6 +64,11 @@ export const make = Effect.fnUntraced(function*(target: RedisUrl.RedisTarget, op
       }).pipe(Effect.andThen(Effect.logInfo("List leases: shared with other instances in Redis").pipe(
         Effect.annotateLogs({ redis: target.display, prefix })
       )))
+    ),
+    Effect.tapError((error) =>
+      Effect.sync(() => {
+        lastFailure = `not connected (${scrub(RedisUrl.describeFailure(error))})`
+      })
     )
   )
   // As the rate limiter's store: the first attempt is part of start-up, later ones run in the background.
@@ -86,13 +93,17 @@ export const make = Effect.fnUntraced(function*(target: RedisUrl.RedisTarget, op
   /** A Redis call, or None (after the warning) when Redis is not there. */
   const call = <A>(use: (redis: Redis.Redis["Service"]) => Effect.Effect<A, Redis.RedisError>) =>
     Effect.suspend(() => {
-      if (redis === undefined) return Effect.as(unshared("not connected"), Option.none<A>())
+      if (redis === undefined) return Effect.as(unshared(lastFailure), Option.none<A>())
       return use(redis).pipe(
         Effect.timeout(timeout),
         Effect.map(Option.some),
         Effect.catch((error) =>
           Effect.as(
-            unshared(error._tag === "TimeoutError" ? `no answer within ${Duration.toMillis(timeout)} ms` : "Redis error"),
+            unshared(
+              error._tag === "TimeoutError"
+                ? `no answer within ${Duration.toMillis(timeout)} ms`
+                : scrub(RedisUrl.describeFailure(error))
+            ),
             Option.none<A>()
           )
         )
@@ -104,11 +115,12 @@ export const make = Effect.fnUntraced(function*(target: RedisUrl.RedisTarget, op
       const key = prefix + listKey
       const token = crypto.randomUUID()
       // Taking the lease and arranging its release are one step: a waiter cut off in between (its
-      // caller went away) would leave the lease held until it lapsed.
+      // caller went away) would leave the lease held until it lapsed. A SET without an answer may still be
+      // applied (it waits on the connection): its release, which only frees this token, follows it there.
       const take = Effect.uninterruptible(
         call((redis) => redis.send<string | null>("SET", key, token, "NX", "PX", ttlMs)).pipe(
           Effect.tap((answer) =>
-            Option.isSome(answer) && answer.value === "OK"
+            Option.isNone(answer) || answer.value === "OK"
               ? Effect.addFinalizer(() => call((redis) => redis.eval(release)(key, token)))
               : Effect.void
           )

@@ -1,4 +1,4 @@
-import { Config, ConfigProvider, Effect, Option, Redacted, Result } from "effect"
+import { Config, ConfigProvider, Effect, Option, Predicate, Redacted, Result } from "effect"
 
 /** A Redis server, from a `redis://` or `rediss://` URL. */
 export interface RedisTarget {
@@ -54,7 +54,7 @@ export const config = (name: string, fallback?: string): Config.Config<Option.Op
     ? own.pipe(Config.map(Option.map((value) => ({ name, value }))))
     : Config.all([own, Config.option(Config.Redacted(fallback))]).pipe(
       Config.map(([mine, theirs]) =>
-        Option.isSome(mine)
+        Option.isSome(mine) && Redacted.value(mine.value).trim() !== ""
           ? Option.some({ name, value: mine.value })
           : Option.map(theirs, (value) => ({ name: fallback, value }))
       )
@@ -73,4 +73,25 @@ export const config = (name: string, fallback?: string): Config.Config<Option.Op
       }
     }))
   )
+}
+
+/** The message of a client failure, through wrappers (`RedisError`, node's `AggregateError` for several addresses). */
+export const describeFailure = (error: unknown): string => {
+  if (Predicate.isTagged(error, "RedisError") && "cause" in error) return describeFailure(error.cause)
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return [...new Set(error.errors.map(describeFailure))].join("; ")
+  }
+  if (error instanceof Error) {
+    const code = (error as { readonly code?: unknown }).code
+    return error.message !== "" ? error.message : typeof code === "string" ? code : error.name
+  }
+  return String(error)
+}
+
+/** Replaces the target's password (as is and percent-encoded) in text that may be logged. */
+export const scrubber = (target: RedisTarget): (text: string) => string => {
+  const secrets = target.password === undefined
+    ? []
+    : [Redacted.value(target.password), encodeURIComponent(Redacted.value(target.password))]
+  return (text) => secrets.reduce((out, secret) => out.split(secret).join("***"), text)
 }

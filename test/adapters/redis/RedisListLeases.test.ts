@@ -8,7 +8,8 @@ import * as DistributionLists from "../../../src/application/DistributionLists.t
 import { ListLeases, type ListLeasesShape } from "../../../src/application/ports/ListLeases.ts"
 import * as Settings from "../../../src/application/Settings.ts"
 import * as FakeTenant from "../../support/FakeTenant.ts"
-import { closedPort, ioTurn, redisUrl, removeKeys, runPrefix, testPrefix } from "../http/auth/RedisFixtures.ts"
+import * as ListLocks from "../../../src/application/ListLocks.ts"
+import { closedPort, ioTurn, redisUrl, removeKeys, runPrefix, startHungRedis, testPrefix } from "../http/auth/RedisFixtures.ts"
 
 afterAll(() => removeKeys(runPrefix))
 
@@ -128,6 +129,48 @@ describe("RedisListLeases", () => {
       }).pipe(Effect.provide(layer))
     }))
 
+  it.effect("Redis slow to answer: the change goes ahead after the timeout, and the lease it may yet get is freed", () =>
+    Effect.gen(function*() {
+      const hung = yield* startHungRedis("set")
+      const { layer, lines } = capture()
+      yield* Effect.gen(function*() {
+        const at = Result.getOrThrow(RedisUrl.parseRedisUrl(hung.url))
+        const leases = yield* instance(testPrefix(), { timeout: "400 millis" }, at)
+        const change = yield* Effect.scoped(leases.hold("sales")).pipe(Effect.forkChild)
+        yield* Effect.promise(() => hung.stalled)
+        yield* TestClock.adjust("399 millis")
+        assert.isUndefined(change.pollUnsafe())
+        yield* TestClock.adjust("1 millis")
+        // the SET may still be applied once Redis answers: the release (a script) is sent after it
+        const released = () => hung.ignored.some((verb) => /^(EVAL|EVALSHA|SCRIPT)$/.test(verb))
+        for (let turn = 0; turn < 1_000 && !released(); turn++) yield* ioTurn
+        assert.strictEqual(hung.ignored[0], "SET")
+        assert.isTrue(released())
+        yield* TestClock.adjust("400 millis")
+        yield* Fiber.join(change)
+      }).pipe(Effect.provide(layer))
+      assert.deepStrictEqual(lines, [
+        "List leases: shared with other instances in Redis",
+        "List leases: Redis unreachable; changes to a list wait only for this instance's"
+      ])
+    }))
+
+  it.effect("a change waiting for another instance's lease is dropped when its caller goes away", () =>
+    Effect.gen(function*() {
+      const prefix = testPrefix()
+      const holder = yield* instance(prefix)
+      yield* holding(holder, "contoso.example/sales")
+      const oneAtATime = ListLocks.make("contoso.example", yield* instance(prefix))
+      let ran = false
+      // as the handlers run a change: uninterruptible once started
+      const waiting = yield* Effect.uninterruptible(oneAtATime("sales", Effect.sync(() => (ran = true)))).pipe(
+        Effect.forkChild
+      )
+      assert.isFalse(yield* advanceUntil(() => ran, "100 millis", 10))
+      yield* Fiber.interrupt(waiting)
+      assert.isFalse(ran)
+    }))
+
   it.effect("two instances' PATCHes of one list at once: the list ends as the later one asked", () =>
     Effect.gen(function*() {
       const prefix = testPrefix()
@@ -151,7 +194,7 @@ describe("RedisListLeases", () => {
       let leased = false
       for (let turn = 0; turn < 1_000 && !leased; turn++) {
         yield* ioTurn
-        leased = Option.isSome(Option.fromNullishOr(yield* redisCommand<string | null>("GET", `${prefix}race`)))
+        leased = Option.isSome(Option.fromNullishOr(yield* redisCommand<string | null>("GET", `${prefix}contoso.example/race`)))
       }
       assert.isTrue(leased)
       const later = yield* Effect.forkChild(other.update(" RACE", { memberEmails: [address("c")] }, {}))

@@ -1,4 +1,4 @@
-import { Clock, Config, ConfigProvider, Duration, Effect, Exit, Layer, Option, Predicate, Redacted, Result, Schedule, Scope } from "effect"
+import { Clock, type Config, Duration, Effect, Exit, Layer, Option, Schedule, Scope } from "effect"
 import { RateLimiter } from "effect/persistence"
 import * as RedisUrl from "../../redis/RedisUrl.ts"
 import type { RedisTarget } from "../../redis/RedisUrl.ts"
@@ -24,19 +24,6 @@ export const layerMemory: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.lay
   Layer.provide(BoundedMemoryStore.layer())
 )
 
-/** The message of a client failure, through wrappers (`RedisError`, node's `AggregateError` for several addresses). */
-const describe = (error: unknown): string => {
-  if (Predicate.isTagged(error, "RedisError") && "cause" in error) return describe(error.cause)
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    return [...new Set(error.errors.map(describe))].join("; ")
-  }
-  if (error instanceof Error) {
-    const code = (error as { readonly code?: unknown }).code
-    return error.message !== "" ? error.message : typeof code === "string" ? code : error.name
-  }
-  return String(error)
-}
-
 /**
  * A `RateLimiterStore` over Redis that never holds a request up: until the first connection succeeds
  * (retried in the background), while the connection is down, or past `timeout`, calls fail with a
@@ -47,10 +34,7 @@ export const makeStoreRedis = Effect.fnUntraced(function*(target: RedisTarget, o
   const timeout = Duration.fromInputUnsafe(options.timeout ?? "500 millis")
   const socketTimeout = Duration.fromInputUnsafe(options.socketTimeout ?? "5 seconds")
   const scope = yield* Effect.scope
-  const secrets = target.password === undefined
-    ? []
-    : [Redacted.value(target.password), encodeURIComponent(Redacted.value(target.password))]
-  const scrub = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("***"), text)
+  const scrub = RedisUrl.scrubber(target)
   const failure = (message: string) =>
     new RateLimiter.RateLimiterError({
       reason: new RateLimiter.RateLimitStoreError({ message: scrub(message) })
@@ -74,7 +58,7 @@ export const makeStoreRedis = Effect.fnUntraced(function*(target: RedisTarget, o
       ))
     ),
     Effect.tapError((error) => {
-      const reason = scrub(describe(error))
+      const reason = scrub(RedisUrl.describeFailure(error))
       return Effect.sync(() => {
         lastFailure = reason
       }).pipe(Effect.andThen(
@@ -109,7 +93,7 @@ export const makeStoreRedis = Effect.fnUntraced(function*(target: RedisTarget, o
       return use(store).pipe(
         Effect.mapError((error) =>
           error.reason._tag === "RateLimitStoreError"
-            ? failure(`Redis: ${describe(error.reason.cause ?? error.reason.message)}`)
+            ? failure(`Redis: ${RedisUrl.describeFailure(error.reason.cause ?? error.reason.message)}`)
             : error
         ),
         Effect.timeoutOrElse({

@@ -107,10 +107,10 @@ const nextCommand = (text: string): { readonly length: number; readonly args: Re
 /**
  * A server that hangs: it answers nothing from the first command on (`"handshake"`), or completes the
  * client's handshake (`+OK` to everything) and then never answers the first script command (`SCRIPT`,
- * `EVAL`, `EVALSHA`) nor anything after it (`"script"`). `stalled` resolves once it stops answering;
+ * `EVAL`, `EVALSHA`; `"script"`) or the first `SET` (`"set"`), nor anything after it. `stalled` resolves once it stops answering;
  * `nextUnanswered()` when bytes arrive after that.
  */
-export const startHungRedis = (hangAt: "handshake" | "script") => Effect.acquireRelease(
+export const startHungRedis = (hangAt: "handshake" | "script" | "set") => Effect.acquireRelease(
   Effect.promise(async () => {
     const sockets = new Set<Socket>()
     let stall = () => {}
@@ -124,18 +124,28 @@ export const startHungRedis = (hangAt: "handshake" | "script") => Effect.acquire
       for (const resolve of waiting) resolve()
       waiting = []
     }
+    /** The verbs of the commands that arrived once the server hung (the one it hung at first). */
+    const ignored: Array<string> = []
     const server = createServer((socket) => {
       sockets.add(socket)
       socket.on("error", () => {})
       let buffer = ""
       let hung = false
       socket.on("data", (chunk) => {
-        if (hung) return unanswered()
         buffer += chunk.toString("latin1")
+        if (hung) {
+          for (let command = nextCommand(buffer); command !== undefined; command = nextCommand(buffer)) {
+            buffer = buffer.slice(command.length)
+            ignored.push((command.args[0] ?? "").toUpperCase())
+          }
+          return unanswered()
+        }
         for (let command = nextCommand(buffer); command !== undefined && !hung; command = nextCommand(buffer)) {
           buffer = buffer.slice(command.length)
-          if (hangAt === "handshake" || /^(SCRIPT|EVAL|EVALSHA)$/i.test(command.args[0] ?? "")) {
+          const verb = command.args[0] ?? ""
+          if (hangAt === "handshake" || (hangAt === "set" ? /^SET$/i : /^(SCRIPT|EVAL|EVALSHA)$/i).test(verb)) {
             hung = true
+            ignored.push(verb.toUpperCase())
             stall()
             unanswered()
           } else {
@@ -145,7 +155,7 @@ export const startHungRedis = (hangAt: "handshake" | "script") => Effect.acquire
       })
     })
     const port = await listen(server)
-    return { url: `redis://127.0.0.1:${port}/0`, stalled, nextUnanswered, close: () => closeAll(server, sockets) }
+    return { url: `redis://127.0.0.1:${port}/0`, stalled, nextUnanswered, ignored, close: () => closeAll(server, sockets) }
   }),
   (server) => Effect.sync(server.close)
 )
