@@ -11,6 +11,15 @@ const isJsonMediaType = (contentType: string | undefined): boolean => {
   return mediaType === "application/json" || (mediaType.startsWith("application/") && mediaType.endsWith("+json"))
 }
 
+/** JSON is UTF-8 (RFC 8259 §8.1), whatever charset the Content-Type names; undefined when it is not. */
+const decodeUtf8 = (bytes: ArrayBuffer): string | undefined => {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
@@ -41,7 +50,7 @@ export const decoder = <S extends Schema.Struct<Schema.Struct.Fields> & { readon
     if (!isJsonMediaType(request.headers["content-type"])) {
       return Effect.fail(ApiErrors.badRequest("Content-Type must be application/json"))
     }
-    return request.text.pipe(
+    return request.arrayBuffer.pipe(
       Effect.catch((error) =>
         Effect.fail(
           error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
@@ -49,7 +58,10 @@ export const decoder = <S extends Schema.Struct<Schema.Struct.Fields> & { readon
             : ApiErrors.badRequest("The request body could not be read")
         )
       ),
-      Effect.flatMap((text): Effect.Effect<S["Type"], BodyError> => {
+      Effect.flatMap((bytes): Effect.Effect<S["Type"], BodyError> => {
+        const text = decodeUtf8(bytes)
+        // Silently replaced, a Latin-1 "é" would be stored in the display name as U+FFFD.
+        if (text === undefined) return Effect.fail(ApiErrors.badRequest("The request body is not valid UTF-8"))
         const parsed = parseJson(text)
         if (!parsed.ok) return Effect.fail(ApiErrors.badRequest("The request body is not valid JSON"))
         if (!isObject(parsed.value)) return Effect.fail(ApiErrors.badRequest("The request body must be a JSON object"))

@@ -113,6 +113,18 @@ describe("HTTP request validation", () => {
       assert.strictEqual(text.status, 400)
     }).pipe(Effect.scoped))
 
+  it.effect("a body that is not UTF-8 is a 400, whatever charset it names; UTF-8 with a BOM is read", () =>
+    Effect.gen(function*() {
+      const { request } = yield* withApp
+      // "Café" in Latin-1: the é (0xE9) is no UTF-8
+      const latin1 = Uint8Array.from([...new TextEncoder().encode("{\"name\": \"Caf"), 0xe9, ...new TextEncoder().encode(" Team\", \"ownerEmails\": [\"a@contoso.example\"]}")])
+      const res = yield* request("POST", "/api/dl", { body: latin1, headers: { "content-type": "application/json; charset=iso-8859-1" } })
+      assert.strictEqual(res.status, 400)
+      assert.deepStrictEqual(res.json, { error: "Bad Request", details: "The request body is not valid UTF-8" })
+      const bom = Uint8Array.from([0xef, 0xbb, 0xbf, ...new TextEncoder().encode("{\"memberEmails\": []}")])
+      assert.strictEqual((yield* request("POST", "/api/dl/a/members", { body: bom, headers: json })).status, 200)
+    }).pipe(Effect.scoped))
+
   it.effect("unknown fields are ignored and null optional fields count as absent", () =>
     Effect.gen(function*() {
       const { request } = yield* withApp
