@@ -155,8 +155,14 @@ export const make = (kit: Toolkit) => {
             readWithMembers(kit, dlId, hints, (dl) => currentOwnersOf(dl, needOwners), ownersNeeded),
             ({ dl, extra, members }) => ({ dl, currentOwners: extra, current: members })
           ),
-        requested.length > 0 ? kit.users.requireAll(requested) : Effect.succeed<FoundUsers>(new Map())
+        requested.length > 0 ? kit.users.resolve(requested) : Effect.succeed<FoundUsers>(new Map())
       )
+      // Every owner must be a user, and every member the list does not have yet. A member it has is kept as
+      // it is: a nested group or a contact, which GET shows, comes back in a PATCH and is no user.
+      const present = new Set(current.map(normalizeEmail))
+      const unknown = uniqueEmails([...(owners ?? []), ...(members ?? []).filter((m) => !present.has(normalizeEmail(m)))])
+        .filter((address) => !users.has(normalizeEmail(address)))
+      if (unknown.length > 0) return yield* new UsersNotFound({ addresses: unknown.map((address) => address.trim()) })
       // A new owner needs a mailbox (Exchange refuses it otherwise, one per attempt): all such named at once.
       // An owner the list already has is not sent to Exchange, so a full owner list sent back passes.
       const mailless = (owners ?? []).filter((owner) => {

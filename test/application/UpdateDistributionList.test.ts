@@ -201,6 +201,23 @@ describe("DistributionLists.update", () => {
       assert.strictEqual(stored().members.length, 4)
     }).pipe(Effect.provide(appLayer(users, { ownersAsMembers: false }))))
 
+  it.effect("a member the list has that is no user (a nested group) passes when sent back; a new one is a 404", () =>
+    Effect.gen(function*() {
+      const { dls, stored, tenant } = yield* setup
+      const nested = "Nested-Group@contoso.example"
+      tenant.groups.get(stored().dl.identity)!.members.push(nested.toLowerCase())
+      // what GET shows, sent back with one change
+      yield* dls.update("team", { memberEmails: [address("m1"), nested, address("m3")] }, {})
+      assert.deepStrictEqual(callsOf(tenant, "addMembers").map((c) => c.args[1]), [[address("m3")]])
+      assert.deepStrictEqual(callsOf(tenant, "removeMembers").map((c) => c.args[1]), [[address("m2")]])
+      assert.include(stored().members, nested.toLowerCase())
+      const error = yield* Effect.flip(dls.update("team", { memberEmails: [nested, "other-group@contoso.example"] }, {}))
+      assert.deepStrictEqual(error._tag === "UsersNotFound" && error.addresses, ["other-group@contoso.example"])
+      // as an owner it must be a user, list member or not
+      const owner = yield* Effect.flip(dls.update("team", { ownerEmails: [nested] }, {}))
+      assert.deepStrictEqual(owner._tag === "UsersNotFound" && owner.addresses, [nested])
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("members are synchronised completely: the diff is added and removed, owners kept as members", () =>
     Effect.gen(function*() {
       const { dls, stored, tenant } = yield* setup
