@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { aliasFromName } from "../domain/Alias.ts"
 import { chooseAnchor } from "../domain/AnchorMailbox.ts"
 import { type DirectoryUser, type DistributionList, userAddress } from "../domain/DistributionList.ts"
-import { isEmail, normalizeEmail, primaryAddress } from "../domain/Email.ts"
+import { emailProblem, isEmail, normalizeEmail, primaryAddress } from "../domain/Email.ts"
 import {
   DistributionListAmbiguous,
   DistributionListExists,
@@ -255,11 +255,10 @@ export const upstreamFailure = (operation: string, detail: string) =>
 
 /** Pydantic-like issues for malformed addresses at `[field, index]`, and for a list over the limit. */
 export const emailIssues = (field: string, addresses: ReadonlyArray<string>): ReadonlyArray<InputIssue> => [
-  ...addresses.flatMap((address, index) =>
-    isEmail(address.trim())
-      ? []
-      : [{ type: "value_error", loc: [field, index], msg: "value is not a valid email address" }]
-  ),
+  ...addresses.flatMap((address, index) => {
+    const problem = emailProblem(address.trim())
+    return problem === undefined ? [] : [{ type: "value_error", loc: [field, index], msg: problem }]
+  }),
   ...(addresses.length > MAX_ADDRESSES_PER_REQUEST
     ? [{ type: "too_long", loc: [field], msg: `List should have at most ${MAX_ADDRESSES_PER_REQUEST} items` }]
     : [])

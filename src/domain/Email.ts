@@ -1,13 +1,43 @@
 import { Schema } from "effect"
 
-// Deliberately simple: local@domain.tld without spaces; Exchange and Graph decide the rest.
+// Simple on purpose: local@domain.tld without spaces; Exchange and Graph decide the rest. What Pydantic's
+// EmailStr (email-validator 2.3, the seed's validation) refuses besides is refused with its words.
 const EMAIL = /^[^\s@"(),:;<>[\\\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/
+const MAX_LENGTH = 254
+const MAX_LABEL_LENGTH = 63
 
-export const isEmail = (value: string): boolean => value.length <= 320 && EMAIL.test(value)
+/** Why `value` is not an email address the service takes, in email-validator's words where it has them. */
+export const emailProblem = (value: string): string | undefined => {
+  if (!EMAIL.test(value)) return "value is not a valid email address"
+  const at = value.lastIndexOf("@")
+  const local = value.slice(0, at)
+  const labels = value.slice(at + 1).split(".")
+  const invalid = (reason: string) => `value is not a valid email address: ${reason}`
+  if (local.startsWith(".")) return invalid("An email address cannot start with a period.")
+  if (local.endsWith(".")) return invalid("An email address cannot have a period immediately before the @-sign.")
+  if (local.includes("..")) return invalid("An email address cannot have two periods in a row.")
+  if (value.length > MAX_LENGTH) {
+    const over = value.length - MAX_LENGTH
+    return invalid(`The email address is too long (${over} character${over === 1 ? "" : "s"} too many).`)
+  }
+  const longest = Math.max(...labels.map((label) => label.length))
+  if (longest > MAX_LABEL_LENGTH) {
+    const over = longest - MAX_LABEL_LENGTH
+    return invalid(
+      `After the @-sign, periods cannot be separated by so many characters (${over} character${over === 1 ? "" : "s"} too many).`
+    )
+  }
+  if (/^\d+$/.test(labels.at(-1)!)) {
+    return invalid("The part after the @-sign is not valid. It is not within a valid top-level domain.")
+  }
+  return undefined
+}
+
+export const isEmail = (value: string): boolean => emailProblem(value) === undefined
 
 /** An email address as callers send it: trimmed, and checked for shape. */
 export const EmailAddress = Schema.Trim.pipe(
-  Schema.check(Schema.makeFilter((value: string) => isEmail(value) || "value is not a valid email address"))
+  Schema.check(Schema.makeFilter((value: string) => emailProblem(value) ?? true))
 )
 
 export const normalizeEmail = (value: string): string => value.trim().toLowerCase()

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
 import fc from "fast-check"
-import { EmailAddress, isEmail, normalizeEmail, primaryAddress, sameEmail, uniqueEmails } from "../../src/domain/Email.ts"
+import { EmailAddress, emailProblem, isEmail, normalizeEmail, primaryAddress, sameEmail, uniqueEmails } from "../../src/domain/Email.ts"
 
 describe("Email", () => {
   it("accepts ordinary addresses and rejects malformed ones", () => {
@@ -11,6 +11,24 @@ describe("Email", () => {
     for (const invalid of ["", "ann", "ann@", "@contoso.example", "ann@contoso", "a b@c.example", "a@b@c.example",
       "ann@-contoso.example", "ann@contoso.example.", "UPN:ann@contoso.example", `${"a".repeat(320)}@c.example`]) {
       assert.isFalse(isEmail(invalid), invalid)
+    }
+  })
+
+  it("refuses what Pydantic's EmailStr refuses besides, with its reason", () => {
+    // messages: Pydantic 2.13 EmailStr (email-validator 2.3) on the same addresses
+    const refused: ReadonlyArray<readonly [string, string]> = [
+      ["a..b@contoso.example", "An email address cannot have two periods in a row."],
+      [".adele@contoso.example", "An email address cannot start with a period."],
+      ["adele.@contoso.example", "An email address cannot have a period immediately before the @-sign."],
+      [`${"a".repeat(64)}@${["d".repeat(63), "d".repeat(63), "d".repeat(63)].join(".")}.com`, "The email address is too long (6 characters too many)."],
+      [`x@${"d".repeat(64)}.example`, "After the @-sign, periods cannot be separated by so many characters (1 character too many)."],
+      ["a@example.123", "The part after the @-sign is not valid. It is not within a valid top-level domain."]
+    ]
+    for (const [address, reason] of refused) {
+      assert.strictEqual(emailProblem(address), `value is not a valid email address: ${reason}`, address)
+    }
+    for (const valid of [`${"a".repeat(65)}@contoso.example`, `x@${"d".repeat(63)}.example`, "a@123.example", "a@b.c"]) {
+      assert.isUndefined(emailProblem(valid), valid)
     }
   })
 
