@@ -10,7 +10,8 @@ export const origins = Config.String("CORS_ORIGINS").pipe(
 )
 
 const ALLOW_HEADERS = "Content-Type, X-Request-ID, X-AnchorMailbox, Authorization, X-API-Key"
-const EXPOSE_HEADERS = "X-Request-ID, Retry-After"
+// WWW-Authenticate: a browser client handling a 401 reads where to get a token from it
+const EXPOSE_HEADERS = "X-Request-ID, Retry-After, WWW-Authenticate"
 
 /** Adds the CORS response headers when `origin` is allowed; other origins get none (the browser then refuses). */
 export const withCorsHeaders = (
