@@ -13,6 +13,9 @@ export interface MemberChange {
   readonly schedules: Schedules
 }
 
+/** Runs of rounds per attempt when each run makes progress: as many as the seed's member attempts. */
+const MAX_RUNS = 5
+
 const maxOf = (values: ReadonlyArray<number | undefined>) => {
   const defined = values.filter((value) => value !== undefined)
   return defined.length === 0 ? undefined : Math.max(...defined)
@@ -63,18 +66,19 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
     }
   })
 
-  // Rounds retried on the transient schedule; a run of rounds that confirmed some members starts a fresh count
-  // (the pending list only shrinks, so this ends): what stops the rounds is failing without progress.
-  const rounds: Effect.Effect<void, GroupStoreError | MembersThrottled> = Effect.gen(function*() {
-    const before = (yield* Ref.get(pending)).length
-    const exit = yield* Effect.exit(round.pipe(Effect.retry(change.schedules.memberRound)))
-    if (Exit.isSuccess(exit)) return
-    const progressed = (yield* Ref.get(pending)).length < before
-    return yield* (progressed ? rounds : Effect.failCause(exit.cause))
-  })
+  // Rounds retried on the transient schedule; a run of rounds that confirmed some members starts a fresh count,
+  // up to MAX_RUNS runs in all: what stops the rounds is failing without progress (an outage: one run).
+  const rounds = (run: number): Effect.Effect<void, GroupStoreError | MembersThrottled> =>
+    Effect.gen(function*() {
+      const before = (yield* Ref.get(pending)).length
+      const exit = yield* Effect.exit(round.pipe(Effect.retry(change.schedules.memberRound)))
+      if (Exit.isSuccess(exit)) return
+      const progressed = (yield* Ref.get(pending)).length < before
+      return yield* (progressed && run < MAX_RUNS ? rounds(run + 1) : Effect.failCause(exit.cause))
+    })
 
   const attempt = Effect.gen(function*() {
-    yield* rounds
+    yield* rounds(1)
     if (unseen.length === 0) return
     const later = unseen.splice(0).map(({ address }) => address)
     yield* Ref.set(pending, later)

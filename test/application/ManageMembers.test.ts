@@ -97,6 +97,17 @@ describe("DistributionLists.addMembers", () => {
       assert.strictEqual(callsOf(tenant, "addMembers").length, 8)
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("runs of rounds that each make progress start fresh counts, five runs at most", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      // p<i> is throttled until the last round of the i-th run of 8 rounds
+      const slow = [1, 2, 3, 4, 5, 6].map((i) => `p${i}@contoso.example`)
+      slow.forEach((address, i) => tenant.memberFaults.set(address, Array(8 * (i + 1) - 1).fill(transient("addMembers"))))
+      const result = yield* withTime(dls.addMembers("team", slow, {}))
+      assert.deepStrictEqual(result.failed, ["p6@contoso.example"])
+      assert.strictEqual(callsOf(tenant, "addMembers").length, 40)
+    }).pipe(Effect.provide(appLayer([...users, ...[1, 2, 3, 4, 5, 6].map((i) => user(`p${i}`))]))))
+
   it.effect("failed lists exactly the members not applied, in the caller's spelling", () =>
     Effect.gen(function*() {
       const { dls, members, tenant } = yield* setup
