@@ -1,4 +1,4 @@
-import { Effect, Exit, Ref } from "effect"
+import { Cause, Duration, Effect, Exit, Option, Ref } from "effect"
 import { normalizeEmail } from "../domain/Email.ts"
 import type { GroupStoreError, MemberOutcome } from "./ports/GroupStore.ts"
 import { isTransient, MembersPending, MembersThrottled, retryAfterMillis, type Schedules } from "./Retry.ts"
@@ -67,14 +67,21 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
   })
 
   // Rounds retried on the transient schedule; a run of rounds that confirmed some members starts a fresh count,
-  // up to MAX_RUNS runs in all: what stops the rounds is failing without progress (an outage: one run).
+  // up to MAX_RUNS runs in all, after the pause the last failure asked for: what stops the rounds is failing
+  // without progress (an outage: one run), or a Retry-After past the limit.
   const rounds = (run: number): Effect.Effect<void, GroupStoreError | MembersThrottled> =>
     Effect.gen(function*() {
       const before = (yield* Ref.get(pending)).length
       const exit = yield* Effect.exit(round.pipe(Effect.retry(change.schedules.memberRound)))
       if (Exit.isSuccess(exit)) return
       const progressed = (yield* Ref.get(pending)).length < before
-      return yield* (progressed && run < MAX_RUNS ? rounds(run + 1) : Effect.failCause(exit.cause))
+      const error = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
+      const pause = error === undefined ? undefined : retryAfterMillis(error) ?? change.schedules.upstreamBaseMillis
+      if (!progressed || run >= MAX_RUNS || pause === undefined || pause > change.schedules.retryAfterMaxMillis) {
+        return yield* Effect.failCause(exit.cause)
+      }
+      yield* Effect.sleep(Duration.millis(pause))
+      return yield* rounds(run + 1)
     })
 
   const attempt = Effect.gen(function*() {
@@ -91,7 +98,10 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
       Effect.flatMap(Ref.get(pending), (batch) =>
         Effect.fail(new MembersPending({ addresses: batch, retryAfterMillis: retryAfterMillis(error) })))),
     Effect.retry(change.schedules.member),
-    Effect.catchTags({ MembersPending: () => Effect.void, MembersThrottled: () => Effect.void })
+    Effect.catchTags({ MembersPending: () => Effect.void, MembersThrottled: () => Effect.void }),
+    // Once some members were applied, a call that keeps failing transiently ends the change with the rest
+    // reported as not applied, rather than a 503 that hides what was done.
+    Effect.catchIf((error) => isTransient(error) && confirmed.size > 0, () => Effect.void)
   )
   return addresses.filter((address) => !confirmed.has(normalizeEmail(address)))
 })

@@ -85,13 +85,19 @@ export interface Schedules {
   readonly upstream: Schedule.Schedule<Duration.Duration, Tagged>
   /** One round of a member operation: like `upstream`, also for members rejected as throttled. */
   readonly memberRound: Schedule.Schedule<Duration.Duration, Tagged>
+  /** A `Retry-After` longer than this ends the retries (`RETRY_AFTER_MAX_S`). */
+  readonly retryAfterMaxMillis: number
+  /** The first delay of `upstream` and `memberRound`, for a pause their count does not see. */
+  readonly upstreamBaseMillis: number
 }
 
 export const schedules = (settings: SettingsShape): Schedules => ({
   verify: backoff(settings.verify, hasTag("GroupNotFound"), settings.retryAfterMaxMillis),
   member: backoff(settings.member, memberRetryable, settings.retryAfterMaxMillis),
   upstream: backoff(settings.upstream, transientOnly, settings.retryAfterMaxMillis),
-  memberRound: backoff(settings.upstream, memberTransient, settings.retryAfterMaxMillis)
+  memberRound: backoff(settings.upstream, memberTransient, settings.retryAfterMaxMillis),
+  retryAfterMaxMillis: settings.retryAfterMaxMillis,
+  upstreamBaseMillis: settings.upstream.baseMillis
 })
 
 /**

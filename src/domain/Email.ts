@@ -27,7 +27,8 @@ export const emailProblem = (value: string): string | undefined => {
       `After the @-sign, periods cannot be separated by so many characters (${over} character${over === 1 ? "" : "s"} too many).`
     )
   }
-  if (/^\d+$/.test(labels.at(-1)!)) {
+  // email-validator: the domain must end with a letter
+  if (!/[A-Za-z]$/.test(labels.at(-1)!)) {
     return invalid("The part after the @-sign is not valid. It is not within a valid top-level domain.")
   }
   return undefined

@@ -108,6 +108,37 @@ describe("DistributionLists.addMembers", () => {
       assert.strictEqual(callsOf(tenant, "addMembers").length, 40)
     }).pipe(Effect.provide(appLayer([...users, ...[1, 2, 3, 4, 5, 6].map((i) => user(`p${i}`))]))))
 
+  it.effect("a new run of rounds waits what the last failure asked for; one past RETRY_AFTER_MAX_S is not started", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      const wait = (times: number, millis: number) => Array(times).fill(transient("addMembers", millis))
+      tenant.memberFaults.set("p1@contoso.example", wait(7, 30_000))
+      tenant.memberFaults.set("p2@contoso.example", wait(100, 30_000))
+      const result = yield* withTime(dls.addMembers("team", ["p1@contoso.example", "p2@contoso.example"], {}))
+      assert.deepStrictEqual(result.failed, ["p2@contoso.example"])
+      const calls = callsOf(tenant, "addMembers")
+      assert.strictEqual(calls.length, 16)
+      assert.isTrue(gaps(calls).every((gap) => gap >= 30_000), JSON.stringify(gaps(calls)))
+      // past the limit (60 s): m2 went through, p3 is reported at once
+      tenant.memberFaults.set("p3@contoso.example", wait(100, 120_000))
+      const over = yield* withTime(dls.addMembers("team", ["p3@contoso.example", "m2@contoso.example"], {}))
+      assert.deepStrictEqual(over.failed, ["p3@contoso.example"])
+      assert.strictEqual(callsOf(tenant, "addMembers").length, 17)
+    }).pipe(Effect.provide(appLayer([...users, user("p1"), user("p2"), user("p3")]))))
+
+  it.effect("a call that keeps failing after some members were applied reports the rest, not a 503", () =>
+    Effect.gen(function*() {
+      const { dls, members, tenant } = yield* setup
+      // the first call applies m2 and throttles m3; every call after it fails whole
+      tenant.memberFaults.set("m3@contoso.example", [transient("addMembers")])
+      tenant.faults.set("addMembers", [undefined as never, ...Array(100).fill({ error: transient("addMembers") })])
+      const result = yield* withTime(dls.addMembers("team", ["m2@contoso.example", "m3@contoso.example"], {}))
+      assert.deepStrictEqual(result, { message: "Some members could not be added.", failed: ["m3@contoso.example"] })
+      assert.include(members(), "m2@contoso.example")
+      // a run that applied m2, then one that applied nothing
+      assert.strictEqual(callsOf(tenant, "addMembers").length, 16)
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("failed lists exactly the members not applied, in the caller's spelling", () =>
     Effect.gen(function*() {
       const { dls, members, tenant } = yield* setup

@@ -22,12 +22,13 @@ describe("Email", () => {
       ["adele.@contoso.example", "An email address cannot have a period immediately before the @-sign."],
       [`${"a".repeat(64)}@${["d".repeat(63), "d".repeat(63), "d".repeat(63)].join(".")}.com`, "The email address is too long (6 characters too many)."],
       [`x@${"d".repeat(64)}.example`, "After the @-sign, periods cannot be separated by so many characters (1 character too many)."],
-      ["a@example.123", "The part after the @-sign is not valid. It is not within a valid top-level domain."]
+      ["a@example.123", "The part after the @-sign is not valid. It is not within a valid top-level domain."],
+      ["a@contoso.co1", "The part after the @-sign is not valid. It is not within a valid top-level domain."]
     ]
     for (const [address, reason] of refused) {
       assert.strictEqual(emailProblem(address), `value is not a valid email address: ${reason}`, address)
     }
-    for (const valid of [`${"a".repeat(65)}@contoso.example`, `x@${"d".repeat(63)}.example`, "a@123.example", "a@b.c"]) {
+    for (const valid of [`${"a".repeat(65)}@contoso.example`, `x@${"d".repeat(63)}.example`, "a@123.example", "a@b.c", "a@contoso.c0m"]) {
       assert.isUndefined(emailProblem(valid), valid)
     }
   })
