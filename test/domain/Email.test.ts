@@ -28,6 +28,10 @@ describe("Email", () => {
     for (const [address, reason] of refused) {
       assert.strictEqual(emailProblem(address), `value is not a valid email address: ${reason}`, address)
     }
+    for (const unsafe of ["a\u0000@contoso.example", "a\u0001b@contoso.example", "a\u007f@contoso.example",
+      "a\u0085@contoso.example", "a\u200b@contoso.example", "a\u202e@contoso.example", "a\ud800@contoso.example"]) {
+      assert.strictEqual(emailProblem(unsafe), "value is not a valid email address", JSON.stringify(unsafe))
+    }
     for (const valid of [`${"a".repeat(65)}@contoso.example`, `x@${"d".repeat(63)}.example`, "a@123.example", "a@b.c", "a@contoso.c0m"]) {
       assert.isUndefined(emailProblem(valid), valid)
     }
