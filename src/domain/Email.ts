@@ -6,11 +6,11 @@ const EMAIL = /^[^\s@"(),:;<>[\\\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:
 const MAX_LENGTH = 254
 const MAX_LABEL_LENGTH = 63
 
-/** Why `value` is not an email address the service takes, in email-validator's words where it has them. */
 // Control, format (zero-width, bidi overrides), private-use and unpaired surrogate characters and odd spaces:
 // email-validator refuses them as unsafe; here they would reach Graph queries, logs and 404 bodies.
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Z}]/u
 
+/** Why `value` is not an email address the service takes, in email-validator's words where it has them. */
 export const emailProblem = (value: string): string | undefined => {
   if (!EMAIL.test(value) || UNSAFE.test(value)) return "value is not a valid email address"
   const at = value.lastIndexOf("@")
