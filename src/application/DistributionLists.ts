@@ -147,7 +147,8 @@ export const make = Effect.gen(function*() {
     getPage: GetDistributionListPage.make(kit),
     owners: GetDistributionList.makeOwners(kit),
     userIds: GetDistributionList.makeUserIds(kit),
-    update: (dlId, request, hints) => oneAtATime(dlId, update(dlId, request, hints)),
+    // a rename holds the new name's key too: a change sent to it waits until the rename is done
+    update: (dlId, request, hints) => oneAtATime(dlId, update(dlId, request, hints), request.name === undefined ? [] : [request.name]),
     remove: (dlId, hints) => oneAtATime(dlId, remove(dlId, hints)),
     addMembers: (dlId, memberEmails, hints) => oneAtATime(dlId, addMembers(dlId, memberEmails, hints)),
     removeMembers: (dlId, memberEmails, hints) => oneAtATime(dlId, removeMembers(dlId, memberEmails, hints))

@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { uniqueEmails } from "../domain/Email.ts"
 import { InvalidInput } from "../domain/Errors.ts"
 import type { MembersResult, RequestHints } from "./DistributionLists.ts"
+import { confirmHeld } from "./ListLocks.ts"
 import { applyMembers } from "./Members.ts"
 import { both, canonical, emailIssues, mayAppear, mapStoreErrors, readGroup, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
 
@@ -25,6 +26,7 @@ export const makeAdd = (kit: Toolkit) =>
       const requested = uniqueEmails(memberEmails)
       // Both reads at once; unknown users are reported before an absent DL, as the seed orders them.
       const [users, dl] = yield* both(kit.users.requireAll(requested), readGroup(kit, dlId, hints, "noOwners"))
+      yield* confirmHeld(kit.settings.customDomain, dl)
       const target = targetOf(kit, hints, dl)
       const failed = yield* applyMembers(
         {
@@ -48,6 +50,7 @@ export const makeRemove = (kit: Toolkit) =>
       yield* Effect.logInfo(`Removing ${memberEmails.length} member(s) from Distribution List: ${dlId}`)
       yield* checkAddresses(memberEmails)
       const dl = yield* readGroup(kit, dlId, hints, "noOwners")
+      yield* confirmHeld(kit.settings.customDomain, dl)
       const target = targetOf(kit, hints, dl)
       const failed = yield* applyMembers(
         {

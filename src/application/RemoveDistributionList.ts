@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { DistributionListNotFound } from "../domain/Errors.ts"
 import type { RequestHints } from "./DistributionLists.ts"
+import { confirmHeld } from "./ListLocks.ts"
 import { retryAmbiguous } from "./Retry.ts"
 import { mapStoreErrors, readGroup, targetOf, type Toolkit } from "./Toolkit.ts"
 
@@ -10,6 +11,7 @@ export const make = (kit: Toolkit) =>
     function*(dlId: string, hints: RequestHints) {
       yield* Effect.logInfo(`Deleting Distribution List: ${dlId}`)
       const dl = yield* readGroup(kit, dlId, hints, "noOwners")
+      yield* confirmHeld(kit.settings.customDomain, dl)
       yield* retryAmbiguous(kit.schedules.upstream, (ambiguous) =>
         kit.store.remove(targetOf(kit, hints, dl)).pipe(
           // Gone after a lost reply: our earlier try deleted it.

@@ -12,7 +12,15 @@ import {
 } from "../domain/Errors.ts"
 import { MAX_ADDRESSES_PER_REQUEST } from "../domain/Limits.ts"
 import type { DistributionListsError, RequestHints } from "./DistributionLists.ts"
-import { GroupNotFound, type GroupStore, type GroupStoreError, type RecipientNotFound, type Target } from "./ports/GroupStore.ts"
+import {
+  GroupAlreadyExists,
+  GroupAmbiguous,
+  GroupNotFound,
+  type GroupStore,
+  type GroupStoreError,
+  RecipientNotFound,
+  type Target
+} from "./ports/GroupStore.ts"
 import type { UserDirectory } from "./ports/UserDirectory.ts"
 import { Failed, UpstreamError } from "./ports/UpstreamError.ts"
 import { backoff, type Schedules, schedules as makeSchedules, type Tagged } from "./Retry.ts"
@@ -238,17 +246,21 @@ export const both = <A, EA, B, EB, R>(
 
 /** Port errors left over at the end of a use case, as the service's errors. */
 export const mapStoreErrors = (dlId: string) =>
-<A, R>(
-  effect: Effect.Effect<A, DistributionListsError | GroupStoreError, R>
-): Effect.Effect<A, DistributionListsError, R> =>
-  effect.pipe(
-    Effect.catchTags({
-      GroupNotFound: () => Effect.fail(new DistributionListNotFound({ dlId })),
-      GroupAmbiguous: () => Effect.fail(new DistributionListAmbiguous({ dlId })),
-      GroupAlreadyExists: (error) => Effect.fail(new DistributionListExists({ alias: dlId, detail: error.detail })),
-      RecipientNotFound: (error) => Effect.fail(new UsersNotFound({ addresses: [error.address] }))
-    })
-  )
+<A, E, R>(
+  effect: Effect.Effect<A, E | GroupStoreError, R>
+): Effect.Effect<A, E | DistributionListsError, R> =>
+  Effect.catch(effect, (error) =>
+    Effect.fail(
+      error instanceof GroupNotFound
+        ? new DistributionListNotFound({ dlId })
+        : error instanceof GroupAmbiguous
+        ? new DistributionListAmbiguous({ dlId })
+        : error instanceof GroupAlreadyExists
+        ? new DistributionListExists({ alias: dlId, detail: error.detail })
+        : error instanceof RecipientNotFound
+        ? new UsersNotFound({ addresses: [error.address] })
+        : error
+    ))
 
 export const upstreamFailure = (operation: string, detail: string) =>
   new UpstreamError({ operation, reason: new Failed({ detail }) })

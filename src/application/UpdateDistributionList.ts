@@ -5,6 +5,7 @@ import { normalizeEmail, primaryAddress, uniqueEmails } from "../domain/Email.ts
 import { DistributionListExists, type InputIssue, InvalidInput, UsersNotFound } from "../domain/Errors.ts"
 import { targetMembers } from "../domain/MemberDiff.ts"
 import type { RequestHints, UpdateRequest, UpdateResult } from "./DistributionLists.ts"
+import { confirmHeld } from "./ListLocks.ts"
 import * as MemberSync from "./MemberSync.ts"
 import type { GroupChanges, Target } from "./ports/GroupStore.ts"
 import { retryAmbiguous } from "./Retry.ts"
@@ -157,6 +158,7 @@ export const make = (kit: Toolkit) => {
           ),
         requested.length > 0 ? kit.users.resolve(requested) : Effect.succeed<FoundUsers>(new Map())
       )
+      yield* confirmHeld(kit.settings.customDomain, dl)
       // Every owner must be a user, and every member the list does not have yet. A member it has is kept as
       // it is: a nested group or a contact, which GET shows, comes back in a PATCH and is no user.
       const present = new Set(current.map(normalizeEmail))

@@ -69,6 +69,46 @@ describe("DistributionLists: changes to one list run one at a time", () => {
       assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("d")]))
     }).pipe(Effect.provide(appLayer(users))))
 
+  // Exchange keeps a renamed list's old address, which still reaches it; a list is also reached by its identity
+  for (
+    const [spelling, rename, byOldName] of [
+      ["its old address (after a rename)", true, () => address("race")],
+      ["its identity", false, (dl: { readonly identity: string }) => dl.identity]
+    ] as const
+  ) {
+    it.effect(`a change by ${spelling} and one by its alias wait for each other`, () =>
+      Effect.gen(function*() {
+        const { dls, seed, membersOf } = yield* setup
+        const dl = seed("race")
+        if (rename) yield* dls.update("race", { name: "renamed" }, {})
+        const alias = rename ? "renamed" : "race"
+        const sync = yield* Effect.forkChild(dls.update(byOldName(dl), { memberEmails: [address("b")] }, {}))
+        yield* settle
+        const add = yield* Effect.forkChild(dls.addMembers(alias, [address("d")], {}))
+        yield* settle
+        assert.isUndefined(add.pollUnsafe(), "the add ran beside the PATCH")
+        yield* TestClock.adjust("1 minute")
+        yield* Fiber.join(sync)
+        yield* Fiber.join(add)
+        assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("d")]))
+      }).pipe(Effect.provide(appLayer(users))))
+  }
+
+  it.effect("a renaming PATCH holds the new name too: a change sent to it waits until the PATCH is done", () =>
+    Effect.gen(function*() {
+      const { dls, seed, membersOf } = yield* setup
+      const dl = seed("race")
+      const sync = yield* Effect.forkChild(dls.update("race", { name: "Renamed", memberEmails: [address("b")] }, {}))
+      yield* settle
+      const add = yield* Effect.forkChild(dls.addMembers("renamed", [address("d")], {}))
+      yield* settle
+      assert.isUndefined(add.pollUnsafe(), "the add ran beside the renaming PATCH")
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(sync)
+      yield* Fiber.join(add)
+      assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("d")]))
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("a change waiting for its list can be cut (its caller went away) even when it would run to its end", () =>
     Effect.gen(function*() {
       const { dls, seed, membersOf } = yield* setup

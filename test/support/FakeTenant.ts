@@ -47,6 +47,8 @@ export interface StoredGroup {
   members: Array<string>
   /** Reads (get, listMembers) that still do not see the group: replication lag. */
   hiddenReads: number
+  /** Primary addresses it had before a rename: Exchange keeps them as secondary addresses, which still reach it. */
+  formerAddresses?: Array<string>
 }
 
 export const transient = (op = "op", retryAfterMillis?: number) =>
@@ -197,6 +199,9 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
       tenant.groups.get(identity) ??
         [...tenant.groups.values()].find(({ dl }) =>
           [dl.alias, dl.name, dl.primarySmtpAddress].some((key) => sameEmail(key, identity))
+        ) ??
+        [...tenant.groups.values()].find(({ formerAddresses }) =>
+          (formerAddresses ?? []).some((key) => sameEmail(key, identity))
         )
 
     const visible = (target: Target) =>
@@ -307,6 +312,9 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
             }
             const remove = (changes.managedBy?.remove ?? []).map((key) => userBy(key)?.id ?? idOfName(key) ?? key)
             const { managedBy: _, ...props } = changes
+            if (changes.primarySmtpAddress !== undefined && !sameEmail(changes.primarySmtpAddress, group.dl.primarySmtpAddress)) {
+              group.formerAddresses = [...(group.formerAddresses ?? []), group.dl.primarySmtpAddress]
+            }
             group.dl = {
               ...group.dl,
               ...props,
