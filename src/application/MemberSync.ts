@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { diffMembers } from "../domain/MemberDiff.ts"
 import { applyMembers } from "./Members.ts"
 import type { Target } from "./ports/GroupStore.ts"
@@ -22,26 +22,46 @@ export const REPLACE_MAX_MEMBERS = 5_000
 export const replaces = (changes: number, wanted: number): boolean =>
   changes > REPLACE_THRESHOLD && wanted > 0 && wanted <= REPLACE_MAX_MEMBERS
 
-/** Member changes of an update: what could not be added (as sent) and what could not be removed. */
+/** What a member change left undone: all of it when it failed (it then applied nothing). */
+const notApplied = <E>(result: Result.Result<ReadonlyArray<string>, E>, sent: ReadonlyArray<string>) =>
+  Result.isSuccess(result) ? result.success : sent
+
+const appliedSome = <E>(result: Result.Result<ReadonlyArray<string>, E>, sent: ReadonlyArray<string>) =>
+  Result.isSuccess(result) && result.success.length < sent.length
+
+/**
+ * Member changes of an update: what could not be added (as sent) and what could not be removed. It fails
+ * only when nothing was changed, by it or before it (`written`: the update already changed the list's
+ * settings); otherwise a failed side is reported as not applied, so that what was done is never hidden.
+ */
 export const make = (kit: Toolkit) => {
   const addOrRemove = (
     target: Target,
     users: FoundUsers,
     toAdd: ReadonlyArray<string>,
-    toRemove: ReadonlyArray<string>
+    toRemove: ReadonlyArray<string>,
+    written: boolean
   ) =>
     Effect.all([
-      applyMembers({
+      Effect.result(applyMembers({
         run: (addresses) => kit.store.addMembers(target, addresses),
         mayAppear: mayAppear(users),
         schedules: kit.schedules
-      }, toAdd),
-      applyMembers({
+      }, toAdd)),
+      Effect.result(applyMembers({
         run: (addresses) => kit.store.removeMembers(target, addresses),
         alreadyDone: (error) => error._tag === "RecipientNotFound",
         schedules: kit.schedules
-      }, toRemove)
-    ], { concurrency: 2 })
+      }, toRemove))
+    ], { concurrency: 2 }).pipe(
+      Effect.flatMap(([added, removed]) => {
+        const failure = [added, removed].find(Result.isFailure)
+        if (failure === undefined) return Effect.succeed([notApplied(added, toAdd), notApplied(removed, toRemove)] as const)
+        if (!written && !appliedSome(added, toAdd) && !appliedSome(removed, toRemove)) return Effect.fail(failure.failure)
+        return Effect.logWarning(`Member changes to '${target.identity}' failed after others were applied: ${failure.failure.message}`)
+          .pipe(Effect.as([notApplied(added, toAdd), notApplied(removed, toRemove)] as const))
+      })
+    )
 
   /**
    * Makes the member list `wanted` (from `current`). A large change is one `Update-DistributionGroupMember`
@@ -54,10 +74,11 @@ export const make = (kit: Toolkit) => {
     target: Target,
     users: FoundUsers,
     current: ReadonlyArray<string>,
-    wanted: ReadonlyArray<string>
+    wanted: ReadonlyArray<string>,
+    written: boolean
   ) => {
     const { toAdd, toRemove } = diffMembers(current, wanted)
-    const oneByOne = addOrRemove(target, users, toAdd, toRemove)
+    const oneByOne = addOrRemove(target, users, toAdd, toRemove, written)
     if (!replaces(toAdd.length + toRemove.length, wanted.length)) return oneByOne
     return kit.store.replaceMembers(target, wanted).pipe(
       Effect.retry(kit.schedules.upstream),

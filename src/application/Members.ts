@@ -16,6 +16,8 @@ export interface MemberChange {
 /** Runs of rounds per attempt when each run makes progress: as many as the seed's member attempts. */
 const MAX_RUNS = 5
 
+const describe = (error: GroupStoreError): string => (error._tag === "UpstreamError" ? error.message : error._tag)
+
 const maxOf = (values: ReadonlyArray<number | undefined>) => {
   const defined = values.filter((value) => value !== undefined)
   return defined.length === 0 ? undefined : Math.max(...defined)
@@ -68,7 +70,7 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
 
   // Rounds retried on the transient schedule; a run of rounds that confirmed some members starts a fresh count,
   // up to MAX_RUNS runs in all, after the pause the last failure asked for: what stops the rounds is failing
-  // without progress (an outage: one run), or a Retry-After past the limit.
+  // without progress (an outage: one run), a Retry-After past the limit, or a failure that is not transient.
   const rounds = (run: number): Effect.Effect<void, GroupStoreError | MembersThrottled> =>
     Effect.gen(function*() {
       const before = (yield* Ref.get(pending)).length
@@ -76,7 +78,8 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
       if (Exit.isSuccess(exit)) return
       const progressed = (yield* Ref.get(pending)).length < before
       const error = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
-      const pause = error === undefined ? undefined : retryAfterMillis(error) ?? change.schedules.upstreamBaseMillis
+      const transient = error !== undefined && (error._tag === "MembersThrottled" || isTransient(error))
+      const pause = !transient ? undefined : retryAfterMillis(error) ?? change.schedules.upstreamBaseMillis
       if (!progressed || run >= MAX_RUNS || pause === undefined || pause > change.schedules.retryAfterMaxMillis) {
         return yield* Effect.failCause(exit.cause)
       }
@@ -99,9 +102,10 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
         Effect.fail(new MembersPending({ addresses: batch, retryAfterMillis: retryAfterMillis(error) })))),
     Effect.retry(change.schedules.member),
     Effect.catchTags({ MembersPending: () => Effect.void, MembersThrottled: () => Effect.void }),
-    // Once some members were applied, a call that keeps failing transiently ends the change with the rest
-    // reported as not applied, rather than a 503 that hides what was done.
-    Effect.catchIf((error) => isTransient(error) && confirmed.size > 0, () => Effect.void)
+    // Once some members were applied, a call that fails (throttled for good, refused, the list gone) ends the
+    // change with the rest reported as not applied, rather than an error that hides what was done.
+    Effect.catchIf(() => confirmed.size > 0, (error) =>
+      Effect.logWarning(`A member change stopped after ${confirmed.size} member(s) were applied: ${describe(error)}`))
   )
   return addresses.filter((address) => !confirmed.has(normalizeEmail(address)))
 })

@@ -176,7 +176,9 @@ export const make = (kit: Toolkit) => {
       const owned = members === undefined ? yield* currentOwnersOf(dl, needOwners) : currentOwners
 
       const changes = changesFor(kit, dl, request, owners, users, owned)
-      if (Object.keys(changes).length > 0) yield* applyChanges(dl, targetOf(kit, hints, dl), changes, requested, users)
+      // once the settings are changed, a member sync that fails reports its changes as not applied instead
+      const written = Object.keys(changes).length > 0
+      if (written) yield* applyChanges(dl, targetOf(kit, hints, dl), changes, requested, users)
       // the list as the request named it: the seed's example renames marketing-team and answers 'marketing-team'
       const alias = dl.alias
       const target: Target = {
@@ -191,11 +193,11 @@ export const make = (kit: Toolkit) => {
           owners: owners === undefined ? [...owned.values()] : owners.map(toExchange),
           ownersAsMembers: kit.settings.ownersAsMembers
         })
-        const [notAdded, notRemoved] = yield* syncMembers(target, users, current, wanted)
+        const [notAdded, notRemoved] = yield* syncMembers(target, users, current, wanted, written)
         failed = [...notAdded.map(spelling(requested, users)), ...notRemoved]
       } else if (owners !== undefined && kit.settings.ownersAsMembers) {
         // Owners as members: new owners become members too; nobody is removed.
-        const [notAdded] = yield* addOrRemove(target, users, uniqueEmails(owners.map(toExchange)), [])
+        const [notAdded] = yield* addOrRemove(target, users, uniqueEmails(owners.map(toExchange)), [], written)
         failed = notAdded.map(spelling(requested, users))
       }
       if (failed.length > 0) yield* Effect.logWarning(`DL '${alias}': member change(s) not applied: ${failed.join(", ")}`)

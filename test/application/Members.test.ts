@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Ref } from "effect"
 import { RecipientNotFound } from "../../src/application/ports/GroupStore.ts"
 import type { MemberOutcome } from "../../src/application/ports/GroupStore.ts"
-import { Transient, UpstreamError } from "../../src/application/ports/UpstreamError.ts"
+import { Failed, Transient, UpstreamError } from "../../src/application/ports/UpstreamError.ts"
 import { applyMembers } from "../../src/application/Members.ts"
 import { schedules } from "../../src/application/Retry.ts"
 import { defaults } from "../../src/application/Settings.ts"
@@ -30,6 +30,8 @@ describe("applyMembers", () => {
         applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example", "c@x.example"])
       )
       assert.deepStrictEqual(failed, ["a@x.example", "b@x.example"])
+      // one call: a Retry-After past RETRY_AFTER_MAX_S ends the change, a's member retries included
+      assert.strictEqual(yield* Ref.get(calls), 1)
     }))
 
   it.effect("a member confirmed on a later try is not reported", () =>
@@ -45,5 +47,34 @@ describe("applyMembers", () => {
       const failed = yield* withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"]))
       assert.deepStrictEqual(failed, [])
       assert.strictEqual(yield* Ref.get(calls), 2)
+    }))
+
+  const refused = new UpstreamError({ operation: "addMembers", reason: new Failed({ detail: "refused" }) })
+
+  it.effect("a refusal once some members were applied ends the change: the rest reported, nothing retried", () =>
+    Effect.gen(function*() {
+      const calls = yield* Ref.make(0)
+      // a is applied and b throttled; the call sending b again is refused
+      const run = (addresses: ReadonlyArray<string>) =>
+        Effect.flatMap(Ref.getAndUpdate(calls, (n) => n + 1), (n) =>
+          n > 0
+            ? Effect.fail(refused)
+            : Effect.succeed(addresses.map((address): MemberOutcome =>
+              address === "b@x.example"
+                ? { address, _tag: "Rejected", error: new UpstreamError({ operation: "addMembers", reason: new Transient({ status: 429 }) }) }
+                : { address, _tag: "Applied" }
+            )))
+      const failed = yield* withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"]))
+      assert.deepStrictEqual(failed, ["b@x.example"])
+      assert.strictEqual(yield* Ref.get(calls), 2)
+    }))
+
+  it.effect("a refusal with nothing applied fails the change, at once", () =>
+    Effect.gen(function*() {
+      const calls = yield* Ref.make(0)
+      const run = () => Ref.update(calls, (n) => n + 1).pipe(Effect.andThen(Effect.fail(refused)))
+      const error = yield* Effect.flip(withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example"])))
+      assert.strictEqual(error, refused)
+      assert.strictEqual(yield* Ref.get(calls), 1)
     }))
 })

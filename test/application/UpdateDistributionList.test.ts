@@ -5,7 +5,7 @@ import { type GroupChanges, GroupAlreadyExists, type Target } from "../../src/ap
 import * as FakeTenant from "../support/FakeTenant.ts"
 import { appLayer, withTime } from "../support/Harness.ts"
 
-const { callsOf, failNext, seedGroup, transient, user } = FakeTenant
+const { callsOf, failed, failNext, seedGroup, transient, user } = FakeTenant
 const users = ["john", "jane", "joe", "m1", "m2", "m3"].map((name) => user(name))
 const address = (name: string) => `${name}@contoso.example`
 
@@ -264,5 +264,35 @@ describe("DistributionLists.update", () => {
       if (error._tag === "UsersNotFound") assert.deepStrictEqual(error.addresses, ["JOE@contoso.example"])
       assert.strictEqual(callsOf(tenant, "update").length, 5)
       assert.deepStrictEqual(stored().dl.ownerIds, ["id-john", "id-jane"])
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("members refused after a rename: 200 naming every member change, not an error hiding the rename", () =>
+    Effect.gen(function*() {
+      const { dls, stored, tenant } = yield* setup
+      failNext(tenant, "addMembers", failed("addMembers"))
+      failNext(tenant, "removeMembers", failed("removeMembers"))
+      const result = yield* dls.update("team", { name: "Team Two", memberEmails: [address("m1"), address("m3")] }, {})
+      assert.strictEqual(stored().dl.alias, "team-two")
+      assert.deepStrictEqual(result.failedMembers, [address("m3"), address("m2")])
+      assert.strictEqual(result.renamedTo, "team-two")
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("removals refused while the adds went through: 200 naming the removals", () =>
+    Effect.gen(function*() {
+      const { dls, stored, tenant } = yield* setup
+      failNext(tenant, "removeMembers", failed("removeMembers"))
+      const result = yield* dls.update("team", { memberEmails: [address("m1"), address("m3")] }, {})
+      assert.include(stored().members, address("m3"))
+      assert.deepStrictEqual(result.failedMembers, [address("m2")])
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("member changes refused and nothing else changed: the error, as nothing was applied", () =>
+    Effect.gen(function*() {
+      const { dls, stored, tenant } = yield* setup
+      failNext(tenant, "addMembers", failed("addMembers"))
+      failNext(tenant, "removeMembers", failed("removeMembers"))
+      const error = yield* Effect.flip(dls.update("team", { memberEmails: [address("m1"), address("m3")] }, {}))
+      assert.strictEqual(error._tag, "UpstreamError")
+      assert.notInclude(stored().members, address("m3"))
     }).pipe(Effect.provide(appLayer(users))))
 })

@@ -1,4 +1,4 @@
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Result } from "effect"
 import { HttpClient } from "effect/http"
 import {
   type GroupChanges,
@@ -123,11 +123,19 @@ export const make = Effect.gen(function*() {
 
   const bulk = (span: string, change: Cmdlets.MemberChange) =>
     Effect.fn(span)(function*(target: Target, addresses: ReadonlyArray<string>) {
-      const outcomes = (yield* Effect.forEach(
-        chunk(addresses, ExchangeClient.MAX_BATCH_COMMANDS),
-        (part) => memberBatch(change, target, part),
-        { concurrency: BATCH_CONCURRENCY }
-      )).flat()
+      const parts = chunk(addresses, ExchangeClient.MAX_BATCH_COMMANDS)
+      const results = yield* Effect.forEach(parts, (part) => Effect.result(memberBatch(change, target, part)), {
+        concurrency: BATCH_CONCURRENCY
+      })
+      // A batch refused as a whole rejects its own members: the other batches' members were applied, and
+      // who was must not be lost. Only when every batch was refused does the call fail.
+      const refused = results.filter(Result.isFailure)
+      if (refused.length === results.length && refused.length > 0) return yield* Effect.fail(refused[0]!.failure)
+      const outcomes = results.flatMap((result, i) =>
+        Result.isSuccess(result)
+          ? result.success
+          : parts[i]!.map((address): MemberOutcome => ({ address, _tag: "Rejected", error: result.failure }))
+      )
       if (groupUnusable(outcomes)) return yield* new GroupNotFound({ identity: target.identity })
       return outcomes as ReadonlyArray<MemberOutcome>
     })

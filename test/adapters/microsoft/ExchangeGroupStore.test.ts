@@ -265,7 +265,9 @@ const memberReply = (member: string, cmdlet: string): Record<string, unknown> =>
   return { status: 200, body: ok().body, headers: { "Cmdlet-Name": cmdlet } }
 }
 
-const batchSetup = (options: { readonly throttleBatch?: number; readonly groupMissing?: boolean } = {}) => {
+const batchSetup = (
+  options: { readonly throttleBatch?: number; readonly refuseBatch?: number; readonly groupMissing?: boolean } = {}
+) => {
   let inFlight = 0
   let maxInFlight = 0
   let batchNo = 0
@@ -278,6 +280,7 @@ const batchSetup = (options: { readonly throttleBatch?: number; readonly groupMi
       for (let i = 0; i < 5; i++) yield* Effect.yieldNow
       inFlight--
       if (n === options.throttleBatch) return { status: 429, headers: { "Retry-After": "7" }, body: "" }
+      if (n === options.refuseBatch) return { status: 403, body: "" }
       return {
         status: 200,
         body: {
@@ -356,6 +359,29 @@ describe("ExchangeGroupStore member changes over $batch", () => {
         status: 429,
         retryAfterMillis: 7000
       })
+    }).pipe(Effect.provide(exchange.layer))
+  })
+
+  it.effect("a $batch refused as a whole rejects its own members; the other batches' outcomes are kept", () => {
+    const exchange = batchSetup({ refuseBatch: 2 })
+    const addresses = Array.from({ length: 25 }, (_, i) => `m${i}@contoso.com`)
+    return Effect.gen(function*() {
+      const outcomes = yield* (yield* store).addMembers(target, addresses)
+      assert.strictEqual(exchange.requests.length, 3)
+      const byAddress = tags(outcomes)
+      assert.deepStrictEqual(
+        addresses.filter((a) => byAddress[a] !== "Applied"),
+        addresses.slice(10, 20)
+      )
+      assert.strictEqual(byAddress["m10@contoso.com"], "Rejected:UpstreamError")
+    }).pipe(Effect.provide(exchange.layer))
+  })
+
+  it.effect("when every $batch is refused, the whole call fails", () => {
+    const exchange = batchSetup({ refuseBatch: 1 })
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip((yield* store).addMembers(target, ["a@contoso.com", "b@contoso.com"]))
+      assert.strictEqual(error._tag, "UpstreamError")
     }).pipe(Effect.provide(exchange.layer))
   })
 
