@@ -166,8 +166,11 @@ export const layer: Layer.Layer<Tokens, MicrosoftConfigError | Config.ConfigErro
     const tokens = yield* makeWith(Msal.make(cloud, credential), { graph: cloud.graphScope, exchange: cloud.exchangeScope })
     const warming = yield* Effect.forkDetach(warm(tokens))
     // msal cannot cancel a call it has started: at shutdown, give the warm-up up to a second to finish
-    // instead of abandoning its request mid-flight (a server closing under it would wait for that socket)
-    yield* Effect.addFinalizer(() => Effect.raceFirst(Fiber.join(warming), realTimeSleep(1_000)))
+    // instead of abandoning its request mid-flight (a server closing under it would wait for that socket);
+    // then it stops, so that nothing of the layer outlives it
+    yield* Effect.addFinalizer(() =>
+      Effect.raceFirst(Fiber.await(warming), realTimeSleep(1_000)).pipe(Effect.andThen(Fiber.interrupt(warming)))
+    )
     return tokens
   })
 )

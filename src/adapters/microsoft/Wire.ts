@@ -48,11 +48,6 @@ export const failed = (operation: string, detail: string) => new UpstreamError({
 export const RESPONSE_TIMEOUT = Duration.seconds(120)
 
 /**
- * Sends a request with the resource's bearer token. A transport failure is `Transient`. A 401
- * drops the cached token and the request is sent once more with a fresh one (as the Exchange
- * module does, spec exchange-admin-rest.md §7): a token can be revoked, or the sandbox restarted.
- */
-/**
  * How long a request may take to start answering, and whether running out of it is final: a write Exchange
  * may still be applying is not sent again (`final`), anything else is transient.
  */
@@ -63,10 +58,19 @@ export interface ResponseLimit {
 
 const usualLimit: ResponseLimit = { timeout: RESPONSE_TIMEOUT, final: false }
 
+/**
+ * Sends a request with the resource's bearer token, its response read whole within `limit`. A transport
+ * failure is `Transient`. A 401 drops the cached token and the request is sent once more with a fresh one
+ * (as the Exchange module does, spec exchange-admin-rest.md §7): a token can be revoked, or the sandbox
+ * restarted.
+ */
 export const authorized = (client: HttpClient.HttpClient, tokens: Tokens["Service"], resource: Resource) => {
   const send = (request: HttpClientRequest.HttpClientRequest, operation: string, limit: ResponseLimit) =>
     Effect.flatMap(tokens.get(resource), (token) =>
       client.execute(HttpClientRequest.bearerToken(request, token)).pipe(
+        // the body within the limit too (kept by the response for whoever reads it): a reply whose body
+        // stalls holds the request as long as one that never starts
+        Effect.tap((response) => response.arrayBuffer),
         Effect.catchTag("HttpClientError", (error) =>
           Effect.fail(
             error.reason._tag === "TransportError"

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Redacted } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { TestClock } from "effect/testing"
 import * as Cmdlets from "../../../src/adapters/exchange/Cmdlets.ts"
 import type { Command } from "../../../src/adapters/exchange/Cmdlets.ts"
@@ -25,6 +25,19 @@ describe("Wire.authorized", () => {
       yield* TestClock.adjust(Duration.millis(1))
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.strictEqual(error._tag, "UpstreamError")
+      assert.strictEqual(error.reason._tag, "Transient")
+    }))
+
+  it.effect("an answer whose body stalls fails as transient after the same timeout", () =>
+    Effect.gen(function*() {
+      const stalledBody = HttpClient.make((request) =>
+        Effect.succeed(HttpClientResponse.fromWeb(request, new Response(new ReadableStream({}), { status: 200 }))))
+      const send = authorized(stalledBody, tokens, "exchange")
+      const fiber = yield* Effect.forkChild(send(HttpClientRequest.post("https://outlook.office365.com/x"), "Get-DistributionGroup"))
+      yield* TestClock.adjust(Duration.subtract(RESPONSE_TIMEOUT, Duration.millis(1)))
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust(Duration.millis(1))
+      const error = yield* Effect.flip(Fiber.join(fiber))
       assert.strictEqual(error.reason._tag, "Transient")
     }))
 })
