@@ -40,6 +40,7 @@ const withAuth = <E, R>(
 const Upstream = Layer.unwrap(Effect.gen(function*() {
   const tenantId = yield* Config.String("TENANT_ID").pipe(Config.withDefault(""))
   if (tenantId.trim() !== "") {
+    // required with a real tenant (the sandbox has a default): missing, the service stops here, naming it
     yield* Config.String("CUSTOM_DOMAIN")
     return withAuth(MicrosoftAdapters.layer, Auth.layerConfig).pipe(Layer.provide(FetchHttpClient.layer))
   }

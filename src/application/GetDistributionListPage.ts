@@ -8,9 +8,6 @@ import { MAX_MEMBER_PAGE_SIZE } from "./ports/GroupStore.ts"
 import type { UpstreamError } from "./ports/UpstreamError.ts"
 import { callerTarget, identitiesOf, mapStoreErrors, readGroupWithId, readWithListing, type Toolkit } from "./Toolkit.ts"
 
-/** Members per page: at most what Exchange gives in one page. */
-export const MAX_MEMBERS_PAGE_SIZE = MAX_MEMBER_PAGE_SIZE
-
 /** Optional member paging of a read: either field switches it on; the size defaults to the maximum. */
 export interface MemberPaging {
   readonly pageSize?: number | undefined
@@ -93,13 +90,13 @@ export const make = (kit: Toolkit) => {
   return Effect.fn("DistributionLists.getPage")(
     function*(dlId: string, paging: MemberPaging, hints: RequestHints) {
       yield* Effect.logInfo(`Fetching Distribution List: ${dlId} (one page of members)`)
-      const size = paging.pageSize ?? MAX_MEMBERS_PAGE_SIZE
-      if (!Number.isInteger(size) || size < 1 || size > MAX_MEMBERS_PAGE_SIZE) {
+      const size = paging.pageSize ?? MAX_MEMBER_PAGE_SIZE
+      if (!Number.isInteger(size) || size < 1 || size > MAX_MEMBER_PAGE_SIZE) {
         return yield* new InvalidInput({
           issues: [{
             type: "value_error",
             loc: ["query", "membersPageSize"],
-            msg: `Input should be an integer from 1 to ${MAX_MEMBERS_PAGE_SIZE}`
+            msg: `Input should be an integer from 1 to ${MAX_MEMBER_PAGE_SIZE}`
           }]
         })
       }

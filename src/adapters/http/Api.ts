@@ -1,6 +1,6 @@
 import { Schema, SchemaTransformation } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { MAX_MEMBER_PAGE_SIZE as MAX_MEMBERS_PAGE_SIZE } from "../../application/ports/GroupStore.ts"
+import { MAX_MEMBER_PAGE_SIZE } from "../../application/ports/GroupStore.ts"
 import { EmailAddress } from "../../domain/Email.ts"
 import { MAX_ADDRESSES_PER_REQUEST, MAX_DISPLAY_NAME_LENGTH } from "../../domain/Limits.ts"
 import * as ApiErrors from "./ApiErrors.ts"
@@ -75,7 +75,7 @@ const params = {
   dlId: Schema.String.annotate({ description: "Alias, name or primary email address of the distribution list" })
 }
 
-const PAGE_SIZE_MESSAGE = `Input should be an integer from 1 to ${MAX_MEMBERS_PAGE_SIZE}`
+const PAGE_SIZE_MESSAGE = `Input should be an integer from 1 to ${MAX_MEMBER_PAGE_SIZE}`
 
 // Optional member paging of `GET /dl/{dlId}` (issue 5): without either parameter the whole list comes back.
 const getQuery = {
@@ -83,13 +83,13 @@ const getQuery = {
     // digits only: Number() would also read "1e3", "0x10", " 5" and "5.0". The description sits on the
     // string, the side of the parameter OpenAPI documents.
     Schema.String.annotate({
-      description: `Page the members: at most this many per response (digits, 1 to ${MAX_MEMBERS_PAGE_SIZE}; ` +
-        `default ${MAX_MEMBERS_PAGE_SIZE} when only membersPageToken is given)`
+      description: `Page the members: at most this many per response (digits, 1 to ${MAX_MEMBER_PAGE_SIZE}; ` +
+        `default ${MAX_MEMBER_PAGE_SIZE} when only membersPageToken is given)`
     }).check(Schema.isPattern(/^[0-9]{1,9}$/, { message: PAGE_SIZE_MESSAGE })).pipe(
       Schema.decodeTo(Schema.Finite, SchemaTransformation.numberFromString)
     ).annotate({ message: PAGE_SIZE_MESSAGE }).check(
       Schema.isInt({ message: PAGE_SIZE_MESSAGE }),
-      Schema.isBetween({ minimum: 1, maximum: MAX_MEMBERS_PAGE_SIZE }, { message: PAGE_SIZE_MESSAGE })
+      Schema.isBetween({ minimum: 1, maximum: MAX_MEMBER_PAGE_SIZE }, { message: PAGE_SIZE_MESSAGE })
     )
   ),
   membersPageToken: Schema.optionalKey(

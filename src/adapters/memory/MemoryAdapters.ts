@@ -7,21 +7,13 @@ import * as MemoryGroupStore from "./MemoryGroupStore.ts"
 import * as MemoryUserDirectory from "./MemoryUserDirectory.ts"
 
 /**
- * Both ports on one sandbox tenant model, in memory: the embedded tenant of the first form (no
- * `TENANT_ID`) and the test doubles. Tests swap these layers, not modules.
+ * Both ports on one sandbox tenant model, in memory, without the wire: the test doubles of the
+ * application (the service itself reaches the sandbox through the Microsoft adapters). Tests swap these
+ * layers, not modules.
  */
 export const layer: Layer.Layer<GroupStore | UserDirectory, never, TenantModel | Behaviour> = Layer.mergeAll(
   MemoryGroupStore.layer,
   MemoryUserDirectory.layer
-)
-
-/**
- * The embedded tenant from the environment: `CUSTOM_DOMAIN`, `SANDBOX_USERS_FILE`, `SANDBOX_GENERATED_USERS`,
- * `SANDBOX_LATENCY_MS`, `SANDBOX_FAULT_RATE`, `SANDBOX_REPLICATION_DELAY_MS`, `SANDBOX_THROTTLE_RPS`.
- * The model and knobs stay in the output so a control surface can seed users or turn knobs.
- */
-export const layerMemory: Layer.Layer<GroupStore | UserDirectory | TenantModel | Behaviour, unknown> = layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(TenantModel.layer, Behaviour.layer))
 )
 
 /**

@@ -8,7 +8,7 @@ import { AuthUnavailable } from "./Errors.ts"
 export class Owners extends Context.Service<Owners, {
   /**
    * Which list `dlId` names and its owner ids (and addresses, by `"addresses"`). `None` when the list does
-   * not exist (the endpoint then answers 404 itself); 409 when the id names several.
+   * not exist (the caller answers 404, failing closed); 409 when the id names several.
    */
   readonly of: (
     dlId: string,
