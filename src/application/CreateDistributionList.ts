@@ -9,17 +9,8 @@ import type { CreateRequest, CreateResult, RequestHints } from "./DistributionLi
 import { applyMembers } from "./Members.ts"
 import type { NewGroup, Target } from "./ports/GroupStore.ts"
 import { retryAmbiguous, untilVisible } from "./Retry.ts"
-import {
-  anchorFor,
-  canonical,
-  emailIssues,
-  mayAppear,
-  spelling,
-  type Toolkit,
-  unseenRecipientSchedule,
-  upstreamFailure,
-  withOwnerIds
-} from "./Toolkit.ts"
+import { withOwnerIds } from "./ListReads.ts"
+import { anchorFor, canonical, emailIssues, mayAppear, spelling, type Toolkit, unseenRecipientSchedule, upstreamFailure } from "./Toolkit.ts"
 import type { FoundUsers } from "./UserValidation.ts"
 
 const requestIssues = (request: CreateRequest): ReadonlyArray<InputIssue> => [

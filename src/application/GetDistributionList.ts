@@ -1,7 +1,8 @@
 import { Effect } from "effect"
 import { type DistributionList, userAddress } from "../domain/DistributionList.ts"
 import type { DistributionListDetails, RequestHints } from "./DistributionLists.ts"
-import { mapStoreErrors, readGroup, readWithMembers, type Toolkit } from "./Toolkit.ts"
+import { readGroup, readWithMembers } from "./ListReads.ts"
+import { mapStoreErrors, type Toolkit } from "./Toolkit.ts"
 
 /** The owners' addresses, in Exchange's order; an owner the directory cannot resolve is left out (and logged). */
 export const ownerAddresses = Effect.fnUntraced(function*(kit: Toolkit, dl: DistributionList) {

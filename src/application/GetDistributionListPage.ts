@@ -6,7 +6,8 @@ import type { DistributionListDetails, RequestHints } from "./DistributionLists.
 import { details, ownerAddresses } from "./GetDistributionList.ts"
 import { MAX_MEMBER_PAGE_SIZE } from "./ports/GroupStore.ts"
 import type { UpstreamError } from "./ports/UpstreamError.ts"
-import { callerTarget, identitiesOf, mapStoreErrors, readGroupWithId, readWithListing, type Toolkit } from "./Toolkit.ts"
+import { identitiesOf, readGroupWithId, readWithListing } from "./ListReads.ts"
+import { callerTarget, mapStoreErrors, type Toolkit } from "./Toolkit.ts"
 
 /** Optional member paging of a read: either field switches it on; the size defaults to the maximum. */
 export interface MemberPaging {

@@ -4,7 +4,8 @@ import { InvalidInput } from "../domain/Errors.ts"
 import type { MembersResult, RequestHints } from "./DistributionLists.ts"
 import { confirmHeld } from "./ListLocks.ts"
 import { applyMembers } from "./Members.ts"
-import { both, canonical, emailIssues, mayAppear, mapStoreErrors, readGroup, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
+import { readGroup } from "./ListReads.ts"
+import { both, canonical, emailIssues, mayAppear, mapStoreErrors, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
 
 export const addedMessage = (failed: ReadonlyArray<string>): string =>
   failed.length === 0 ? "All members added." : "Some members could not be added."

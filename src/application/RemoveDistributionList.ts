@@ -3,7 +3,8 @@ import { DistributionListNotFound } from "../domain/Errors.ts"
 import type { RequestHints } from "./DistributionLists.ts"
 import { confirmHeld } from "./ListLocks.ts"
 import { retryAmbiguous } from "./Retry.ts"
-import { mapStoreErrors, readGroup, targetOf, type Toolkit } from "./Toolkit.ts"
+import { readGroup } from "./ListReads.ts"
+import { mapStoreErrors, targetOf, type Toolkit } from "./Toolkit.ts"
 
 /** Deletes a DL permanently: Exchange Online keeps no soft-deleted distribution groups. */
 export const make = (kit: Toolkit) =>

@@ -9,20 +9,8 @@ import { confirmHeld } from "./ListLocks.ts"
 import * as MemberSync from "./MemberSync.ts"
 import type { GroupChanges, Target } from "./ports/GroupStore.ts"
 import { retryAmbiguous } from "./Retry.ts"
-import {
-  anchorFor,
-  both,
-  canonical,
-  emailIssues,
-  mapStoreErrors,
-  mayAppear,
-  readGroup,
-  readWithMembers,
-  retryUnseenRecipients,
-  spelling,
-  targetOf,
-  type Toolkit
-} from "./Toolkit.ts"
+import { readGroup, readWithMembers } from "./ListReads.ts"
+import { anchorFor, both, canonical, emailIssues, mapStoreErrors, mayAppear, retryUnseenRecipients, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
 import type { FoundUsers } from "./UserValidation.ts"
 
 const displayNameIssues = (displayName: string): ReadonlyArray<InputIssue> =>
