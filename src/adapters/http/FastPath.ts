@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
+import { jsonSecurityHeaders } from "./auth/Hygiene.ts"
 import { requestIdOf } from "./Middleware.ts"
 
 // Liveness probes arrive often and need none of the routing, decoding or logging, so the server may
@@ -6,15 +7,6 @@ import { requestIdOf } from "./Middleware.ts"
 // Same status, body and X-Request-ID as the `/healthz` route; probes are not access-logged.
 
 const BODY = "{\"status\":\"ok\"}"
-
-// The headers every response gets from the security middleware (auth/Hygiene.ts), for a JSON body.
-const SECURITY_HEADERS = {
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-  "referrer-policy": "no-referrer",
-  "cache-control": "no-store",
-  "content-security-policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-} as const
 
 const isHealthz = (method: string | undefined, url: string | undefined): boolean =>
   method === "GET" && url !== undefined && (url === "/healthz" || url.startsWith("/healthz?"))
@@ -24,7 +16,7 @@ export const handleNode = (request: IncomingMessage, response: ServerResponse): 
   if (!isHealthz(request.method, request.url)) return false
   const header = request.headers["x-request-id"]
   response.writeHead(200, {
-    ...SECURITY_HEADERS,
+    ...jsonSecurityHeaders,
     "content-type": "application/json",
     "content-length": BODY.length,
     "x-request-id": requestIdOf(Array.isArray(header) ? header[0] : header)
@@ -95,7 +87,7 @@ const SHUTTING_DOWN = JSON.stringify({
 const refuse = (request: IncomingMessage, response: ServerResponse): boolean => {
   const header = request.headers["x-request-id"]
   response.writeHead(503, {
-    ...SECURITY_HEADERS,
+    ...jsonSecurityHeaders,
     "content-type": "application/json",
     "content-length": Buffer.byteLength(SHUTTING_DOWN),
     "retry-after": "1",
@@ -114,7 +106,7 @@ export const handleWeb = (request: Request): Response | undefined => {
   return new Response(BODY, {
     status: 200,
     headers: {
-      ...SECURITY_HEADERS,
+      ...jsonSecurityHeaders,
       "content-type": "application/json",
       "x-request-id": requestIdOf(request.headers.get("x-request-id") ?? undefined)
     }

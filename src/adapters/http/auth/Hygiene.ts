@@ -52,18 +52,22 @@ const policyFor = (response: HttpServerResponse.HttpServerResponse): string => {
   return policy
 }
 
+const securityHeaders = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store"
+} as const
+
+/** The headers every JSON response gets (the /healthz fast path sends them itself). */
+export const jsonSecurityHeaders = { ...securityHeaders, "content-security-policy": apiPolicy } as const
+
 /** Security headers for every response; an empty 413 gets the standard error body. */
 export const secureResponse = (response: HttpServerResponse.HttpServerResponse): HttpServerResponse.HttpServerResponse => {
   const base = response.status === 413 && response.body._tag === "Empty"
     ? HttpServerResponse.jsonUnsafe(tooLargeBody, { status: 413, headers: response.headers })
     : response
-  return HttpServerResponse.setHeaders(base, {
-    "x-content-type-options": "nosniff",
-    "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
-    "cache-control": "no-store",
-    "content-security-policy": policyFor(base)
-  })
+  return HttpServerResponse.setHeaders(base, { ...securityHeaders, "content-security-policy": policyFor(base) })
 }
 
 /** Global: security headers, and the 1 MiB body limit (declared lengths refused before reading). */
