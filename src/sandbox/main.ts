@@ -8,8 +8,9 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Config, Console, Context, Effect, FileSystem, Layer, Option, Redacted } from "effect"
 import * as Server from "./Server.ts"
+import { TenantModel } from "./tenant/TenantModel.ts"
 
-const banner = (info: Server.SandboxInfo, certPath: Option.Option<string>) => {
+const banner = (info: Server.SandboxInfo, domain: string, certPath: Option.Option<string>) => {
   const { baseUrl: base, tenantId: tenant } = info
   return [
     `Sandbox tenant listening on ${base}`,
@@ -33,7 +34,7 @@ const banner = (info: Server.SandboxInfo, certPath: Option.Option<string>) => {
     "",
     "Run the service against it with:",
     `  TENANT_ID=${tenant} CLIENT_ID=${info.clientId} CLIENT_SECRET='${Redacted.value(info.clientSecret)}' \\`,
-    `  AUTHORITY_HOST=${base} GRAPH_BASE_URL=${base}/v1.0 EXCHANGE_BASE_URL=${base}`
+    `  AUTHORITY_HOST=${base} GRAPH_BASE_URL=${base}/v1.0 EXCHANGE_BASE_URL=${base} CUSTOM_DOMAIN=${domain}`
   ].join("\n")
 }
 
@@ -49,7 +50,7 @@ const program = Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     yield* fs.writeFileString(options.certPath.value, `${info.certificate.privateKeyPem}\n${info.certificate.certificatePem}\n`, { mode: 0o600 })
   }
-  yield* Console.log(banner(info, options.certPath))
+  yield* Console.log(banner(info, Context.get(context, TenantModel).domain, options.certPath))
   return yield* Effect.never
 }).pipe(Effect.scoped, Effect.provide(NodeServices.layer))
 

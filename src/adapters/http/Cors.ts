@@ -1,12 +1,27 @@
-import { Config } from "effect"
+import { Config, Schema } from "effect"
 import { HttpServerResponse } from "effect/http"
 
+const originsIn = (value: string): ReadonlyArray<string> =>
+  value.split(",").map((origin) => origin.trim().replace(/\/+$/, "")).filter((origin) => origin !== "")
+
+/** Whether `origin` is one as a browser sends it: scheme, host and port only. */
+const isOrigin = (origin: string): boolean => {
+  const url = URL.parse(origin)
+  return url !== null && (url.protocol === "https:" || url.protocol === "http:") && url.origin === origin.toLowerCase()
+}
+
+// a mistyped origin would silently refuse every browser call from the site it meant
+const Origins = Schema.String.check(
+  Schema.makeFilter((value: string) => {
+    const bad = originsIn(value).filter((origin) => !isOrigin(origin))
+    return bad.length === 0 || `Expected origins such as https://app.contoso.example, not ${bad.join(", ")}`
+  })
+)
+
 /** Origins allowed to call the API from a browser: `CORS_ORIGINS`, comma-separated, none by default. */
-export const origins = Config.String("CORS_ORIGINS").pipe(
+export const origins = Config.schema(Origins, "CORS_ORIGINS").pipe(
   Config.withDefault(""),
-  Config.map((value) =>
-    new Set(value.split(",").map((origin) => origin.trim().replace(/\/+$/, "")).filter((origin) => origin !== ""))
-  )
+  Config.map((value) => new Set(originsIn(value).map((origin) => origin.toLowerCase())))
 )
 
 const ALLOW_HEADERS = "Content-Type, X-Request-ID, X-AnchorMailbox, Authorization, X-API-Key"

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
+import type { Duplex } from "node:stream"
 import { jsonSecurityHeaders } from "./auth/Hygiene.ts"
 import { requestIdOf } from "./Middleware.ts"
 
@@ -39,6 +40,7 @@ export const installNode = <S extends Server>(server: S): S => {
   // a new request on a kept-alive connection is refused instead of started (a change begun then could be
   // cut at the shutdown deadline, half applied), and idle connections do not hold the exit for 5 s.
   let closing = false
+  server.on("clientError", answerUnparsable)
   const inFlight = new Set<ServerResponse>()
   const close = server.close.bind(server)
   ;(server as Server).close = (callback?: (error?: Error) => void) => {
@@ -76,6 +78,37 @@ export const installNode = <S extends Server>(server: S): S => {
     return dispatch(request, response)
   }) as S["emit"]
   return server
+}
+
+/** What a request the HTTP parser refused gets, by the parser's code (Node's own default is a bare status). */
+const unparsable = (code: string | undefined) =>
+  code === "HPE_HEADER_OVERFLOW"
+    ? { status: "431 Request Header Fields Too Large", details: "The request's headers are too large." }
+    : code === "ERR_HTTP_REQUEST_TIMEOUT"
+    ? { status: "408 Request Timeout", details: "The request was not received in time." }
+    : {
+      status: "400 Bad Request",
+      details: "The request is not valid HTTP/1.1 (characters outside ASCII in the URL or a header must be percent-encoded)."
+    }
+
+/** Answers a request Node's parser refused in the standard error body, as every other error is answered. */
+const answerUnparsable = (error: Error & { readonly code?: string }, socket: Duplex): void => {
+  // nothing to answer: the caller is gone, or an answer has begun (Node's own handler checks the same)
+  const answering = (socket as { _httpMessage?: { readonly headersSent?: boolean } })._httpMessage?.headersSent === true
+  if (error.code === "ECONNRESET" || !socket.writable || answering) {
+    socket.destroy()
+    return
+  }
+  const { status, details } = unparsable(error.code)
+  const body = JSON.stringify({ error: status.slice(4), details })
+  const headers = {
+    ...jsonSecurityHeaders,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "x-request-id": requestIdOf(undefined),
+    connection: "close"
+  }
+  socket.end(`HTTP/1.1 ${status}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n${body}`)
 }
 
 const SHUTTING_DOWN = JSON.stringify({

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { IncomingMessage, ServerResponse } from "node:http"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { connect, type AddressInfo } from "node:net"
 import { EventEmitter } from "node:events"
 import { HttpServerResponse } from "effect/http"
 import * as FastPath from "../../../src/adapters/http/FastPath.ts"
@@ -141,5 +142,36 @@ describe("FastPath", () => {
     assert.deepStrictEqual(await response!.json(), { status: "ok" })
     assert.match(response!.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/)
     assert.isUndefined(FastPath.handleWeb(new Request("http://localhost/api/dl/a")))
+  })
+
+  // a real server and socket: what is tested is how Node's own parser failure reaches the caller
+  const rawExchange = (bytes: Buffer) =>
+    new Promise<string>((resolve, reject) => {
+      const server = FastPath.installNode(createServer(() => reject(new Error("the router was reached"))))
+      server.listen(0, "127.0.0.1", () => {
+        const socket = connect((server.address() as AddressInfo).port, "127.0.0.1")
+        const chunks: Array<Buffer> = []
+        socket.on("data", (chunk) => chunks.push(chunk))
+        socket.on("close", () => server.close(() => resolve(Buffer.concat(chunks).toString("latin1"))))
+        socket.on("error", reject)
+        socket.write(bytes)
+      })
+    })
+
+  it("a request Node cannot parse gets the standard error body and a request id, not a bare status", async () => {
+    const answer = await rawExchange(Buffer.concat([Buffer.from("GET /api/dl/"), Buffer.from([0xc3, 0xa9]), Buffer.from(" HTTP/1.1\r\nHost: x\r\n\r\n")]))
+    const [head, body] = answer.split("\r\n\r\n")
+    assert.match(head!, /^HTTP\/1\.1 400 Bad Request\r\n/)
+    assert.match(head!, /\r\nx-request-id: [0-9a-f-]{36}(\r\n|$)/)
+    assert.match(head!, /\r\nx-content-type-options: nosniff(\r\n|$)/)
+    const json = JSON.parse(body!)
+    assert.deepStrictEqual(Object.keys(json), ["error", "details"])
+    assert.strictEqual(json.error, "Bad Request")
+  })
+
+  it("headers over Node's limit are a 431 in the same shape", async () => {
+    const answer = await rawExchange(Buffer.from(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`))
+    assert.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/)
+    assert.strictEqual(JSON.parse(answer.split("\r\n\r\n")[1]!).error, "Request Header Fields Too Large")
   })
 })

@@ -1,4 +1,4 @@
-import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { HttpApiEndpoint } from "effect/http-api"
 import { RateLimiter } from "effect/persistence"
@@ -44,7 +44,10 @@ const quote = (value: string) => `"${value.replace(/["\\]/g, "")}"`
  * `RATE_LIMIT_PER_MINUTE`: requests per authenticated caller per minute, and failed authentications per
  * client address per minute (0 turns both limits off).
  */
-export const rateLimitConfig = Config.Int("RATE_LIMIT_PER_MINUTE").pipe(Config.withDefault(600))
+export const rateLimitConfig = Config.schema(
+  Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  "RATE_LIMIT_PER_MINUTE"
+).pipe(Config.withDefault(600))
 
 /** The connection's peer address (behind a proxy: the proxy's, unless it is trusted to forward the client's). */
 const clientAddress = (request: HttpServerRequest.HttpServerRequest): string =>

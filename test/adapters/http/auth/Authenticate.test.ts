@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { actionOf } from "../../../../src/adapters/http/auth/Authenticate.ts"
+import { type Config, ConfigProvider, Effect } from "effect"
+import { actionOf, rateLimitConfig } from "../../../../src/adapters/http/auth/Authenticate.ts"
 import { Failed, UpstreamError } from "../../../../src/application/ports/UpstreamError.ts"
 import { appToken, makeKey, userToken } from "./FakeTenant.ts"
 import { adminKey, ambiguousId, bearer, key, makeApp, readerKey, type Reply, writerKey } from "./Harness.ts"
@@ -287,5 +287,20 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
       const { request, signing } = yield* setup
       const token = yield* userToken(signing, "jane@contoso.example", { claims: { scp: "User.Read", upn: "jane@contoso.example" } })
       assertError(yield* request("GET", "/api/dl/janes-team", { headers: bearer(token) }), 403, "Forbidden")
+    }))
+})
+
+const readConfig = <A>(config: Config.Config<A>, env: Record<string, string>) =>
+  Effect.gen(function*() {
+    return yield* config
+  }).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))))
+
+describe("RATE_LIMIT_PER_MINUTE", () => {
+  it.effect("0 or more; a negative number stops start-up instead of turning the limit off", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* readConfig(rateLimitConfig, {}), 600)
+      assert.strictEqual(yield* readConfig(rateLimitConfig, { RATE_LIMIT_PER_MINUTE: "0" }), 0)
+      const error = yield* Effect.flip(readConfig(rateLimitConfig, { RATE_LIMIT_PER_MINUTE: "-1" }))
+      assert.include(String(error), "RATE_LIMIT_PER_MINUTE")
     }))
 })
