@@ -41,18 +41,23 @@ export const installNode = <S extends Server>(server: S): S => {
   // cut at the shutdown deadline, half applied), and idle connections do not hold the exit for 5 s.
   let closing = false
   server.on("clientError", answerUnparsable)
-  const inFlight = new Set<ServerResponse>()
+  // each answer under way, with the connection of its request (a queued pipelined answer has none yet)
+  const inFlight = new Map<ServerResponse, unknown>()
   const close = server.close.bind(server)
   ;(server as Server).close = (callback?: (error?: Error) => void) => {
     closing = true
-    for (const response of inFlight) if (!response.headersSent) response.setHeader("connection", "close")
+    // the last answer on each connection says it closes: one before it would close the connection on the
+    // pipelined requests behind it, taken and run but never answered
+    const lastOnConnection = new Map<unknown, ServerResponse>()
+    for (const [response, connection] of inFlight) lastOnConnection.set(connection, response)
+    for (const response of lastOnConnection.values()) if (!response.headersSent) response.setHeader("connection", "close")
     close(callback)
     server.closeIdleConnections()
     return server
   }
   const dispatch = (request: IncomingMessage, response: ServerResponse): boolean => {
     if (closing) return refuse(request, response)
-    inFlight.add(response)
+    inFlight.set(response, request.socket)
     // "close", not "finish": it also comes when the caller goes away before the answer
     response.once("close", () => {
       inFlight.delete(response)

@@ -174,4 +174,31 @@ describe("FastPath", () => {
     assert.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/)
     assert.strictEqual(JSON.parse(answer.split("\r\n\r\n")[1]!).error, "Request Header Fields Too Large")
   })
+
+  it("a shutdown during pipelined requests answers every request already taken", async () => {
+    const held: Array<ServerResponse> = []
+    let taken: () => void = () => {}
+    const bothTaken = new Promise<void>((resolve) => (taken = resolve))
+    const server = FastPath.installNode(createServer((_request, response) => {
+      held.push(response)
+      if (held.length === 2) taken()
+    }))
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const socket = connect((server.address() as AddressInfo).port, "127.0.0.1")
+    const chunks: Array<Buffer> = []
+    socket.on("data", (chunk) => chunks.push(chunk))
+    const closed = new Promise<void>((resolve) => socket.on("close", resolve))
+    socket.write("POST /api/dl/a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\nGET /api/dl/b HTTP/1.1\r\nHost: x\r\n\r\n")
+    await bothTaken
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+    for (const [i, response] of held.entries()) response.end(`answer ${i + 1}`)
+    await closed
+    await serverClosed
+    const answers = Buffer.concat(chunks).toString("latin1")
+    assert.include(answers, "answer 1")
+    assert.include(answers, "answer 2")
+    // only the last answer on the connection says it closes
+    assert.strictEqual(answers.match(/connection: close/gi)?.length, 1)
+    assert.isAbove(answers.indexOf("answer 2"), answers.toLowerCase().indexOf("connection: close"))
+  })
 })
