@@ -1,7 +1,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Config, ConfigProvider, Effect, Layer, Redacted, References } from "effect"
+import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Redacted, References, Runtime } from "effect"
 import { FetchHttpClient, HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import * as Auth from "./adapters/http/auth/Auth.ts"
@@ -91,4 +91,11 @@ export const App = HttpRouter.serve(Routes.layer, Routes.serveOptions).pipe(
   Layer.provide(DotEnv)
 )
 
-if (import.meta.main) Layer.launch(App).pipe(NodeRuntime.runMain)
+/**
+ * Exit codes: a shutdown on SIGTERM or SIGINT that completed is a clean exit, 0 (Effect's default reports
+ * 130 for it, which process supervisors take for a failure); anything else as Effect reports it.
+ */
+export const teardown: Runtime.Teardown = (exit, onExit) =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
+
+if (import.meta.main) NodeRuntime.runMain(Layer.launch(App), { teardown })

@@ -1,8 +1,8 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { ConfigProvider, Context, Deferred, Effect, Layer, Redacted } from "effect"
+import { Cause, ConfigProvider, Context, Deferred, Effect, Exit, Layer, Redacted } from "effect"
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { App } from "../src/main.ts"
+import { App, teardown } from "../src/main.ts"
 import * as Sandbox from "../src/sandbox/Server.ts"
 import { SandboxStats } from "../src/sandbox/Stats.ts"
 
@@ -79,4 +79,18 @@ describe("main.ts (the composition root)", () => {
       assert.deepStrictEqual(stats.identity.operations, { token: 2 })
       assert.strictEqual(stats.graph.total, 1)
     }).pipe(Effect.scoped))
+})
+
+describe("main.ts exit codes", () => {
+  const codeOf = (exit: Exit.Exit<unknown, unknown>) => {
+    let code: number | undefined
+    teardown(exit, (c) => (code = c))
+    return code
+  }
+
+  it("a completed shutdown on a signal (an interruption only) exits 0; a failure does not", () => {
+    assert.strictEqual(codeOf(Exit.failCause(Cause.interrupt(1))), 0)
+    assert.strictEqual(codeOf(Exit.fail(new Error("port in use"))), 1)
+    assert.strictEqual(codeOf(Exit.failCause(Cause.combine(Cause.interrupt(1), Cause.die(new Error("stuck"))))), 1)
+  })
 })
