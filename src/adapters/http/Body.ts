@@ -1,6 +1,7 @@
 import { Effect, Schema, SchemaAST } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import * as ApiErrors from "./ApiErrors.ts"
+import { tooLargeDetails } from "./auth/Hygiene.ts"
 import { toInputIssues } from "./Validation.ts"
 
 export type BodyError = ApiErrors.BadRequest | ApiErrors.PayloadTooLarge | ApiErrors.ValidationError
@@ -54,7 +55,7 @@ export const decoder = <S extends Schema.Struct<Schema.Struct.Fields> & { readon
       Effect.catch((error) =>
         Effect.fail(
           error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
-            ? new ApiErrors.PayloadTooLarge({ error: "Payload Too Large", details: "The request body is too large" })
+            ? new ApiErrors.PayloadTooLarge({ error: "Payload Too Large", details: tooLargeDetails })
             : ApiErrors.badRequest("The request body could not be read")
         )
       ),

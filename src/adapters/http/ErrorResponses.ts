@@ -2,6 +2,7 @@ import { Cause, Effect } from "effect"
 import { HttpServerError, HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { Api } from "./Api.ts"
+import { tooLargeDetails } from "./auth/Hygiene.ts"
 import { toInputIssues } from "./Validation.ts"
 
 const json = (status: number, error: string, details: unknown) =>
@@ -47,7 +48,7 @@ const methodNotAllowed = (method: string, url: string, served: Served) => {
   )
 }
 
-const payloadTooLarge = json(413, "Payload Too Large", "The request body is too large")
+const payloadTooLarge = json(413, "Payload Too Large", tooLargeDetails)
 
 const badRequest = json(400, "Bad Request", "The request could not be parsed")
 

@@ -5,10 +5,10 @@ import { HttpEffect, HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpSer
 /** Request bodies above this are refused with 413, while they are being read. */
 export const maxBodyBytes = 1024 * 1024
 
-const tooLargeBody = {
-  error: "Payload Too Large",
-  details: `Request bodies are limited to ${maxBodyBytes} bytes (1 MiB).`
-}
+/** The one answer to a body over the limit, however it was found out (declared length or while reading). */
+export const tooLargeDetails = `Request bodies are limited to ${maxBodyBytes} bytes (1 MiB).`
+
+const tooLargeBody = { error: "Payload Too Large", details: tooLargeDetails }
 
 const apiPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 

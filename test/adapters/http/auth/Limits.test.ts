@@ -156,6 +156,7 @@ describe("Request size limits", () => {
       })
       assert.strictEqual(reply.status, 413)
       assert.strictEqual(reply.json.error, "Payload Too Large")
+      assert.strictEqual(reply.json.details, "Request bodies are limited to 1048576 bytes (1 MiB).")
     }))
 
   it.effect("an undeclared (chunked) body is cut off at 1 MiB while it is read", () =>
@@ -176,6 +177,8 @@ describe("Request size limits", () => {
       })
       assert.strictEqual(reply.status, 413)
       assert.strictEqual(reply.json.error, "Payload Too Large")
+      // the same answer as for a declared length
+      assert.strictEqual(reply.json.details, "Request bodies are limited to 1048576 bytes (1 MiB).")
       assert.isBelow(sent, 4 * maxBodyBytes)
     }))
 
