@@ -9,7 +9,7 @@ import type { CreateRequest, CreateResult, RequestHints } from "./DistributionLi
 import { applyMembers } from "./Members.ts"
 import type { NewGroup, Target } from "./ports/GroupStore.ts"
 import { retryAmbiguous, untilVisible } from "./Retry.ts"
-import { withOwnerIds } from "./ListReads.ts"
+import { allMembers, withOwnerIds } from "./ListReads.ts"
 import { anchorFor, canonical, emailIssues, mayAppear, spelling, type Toolkit, unseenRecipientSchedule, upstreamFailure } from "./Toolkit.ts"
 import type { FoundUsers } from "./UserValidation.ts"
 
@@ -68,8 +68,7 @@ export const make = (kit: Toolkit) => {
       ),
       Effect.flatMap((dl) =>
         isOurs(dl, group, ownerIds)
-          ? kit.store.listMembers({ identity: dl.identity, anchor: group.anchor }).pipe(
-            Effect.retry(kit.schedules.upstream),
+          ? allMembers(kit, { identity: dl.identity, anchor: group.anchor }).pipe(
             Effect.map((members) => (sameMembers(members, group.members) ? dl : undefined))
           )
           : Effect.succeed(undefined)

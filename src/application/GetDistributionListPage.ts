@@ -52,7 +52,8 @@ export const make = (kit: Toolkit) => {
   /** First page: the read and the page at once, by the caller's id, then by the alias its name gives. */
   const firstPage = (dlId: string, size: number, hints: RequestHints) =>
     Effect.map(
-      readWithListing(kit, dlId, hints, withOwners, (target) => kit.store.listMembersPage(target, { size })),
+      readWithListing(kit, dlId, hints, withOwners, (target) =>
+        kit.store.listMembersPage(target, { size }).pipe(Effect.retry(kit.schedules.upstream))),
       ({ dl, extra: owners, id, listed: page }) => ({ dl, owners, page, id })
     )
 

@@ -89,7 +89,7 @@ export const readGroup = (kit: Toolkit, dlId: string, hints: RequestHints, owner
  * takes the same name, alias or address), so that member paging does not wait for the read; `then` runs on
  * the DL as soon as it is read, overlapping the listing too. The read decides first: its failure (a 404
  * above all) is the answer and stops the listing; a listing failure counts only once the DL was read.
- * `id` is the identity that found the DL.
+ * `list` retries as it needs (a walk over pages, each page). `id` is the identity that found the DL.
  */
 export const readWithListing = <A, E, L, E2 extends { readonly _tag: string }>(
   kit: Toolkit,
@@ -102,7 +102,7 @@ export const readWithListing = <A, E, L, E2 extends { readonly _tag: string }>(
   byIdOrDisplayName(dlId, (id) =>
     Effect.all([
       Effect.flatMap(readGroupAs(kit, id, hints, owners), (dl) => Effect.map(then(dl), (extra) => ({ dl, extra }))),
-      Effect.result(list(callerTarget(kit, id, hints)).pipe(Effect.retry(kit.schedules.upstream)))
+      Effect.result(list(callerTarget(kit, id, hints)))
     ], { concurrency: 2 }).pipe(
       Effect.flatMap(([{ dl, extra }, listed]) =>
         listed._tag === "Failure"
@@ -110,6 +110,10 @@ export const readWithListing = <A, E, L, E2 extends { readonly _tag: string }>(
           : Effect.succeed({ dl, extra, listed: listed.success, id })
       )
     ), ({ dl }) => dl).pipe(Effect.catchTag("GroupNotFound", () => Effect.fail(new DistributionListNotFound({ dlId }))))
+
+/** Every member, a page that failed asked again alone (a walk restarted from page 1 rarely ends under faults). */
+export const allMembers = (kit: Toolkit, target: Target) =>
+  kit.store.listMembers(target, (page) => Effect.retry(page, kit.schedules.upstream))
 
 /** `readWithListing` with the whole member list. */
 export const readWithMembers = <A, E>(
@@ -120,6 +124,6 @@ export const readWithMembers = <A, E>(
   owners: OwnersNeeded = "ownerIds"
 ) =>
   Effect.map(
-    readWithListing(kit, dlId, hints, then, (target) => kit.store.listMembers(target), owners),
+    readWithListing(kit, dlId, hints, then, (target) => allMembers(kit, target), owners),
     ({ dl, extra, listed }) => ({ dl, extra, members: listed })
   )

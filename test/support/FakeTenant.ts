@@ -287,7 +287,9 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
           return Effect.succeed(shown(dl))
         }),
       get: (target) => call("get", [target], () => Effect.map(visible(target), (group) => shown(group.dl))),
-      listMembers: (target) => call("listMembers", [target], () => Effect.map(visible(target), (g) => [...g.members])),
+      // one page: the whole list
+      listMembers: (target, retryPage = (page) => page) =>
+        retryPage(call("listMembers", [target], () => Effect.map(visible(target), (g) => [...g.members]))),
       listMembersPage: (target, page) =>
         call("listMembersPage", [target, page], (): Effect.Effect<MemberPage, GroupStoreError | PageCursorInvalid> => {
           const offset = page.cursor === undefined ? 0 : /^\d+$/.test(page.cursor) ? Number(page.cursor) : undefined

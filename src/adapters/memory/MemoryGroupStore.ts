@@ -7,6 +7,7 @@ import {
   type NewGroup,
   PageCursorInvalid,
   type PageRequest,
+  type RetryPage,
   type Target
 } from "../../application/ports/GroupStore.ts"
 import { Behaviour } from "../../sandbox/tenant/Behaviour.ts"
@@ -60,8 +61,12 @@ export const make = Effect.gen(function*() {
     return yield* firstGroup("Get-DistributionGroup", values)
   })
 
-  const listMembers = Effect.fn("MemoryGroupStore.listMembers")(function*(target: Target) {
-    return memberAddresses(yield* call(Cmdlets.listMembers(target.identity), target.identity))
+  // one page: the whole list
+  const listMembers = Effect.fn("MemoryGroupStore.listMembers")(function*(
+    target: Target,
+    retryPage: RetryPage = (page) => page
+  ) {
+    return memberAddresses(yield* retryPage(call(Cmdlets.listMembers(target.identity), target.identity)))
   })
 
   // One upstream call per page, as over Exchange; the cursor is the offset of the page (never expires).

@@ -33,7 +33,8 @@ const responseLimit = (command: Command): ResponseLimit => {
 
 // spec §3.3: pages of at most 1,000.
 export const MAX_PAGE_SIZE = 1000
-const MAX_PAGES = 10_000
+/** The most pages one walk over a paged cmdlet follows (10 million members). */
+export const MAX_PAGES = 10_000
 
 /**
  * `X-AnchorMailbox` (spec §1.4). The port hands us a bare address: sent as `SMTP:<address>`, the form
@@ -114,52 +115,25 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
       })
     })
 
-  /**
-   * One POST of a cmdlet; with `paged`, every page, by re-POSTing the same body and headers to
-   * `@odata.nextLink` (spec §3.3). Each page's objects go through `onPage` as the page arrives, so only
-   * what it keeps stays in memory. `select` asks for those properties only (`?$select=`, spec §1.1).
-   */
-  const invokePages = Effect.fnUntraced(function*<A>(
+  /** One POST of a cmdlet: its objects. A paged cmdlet goes page by page through `invokePage`. */
+  const invoke = Effect.fnUntraced(function*(
     command: Command,
-    anchor: string,
-    options: {
-      readonly paged?: boolean | undefined
-      readonly select?: ReadonlyArray<string> | undefined
-      readonly onPage: (values: ReadonlyArray<unknown>) => ReadonlyArray<A>
-    }
-  ): Effect.fn.Return<ReadonlyArray<A>, ExchangeCommandError | UpstreamError> {
-    const operation = command.cmdlet
-    const first = options.select === undefined
-      ? invokeUrl
-      : `${invokeUrl}?$select=${options.select.map(encodeURIComponent).join(",")}`
-    const request = HttpClientRequest.post(first).pipe(
-      HttpClientRequest.setHeaders({
-        ...headersFor(command.cmdlet, anchor),
-        ...(options.paged ? { Prefer: `odata.maxpagesize=${MAX_PAGE_SIZE}` } : {})
-      }),
-      HttpClientRequest.acceptJson,
-      HttpClientRequest.bodyJsonUnsafe(body(command))
+    anchor: string
+  ): Effect.fn.Return<ReadonlyArray<unknown>, ExchangeCommandError | UpstreamError> {
+    const response = yield* send(
+      HttpClientRequest.post(invokeUrl).pipe(
+        HttpClientRequest.setHeaders(headersFor(command.cmdlet, anchor)),
+        HttpClientRequest.acceptJson,
+        HttpClientRequest.bodyJsonUnsafe(body(command))
+      ),
+      command.cmdlet,
+      responseLimit(command)
     )
-    const results: Array<A> = []
-    let next: string | undefined = first
-    for (let page = 0; next !== undefined; page++) {
-      if (page >= MAX_PAGES) return yield* Effect.fail(failed(operation, "too many result pages"))
-      const response: HttpClientResponse.HttpClientResponse = yield* send(
-        HttpClientRequest.setUrl(request, next),
-        operation,
-        responseLimit(command)
-      )
-      if (response.status < 200 || response.status >= 300) return yield* Effect.fail(yield* failure(command.cmdlet, response))
-      const envelope = yield* Schema.decodeUnknownEffect(Envelope)(yield* jsonBody(response)).pipe(
-        Effect.mapError(() => failed(operation, "Exchange returned an unreadable response"))
-      )
-      for (const item of options.onPage(envelope.value ?? [])) results.push(item)
-      next = options.paged ? envelope["@odata.nextLink"] : undefined
-      if (next !== undefined && !trustedLink(next)) {
-        return yield* Effect.fail(failed(operation, "Exchange sent a nextLink to another host"))
-      }
-    }
-    return results
+    if (response.status < 200 || response.status >= 300) return yield* Effect.fail(yield* failure(command.cmdlet, response))
+    const envelope = yield* Schema.decodeUnknownEffect(Envelope)(yield* jsonBody(response)).pipe(
+      Effect.mapError(() => failed(command.cmdlet, "Exchange returned an unreadable response"))
+    )
+    return envelope.value ?? []
   })
 
   /**
@@ -203,9 +177,6 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
     }
     return { values: options.onPage(envelope.value ?? []), next }
   })
-
-  const invoke = (command: Command, anchor: string, options: { readonly paged?: boolean } = {}) =>
-    invokePages(command, anchor, { paged: options.paged, onPage: (values) => values })
 
   /** Up to 10 cmdlets in one `$batch` (spec §1.1); each gets its own result. */
   const batch = Effect.fnUntraced(function*(
@@ -259,7 +230,7 @@ export const make = (client: HttpClient.HttpClient, tokens: Tokens["Service"], c
     })
   })
 
-  return { invoke, invokePages, invokePage, batch }
+  return { invoke, invokePage, batch }
 }
 
 export type ExchangeClient = ReturnType<typeof make>

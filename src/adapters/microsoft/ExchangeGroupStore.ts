@@ -9,8 +9,10 @@ import {
   type NewGroup,
   PageCursorInvalid,
   type PageRequest,
+  type RetryPage,
   type Target
 } from "../../application/ports/GroupStore.ts"
+import { Failed, UpstreamError } from "../../application/ports/UpstreamError.ts"
 import type { DistributionList } from "../../domain/DistributionList.ts"
 import * as Cmdlets from "../exchange/Cmdlets.ts"
 import * as OwnerNames from "../exchange/OwnerNames.ts"
@@ -27,8 +29,8 @@ export const make = Effect.gen(function*() {
   const cloud = yield* Cloud
   const exchange = ExchangeClient.make(yield* HttpClient.HttpClient, yield* Tokens, cloud)
 
-  const run = (command: Cmdlets.Command, target: Target, options: { readonly paged?: boolean } = {}) =>
-    exchange.invoke(command, target.anchor, options).pipe(
+  const run = (command: Cmdlets.Command, target: Target) =>
+    exchange.invoke(command, target.anchor).pipe(
       Effect.catchTag("ExchangeCommandError", (error) => Effect.fail(toPortError(error, { identity: target.identity })))
     )
 
@@ -75,14 +77,27 @@ export const make = Effect.gen(function*() {
 
   // Only the address is read, and each page is reduced to its addresses as it arrives: a 50,000-member
   // list is then 50,000 short strings, not 50,000 full recipient objects (spec §1.1 `$select`).
-  const listMembers = Effect.fn("ExchangeGroupStore.listMembers")(function*(target: Target) {
-    return yield* exchange.invokePages(
-      Cmdlets.listMembers(target.identity),
-      target.anchor,
-      { paged: true, select: ["PrimarySmtpAddress"], onPage: memberAddresses }
-    ).pipe(
-      Effect.catchTag("ExchangeCommandError", (error) => Effect.fail(toPortError(error, { identity: target.identity })))
-    )
+  const walkFailed = (detail: string) =>
+    Effect.fail(new UpstreamError({ operation: "Get-DistributionGroupMember", reason: new Failed({ detail }) }))
+
+  // Page by page (spec §3.3: re-POST to @odata.nextLink), each page through `retryPage` on its own.
+  const listMembers = Effect.fn("ExchangeGroupStore.listMembers")(function*(
+    target: Target,
+    retryPage: RetryPage = (page) => page
+  ) {
+    const members: Array<string> = []
+    let cursor: string | undefined
+    for (let page = 0; page === 0 || cursor !== undefined; page++) {
+      if (page >= ExchangeClient.MAX_PAGES) return yield* walkFailed("too many result pages")
+      const result = yield* retryPage(listMembersPage(target, { size: ExchangeClient.MAX_PAGE_SIZE, cursor }).pipe(
+        // a nextLink Exchange itself gave and then refused: no page of this walk can be asked again
+        Effect.catchTag("PageCursorInvalid", (invalid) =>
+          walkFailed(`Exchange refused its own next page link (${invalid.reason})`))
+      ))
+      for (const member of result.members) members.push(member)
+      cursor = result.next
+    }
+    return members as ReadonlyArray<string>
   })
 
   // One POST per page; the cursor is Exchange's own nextLink, followed only to Exchange (ExchangeClient).

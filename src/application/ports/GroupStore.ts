@@ -78,6 +78,9 @@ export interface PageRequest {
   readonly cursor?: string | undefined
 }
 
+/** What a caller does to each page's request of a walk over pages (retrying it, typically). */
+export type RetryPage = <A>(page: Effect.Effect<A, GroupStoreError>) => Effect.Effect<A, GroupStoreError>
+
 /** The outcome of one member in a bulk add or remove; an error here affected that member only. */
 export type MemberOutcome =
   | { readonly address: string; readonly _tag: "Applied" }
@@ -96,8 +99,11 @@ export class GroupStore extends Context.Service<GroupStore, {
    * has any more stays as it is.
    */
   readonly ownerIds: (dl: DistributionList, target: Target) => Effect.Effect<ReadonlyArray<string>, GroupStoreError>
-  /** Every member's primary SMTP address, all pages. */
-  readonly listMembers: (target: Target) => Effect.Effect<ReadonlyArray<string>, GroupStoreError>
+  /**
+   * Every member's primary SMTP address, all pages. `retryPage` wraps each page's request (the caller's
+   * retry policy), so that a page that failed is asked again alone, not the whole walk from the start.
+   */
+  readonly listMembers: (target: Target, retryPage?: RetryPage) => Effect.Effect<ReadonlyArray<string>, GroupStoreError>
   /**
    * One page of members. A cursor is only valid with the same `target` it was issued for (Exchange re-runs
    * the same command); a cursor the store did not issue, or one that expired, is `PageCursorInvalid`.

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { anchorHeader } from "../../../src/adapters/microsoft/ExchangeClient.ts"
 import * as ExchangeGroupStore from "../../../src/adapters/microsoft/ExchangeGroupStore.ts"
-import { GroupStore, type MemberOutcome, PageCursorInvalid } from "../../../src/application/ports/GroupStore.ts"
+import { GroupStore, type MemberOutcome, PageCursorInvalid, type RetryPage } from "../../../src/application/ports/GroupStore.ts"
 import { cmdletError, groupObject, ok, setup, target } from "./FakeExchange.ts"
 import { EXCHANGE, TENANT } from "./FakeHttp.ts"
 
@@ -151,6 +151,35 @@ describe("ExchangeGroupStore requests", () => {
       assert.strictEqual(second!.headers["x-anchormailbox"], first!.headers["x-anchormailbox"])
       // Only the address is asked for (spec §1.1 `$select`); the nextLink carries its own query.
       assert.strictEqual(first!.url, `${EXCHANGE}/InvokeCommand?$select=PrimarySmtpAddress`)
+    }).pipe(Effect.provide(exchange.layer))
+  })
+
+  it.effect("listMembers hands each page to retryPage: a throttled page is asked again alone, not the walk", () => {
+    const members = Array.from({ length: 2500 }, (_, i) => ({ PrimarySmtpAddress: `m${i}@contoso.com` }))
+    const page2 = `${EXCHANGE}/InvokeCommand?$skiptoken=page2`
+    const page3 = `${EXCHANGE}/InvokeCommand?$skiptoken=page3`
+    let throttled = false
+    const exchange = setup((request) => {
+      if (request.url === page2 && !throttled) {
+        throttled = true
+        return { status: 429, headers: { "Retry-After": "1" }, body: "" }
+      }
+      return request.url === page3
+        ? ok(members.slice(2000))
+        : request.url === page2
+        ? { status: 200, body: { ...(ok(members.slice(1000, 2000)).body as object), "@odata.nextLink": page3 } }
+        : { status: 200, body: { ...(ok(members.slice(0, 1000)).body as object), "@odata.nextLink": page2 } }
+    })
+    return Effect.gen(function*() {
+      const once: RetryPage = (page) => Effect.retry(page, { times: 1 })
+      const addresses = yield* (yield* store).listMembers(target, once)
+      assert.strictEqual(addresses.length, 2500)
+      assert.deepStrictEqual(exchange.requests.map((r) => r.url.slice(r.url.lastIndexOf("=") + 1)), [
+        "PrimarySmtpAddress",
+        "page2",
+        "page2",
+        "page3"
+      ])
     }).pipe(Effect.provide(exchange.layer))
   })
 
