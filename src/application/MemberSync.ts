@@ -80,16 +80,26 @@ export const make = (kit: Toolkit) => {
     const { toAdd, toRemove } = diffMembers(current, wanted)
     const oneByOne = addOrRemove(target, users, toAdd, toRemove, written)
     if (!replaces(toAdd.length + toRemove.length, wanted.length)) return oneByOne
-    return kit.store.replaceMembers(target, wanted).pipe(
+    // A user without a mailbox is no Exchange recipient and would fail the whole replace: the replace goes
+    // without, and their adds are tried (and reported) on their own, as a create does.
+    const recipient = mayAppear(users)
+    const mailless = toAdd.filter((address) => !recipient(address))
+    const replaced = kit.store.replaceMembers(target, wanted.filter(recipient)).pipe(
       Effect.retry(kit.schedules.upstream),
-      Effect.as([[], []] as const),
+      Effect.as(true),
       Effect.catch((error) =>
         Effect.logWarning(
           `Replacing the members of '${target.identity}' failed (${error._tag}): ` +
             `applying the ${toAdd.length + toRemove.length} change(s) one by one`
-        ).pipe(Effect.andThen(oneByOne))
+        ).pipe(Effect.as(false))
       )
     )
+    return Effect.flatMap(replaced, (done) =>
+      !done
+        ? oneByOne
+        : mailless.length === 0
+        ? Effect.succeed([[], []] as const)
+        : addOrRemove(target, users, mailless, [], true))
   }
 
   return { addOrRemove, syncMembers }

@@ -7,7 +7,7 @@ import { appLayer, withTime } from "../support/Harness.ts"
 
 const { callsOf, failNext, seedGroup, transient, user } = FakeTenant
 const names = ["owner", ...Array.from({ length: 30 }, (_, i) => `u${i}`)]
-const users = names.map((name) => user(name))
+const users = [...names.map((name) => user(name)), user("nobox", "contoso.example", { mail: null })]
 const address = (name: string) => `${name}@contoso.example`
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => address(`u${from + i}`))
 
@@ -55,6 +55,19 @@ describe("DistributionLists.update: large member syncs", () => {
       assert.isAbove(callsOf(tenant, "addMembers").length, 0)
       const expected = [...wanted.filter((a) => a !== address("u16")), address("owner"), address("u5")]
       assert.deepStrictEqual(sorted(stored().members), sorted(expected))
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a user without a mailbox is left out of the replace and reported, instead of failing it for all", () =>
+    Effect.gen(function*() {
+      const { dls, stored, tenant } = yield* setup
+      const result = yield* withTime(dls.update("big", { memberEmails: [...wanted, address("nobox")] }, {}))
+      assert.deepStrictEqual(result.failedMembers, [address("nobox")])
+      const [replace] = callsOf(tenant, "replaceMembers")
+      assert.notInclude(replace!.args[1] as ReadonlyArray<string>, address("nobox"))
+      // one add, its own; nothing else member by member
+      assert.strictEqual(callsOf(tenant, "addMembers").length, 1)
+      assert.strictEqual(callsOf(tenant, "removeMembers").length, 0)
+      assert.deepStrictEqual(sorted(stored().members), sorted([...wanted, address("owner")]))
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect(`${REPLACE_THRESHOLD} changes or fewer stay member by member (no replace)`, () =>
