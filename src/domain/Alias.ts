@@ -54,9 +54,11 @@ export const aliasFromName = (name: string): string => {
 }
 
 // A line break, tab or other control character inside a display name would be stored as sent and reach
-// every address book and client that shows the list.
+// every address book and client that shows the list. So would a bidi override, embedding or isolate, which
+// shows the name in another order than it is stored ("Sales\u202Emaet" reads "Salesteam"); the marks
+// right-to-left text uses (U+200E, U+200F) are kept.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
 
 /** A display name (trimmed) with a control character in it, located at `loc`. */
 export const controlCharacterIssues = (

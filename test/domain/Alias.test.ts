@@ -117,7 +117,7 @@ describe("nameIssues", () => {
   })
 
   it("rejects a line break, tab or other control character inside a name; surrounding whitespace is trimmed", () => {
-    for (const name of ["new\nline", "tab\there", "bell\u0007", "sep\u2028arator", "c1\u0085"]) {
+    for (const name of ["new\nline", "tab\there", "bell\u0007", "sep\u2028arator", "c1\u0085", "Sales\u202emaet", "iso\u2066late\u2069"]) {
       const issues = nameIssues(name, loc)
       assert.deepStrictEqual(issues.map((issue) => [issue.type, issue.loc]), [["value_error", ["name"]]], JSON.stringify(name))
       assert.include(issues[0]?.msg, "control characters")
