@@ -36,11 +36,17 @@ const redisCommand = <A>(...args: Array<string>) =>
     }
   })
 
-/** The test clock moves `step` at a time, with event-loop turns between (Redis answers), until `done`. */
+/**
+ * The test clock moves `step` at a time, with event-loop turns between (Redis answers), until `done`. A PING
+ * of our own after each step: Redis answers commands in the order they arrive, so the leases' command sent
+ * at that step has its answer by then, however busy the machine (a fixed number of turns was not enough
+ * under the full suite).
+ */
 const advanceUntil = (done: () => boolean, step: Duration.Input = "100 millis", steps = 200) =>
   Effect.gen(function*() {
     for (let i = 0; i < steps && !done(); i++) {
       yield* TestClock.adjust(step)
+      yield* redisCommand("PING")
       for (let turn = 0; turn < 20 && !done(); turn++) yield* ioTurn
     }
     return done()
