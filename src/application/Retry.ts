@@ -1,4 +1,5 @@
 import { Duration, Effect, Ref, Schedule, Schema } from "effect"
+import { type Transient, UpstreamError } from "./ports/UpstreamError.ts"
 import type { RetryPolicy, SettingsShape } from "./Settings.ts"
 
 /** Any tagged failure; the schedules below look at the tag and, for upstream errors, at the reason. */
@@ -18,16 +19,21 @@ export class MembersThrottled extends Schema.TaggedError<MembersThrottled>()("Me
   retryAfterMillis: Schema.optional(Schema.Number)
 }) {}
 
-const reasonOf = (error: Tagged): Tagged & { readonly retryAfterMillis?: number | undefined } | undefined =>
-  error._tag === "UpstreamError" ? (error as unknown as { readonly reason: Tagged }).reason : undefined
+const reasonOf = (error: Tagged): UpstreamError["reason"] | undefined =>
+  error instanceof UpstreamError ? error.reason : undefined
 
-export const isTransient = (error: Tagged): boolean => reasonOf(error)?._tag === "Transient"
+const transientReason = (error: Tagged): Transient | undefined => {
+  const reason = reasonOf(error)
+  return reason?._tag === "Transient" ? reason : undefined
+}
+
+export const isTransient = (error: Tagged): boolean => transientReason(error) !== undefined
 
 /** The delay the upstream asked for (`Retry-After`), if any. */
 export const retryAfterMillis = (error: Tagged): number | undefined =>
   error._tag === "MembersPending" || error._tag === "MembersThrottled"
     ? (error as MembersPending | MembersThrottled).retryAfterMillis
-    : reasonOf(error)?.retryAfterMillis
+    : transientReason(error)?.retryAfterMillis
 
 const hasTag = (...tags: ReadonlyArray<string>) => (error: Tagged): boolean => tags.includes(error._tag)
 
@@ -105,8 +111,8 @@ export const schedules = (settings: SettingsShape): Schedules => ({
  * (a 429 is refused before any work is done; a 503 or a lost connection may come after it).
  */
 export const mayHaveApplied = (error: Tagged): boolean => {
-  const reason = reasonOf(error) as { readonly _tag: string; readonly status?: number } | undefined
-  return reason?._tag === "Transient" && reason.status !== 429
+  const reason = transientReason(error)
+  return reason !== undefined && !reason.throttled
 }
 
 /**

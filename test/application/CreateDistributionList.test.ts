@@ -193,7 +193,7 @@ describe("DistributionLists.create", () => {
       failNext(
         tenant,
         "create",
-        new UpstreamError({ operation: "create", reason: new Transient({ status: 429, retryAfterMillis: 1_000 }) })
+        new UpstreamError({ operation: "create", reason: new Transient({ throttled: true, status: 429, retryAfterMillis: 1_000 }) })
       )
       const error = yield* Effect.flip(withTime(dls.create(request, {})))
       assert.strictEqual(error._tag, "DistributionListExists")

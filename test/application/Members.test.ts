@@ -10,7 +10,7 @@ import { withTime } from "../support/Harness.ts"
 
 const throttledLong = new UpstreamError({
   operation: "addMembers",
-  reason: new Transient({ status: 429, retryAfterMillis: 120_000 })
+  reason: new Transient({ throttled: true, status: 429, retryAfterMillis: 120_000 })
 })
 
 describe("applyMembers", () => {
@@ -61,7 +61,7 @@ describe("applyMembers", () => {
             ? Effect.fail(refused)
             : Effect.succeed(addresses.map((address): MemberOutcome =>
               address === "b@x.example"
-                ? { address, _tag: "Rejected", error: new UpstreamError({ operation: "addMembers", reason: new Transient({ status: 429 }) }) }
+                ? { address, _tag: "Rejected", error: new UpstreamError({ operation: "addMembers", reason: new Transient({ throttled: true, status: 429 }) }) }
                 : { address, _tag: "Applied" }
             )))
       const failed = yield* withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"]))

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Logger, Ref } from "effect"
 import { GroupNotFound, RecipientNotFound } from "../../src/application/ports/GroupStore.ts"
-import { backoff, MembersPending, schedules, untilVisible } from "../../src/application/Retry.ts"
+import { backoff, mayHaveApplied, MembersPending, schedules, untilVisible } from "../../src/application/Retry.ts"
+import { Transient, UpstreamError } from "../../src/application/ports/UpstreamError.ts"
 import { defaults } from "../../src/application/Settings.ts"
 import { failed, forbidden, transient } from "../support/FakeTenant.ts"
 import { gaps, withTime } from "../support/Harness.ts"
@@ -173,4 +174,15 @@ describe("Retry schedules", () => {
       yield* withTime(Effect.exit(Effect.retry(effect, once)))
       assert.strictEqual((yield* Ref.get(attempts)).length, 1)
     }))
+
+  it("a call may have been applied when it failed unavailable, not when it was throttled, whatever the status", () => {
+    const reason = (throttled: boolean, status?: number) =>
+      new UpstreamError({ operation: "op", reason: new Transient({ throttled, ...(status === undefined ? {} : { status }) }) })
+    assert.isFalse(mayHaveApplied(reason(true, 429)))
+    // Exchange's "too many concurrent requests" is a throttle answered with another status
+    assert.isFalse(mayHaveApplied(reason(true, 503)))
+    assert.isTrue(mayHaveApplied(reason(false, 503)))
+    assert.isTrue(mayHaveApplied(reason(false)))
+    assert.isFalse(mayHaveApplied(failed("op")))
+  })
 })

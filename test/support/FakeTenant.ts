@@ -54,7 +54,7 @@ export interface StoredGroup {
 export const transient = (op = "op", retryAfterMillis?: number) =>
   new UpstreamError({
     operation: op,
-    reason: new Transient({ status: 503, ...(retryAfterMillis === undefined ? {} : { retryAfterMillis }) })
+    reason: new Transient({ throttled: false, status: 503, ...(retryAfterMillis === undefined ? {} : { retryAfterMillis }) })
   })
 export const forbidden = (op = "op") => new UpstreamError({ operation: op, reason: new Forbidden({ hint: "no role" }) })
 export const failed = (op = "op") => new UpstreamError({ operation: op, reason: new Failed({ detail: "boom" }) })

@@ -47,6 +47,7 @@ export const toPortError = (
       return new UpstreamError({
         operation,
         reason: new Transient({
+          throttled: error.kind === "Throttled",
           status: error.kind === "Throttled" && error.status === 0 ? 429 : error.status,
           ...(error.retryAfterMillis === undefined ? {} : { retryAfterMillis: error.retryAfterMillis })
         })

@@ -33,6 +33,7 @@ export const faultToUpstream = (operation: string, fault: SandboxFault): Upstrea
   new UpstreamError({
     operation,
     reason: new Transient({
+      throttled: fault.status === 429,
       status: fault.status,
       ...(fault.retryAfterSeconds === undefined ? {} : { retryAfterMillis: fault.retryAfterSeconds * 1000 })
     })

@@ -131,7 +131,7 @@ export const make = (cloud: CloudSettings, credential: Credential): TokenSource 
       }).pipe(
         Effect.timeoutOrElse({
           duration: TOKEN_TIMEOUT,
-          orElse: () => Effect.fail(new UpstreamError({ operation, reason: new Transient({ status: 504 }) }))
+          orElse: () => Effect.fail(new UpstreamError({ operation, reason: new Transient({ throttled: false, status: 504 }) }))
         }),
         Effect.flatMap((result) => toAccessToken(result, operation))
       )
@@ -196,7 +196,7 @@ const toUpstreamError = (cause: unknown, cloud: CloudSettings, credential: Crede
     const code = cause.errorNo === undefined || cause.errorNo === null ? "" : String(cause.errorNo)
     // No status and no AADSTS number: msal's own throttle cache refused locally after a 429/5xx (spec §7.5).
     if (status === undefined ? cause.errorNo === undefined : status === 429 || status >= 500) {
-      return new UpstreamError({ operation, reason: new Transient({ status }) })
+      return new UpstreamError({ operation, reason: new Transient({ throttled: status === 429, status }) })
     }
     const hint = hintFor(code, cloud, credential) ?? (credential._tag === "ManagedIdentity"
       // IMDS answers 400 invalid_request "Identity not found" for an id not assigned to the host.
@@ -209,7 +209,7 @@ const toUpstreamError = (cause: unknown, cloud: CloudSettings, credential: Crede
     return new UpstreamError({ operation, reason: new Forbidden({ hint }) })
   }
   if (cause instanceof AuthError && cause.errorCode === "network_error") {
-    return new UpstreamError({ operation, reason: new Transient({}) })
+    return new UpstreamError({ operation, reason: new Transient({ throttled: false }) })
   }
   const code = cause instanceof AuthError ? cause.errorCode : "unexpected error"
   return new UpstreamError({ operation, reason: new Failed({ detail: `token acquisition failed: ${code}` }) })

@@ -37,6 +37,7 @@ export const transient = (operation: string, status: number | undefined, retryAf
   new UpstreamError({
     operation,
     reason: new Transient({
+      throttled: status === 429,
       ...(status === undefined ? {} : { status }),
       ...(retryAfter === undefined ? {} : { retryAfterMillis: retryAfter })
     })

@@ -1,7 +1,11 @@
 import { Schema } from "effect"
 
-/** Throttled (429) or temporarily unavailable (503/504, network): worth retrying. */
+/**
+ * Throttled (429) or temporarily unavailable (503/504, network): worth retrying. `throttled`: refused
+ * before any work was done; otherwise the call may have been applied before it failed.
+ */
 export class Transient extends Schema.TaggedError<Transient>()("Transient", {
+  throttled: Schema.Boolean,
   status: Schema.optional(Schema.Number),
   retryAfterMillis: Schema.optional(Schema.Number)
 }) {}

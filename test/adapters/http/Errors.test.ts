@@ -78,9 +78,9 @@ describe("HTTP error mapping", () => {
       const { request } = yield* app({
         get: () =>
           Effect.fail(
-            new UpstreamError({ operation: "Get-DistributionGroup", reason: new Transient({ status: 429, retryAfterMillis: 2500 }) })
+            new UpstreamError({ operation: "Get-DistributionGroup", reason: new Transient({ throttled: true, status: 429, retryAfterMillis: 2500 }) })
           ),
-        remove: () => Effect.fail(new UpstreamError({ operation: "Remove-DistributionGroup", reason: new Transient({}) }))
+        remove: () => Effect.fail(new UpstreamError({ operation: "Remove-DistributionGroup", reason: new Transient({ throttled: false }) }))
       })
       const res = yield* request("GET", "/api/dl/a")
       assert.strictEqual(res.status, 503)

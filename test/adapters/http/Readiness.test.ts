@@ -18,7 +18,7 @@ const failure = (answer: Answer, operation: string) => {
     case "no-token":
       return new UpstreamError({ operation: "Tokens.acquire", reason: new Failed({ detail: "no managed identity here" }) })
     default:
-      return new UpstreamError({ operation, reason: new Transient({ status: 503 }) })
+      return new UpstreamError({ operation, reason: new Transient({ throttled: false, status: 503 }) })
   }
 }
 

@@ -52,7 +52,7 @@ const errorCases: ReadonlyArray<readonly [string, FakeReply, (error: any) => voi
   [
     "429 with a fractional Retry-After → Transient with retryAfterMillis",
     { status: 429, headers: { "Retry-After": "2.5" }, body: "" },
-    (e) => assert.deepStrictEqual({ ...e.reason }, { _tag: "Transient", status: 429, retryAfterMillis: 2500 })
+    (e) => assert.deepStrictEqual({ ...e.reason }, { _tag: "Transient", throttled: true, status: 429, retryAfterMillis: 2500 })
   ],
   ["503 → Transient", { status: 503, body: "" }, (e) => assert.deepStrictEqual([e.reason._tag, e.reason.status], ["Transient", 503])],
   ["504 → Transient", { status: 504, body: "" }, (e) => assert.deepStrictEqual([e.reason._tag, e.reason.status], ["Transient", 504])],

@@ -385,6 +385,7 @@ describe("ExchangeGroupStore member changes over $batch", () => {
       const error = rejected[0]!._tag === "Rejected" ? rejected[0]!.error : undefined
       assert.deepStrictEqual<unknown>(error?._tag === "UpstreamError" ? { ...error.reason } : undefined, {
         _tag: "Transient",
+        throttled: true,
         status: 429,
         retryAfterMillis: 7000
       })

@@ -31,7 +31,7 @@ const fakeSource = (
           return yield* new UpstreamError({ operation: "Tokens.acquire", reason: new Forbidden({ hint: "the secret has expired" }) })
         }
         if (fails) {
-          return yield* new UpstreamError({ operation: "Tokens.acquire", reason: new Transient({ status: 503 }) })
+          return yield* new UpstreamError({ operation: "Tokens.acquire", reason: new Transient({ throttled: false, status: 503 }) })
         }
         const now = yield* Clock.currentTimeMillis
         return {
