@@ -92,8 +92,9 @@ export const App = HttpRouter.serve(Routes.layer, Routes.serveOptions).pipe(
 )
 
 /**
- * Exit codes: a shutdown on SIGTERM or SIGINT that completed is a clean exit, 0 (Effect's default reports
- * 130 for it, which process supervisors take for a failure); anything else as Effect reports it.
+ * Exit codes: a completed shutdown is a clean exit, 0 (Effect's default reports 130 for it, which process
+ * supervisors take for a failure); anything else as Effect reports it. The launched layer ends only by an
+ * interruption, and only a signal (SIGTERM, SIGINT) interrupts it.
  */
 export const teardown: Runtime.Teardown = (exit, onExit) =>
   Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)

@@ -79,12 +79,13 @@ export const make = (kit: Toolkit) => {
   ) => {
     const { toAdd, toRemove } = diffMembers(current, wanted)
     const oneByOne = addOrRemove(target, users, toAdd, toRemove, written)
-    if (!replaces(toAdd.length + toRemove.length, wanted.length)) return oneByOne
     // A user without a mailbox is no Exchange recipient and would fail the whole replace: the replace goes
     // without, and their adds are tried (and reported) on their own, as a create does.
     const recipient = mayAppear(users)
+    const sendable = wanted.filter(recipient)
+    if (!replaces(toAdd.length + toRemove.length, sendable.length)) return oneByOne
     const mailless = toAdd.filter((address) => !recipient(address))
-    const replaced = kit.store.replaceMembers(target, wanted.filter(recipient)).pipe(
+    const replaced = kit.store.replaceMembers(target, sendable).pipe(
       Effect.retry(kit.schedules.upstream),
       Effect.as(true),
       Effect.catch((error) =>

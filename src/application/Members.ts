@@ -36,6 +36,9 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
   const unseen: Array<{ readonly address: string; readonly error: GroupStoreError }> = []
   // Exactness by construction: whatever the store never confirmed is reported, however the retries ended.
   const confirmed = new Set<string>()
+  // what changed the list (not "already a member"): once there is any, a failure is reported, not raised
+  let applied = 0
+  let lastTransient: GroupStoreError | undefined
 
   const round = Effect.gen(function*() {
     const batch = yield* Ref.get(pending)
@@ -47,6 +50,7 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
     for (const outcome of outcomes) {
       if (outcome._tag !== "Rejected" || change.alreadyDone?.(outcome.error)) {
         confirmed.add(normalizeEmail(outcome.address))
+        if (outcome._tag === "Applied") applied++
         continue
       }
       if (isTransient(outcome.error)) {
@@ -60,6 +64,7 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
       }
     }
     yield* Ref.set(pending, throttled)
+    lastTransient = throttledErrors.at(-1) ?? lastTransient
     if (throttled.length > 0) {
       return yield* new MembersThrottled({
         addresses: throttled,
@@ -101,11 +106,16 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
       Effect.flatMap(Ref.get(pending), (batch) =>
         Effect.fail(new MembersPending({ addresses: batch, retryAfterMillis: retryAfterMillis(error) })))),
     Effect.retry(change.schedules.member),
-    Effect.catchTags({ MembersPending: () => Effect.void, MembersThrottled: () => Effect.void }),
+    // Members Exchange does not know (yet) are reported, as the seed reports members it could not add.
+    Effect.catchTag("MembersPending", () => Effect.void),
+    // Throttled or unavailable for good with nothing changed is the outage itself (a 503 with its
+    // Retry-After), not a list of every member.
+    Effect.catchTag("MembersThrottled", () =>
+      applied > 0 || lastTransient === undefined ? Effect.void : Effect.fail(lastTransient)),
     // Once some members were applied, a call that fails (throttled for good, refused, the list gone) ends the
     // change with the rest reported as not applied, rather than an error that hides what was done.
-    Effect.catchIf(() => confirmed.size > 0, (error) =>
-      Effect.logWarning(`A member change stopped after ${confirmed.size} member(s) were applied: ${describe(error)}`))
+    Effect.catchIf(() => applied > 0, (error) =>
+      Effect.logWarning(`A member change stopped after ${applied} member(s) were applied: ${describe(error)}`))
   )
   return addresses.filter((address) => !confirmed.has(normalizeEmail(address)))
 })

@@ -133,20 +133,20 @@ export const make = (kit: Toolkit) => {
       // owner ids (a lookup more for legacy Exchange names) only when owners are changed or kept as members
       const ownersNeeded = needOwners ? "ownerIds" : "noOwners"
       // The DL (then its owners) and its members, and the users, all at once; an absent DL is reported
-      // before unknown users.
+      // before unknown users. A DL held under another key than its alias's stops the listing at once.
+      const held = (dl: DistributionList) => confirmHeld(kit.settings.customDomain, dl)
       const [{ current, currentOwners, dl }, users] = yield* both(
         members === undefined
           ? Effect.map(
-            readGroup(kit, dlId, hints, ownersNeeded),
+            readGroup(kit, dlId, hints, ownersNeeded).pipe(Effect.tap(held)),
             (dl) => ({ dl, currentOwners: new Map<string, string>() as ReadonlyMap<string, string>, current: [] })
           )
           : Effect.map(
-            readWithMembers(kit, dlId, hints, (dl) => currentOwnersOf(dl, needOwners), ownersNeeded),
+            readWithMembers(kit, dlId, hints, (dl) => Effect.andThen(held(dl), currentOwnersOf(dl, needOwners)), ownersNeeded),
             ({ dl, extra, members }) => ({ dl, currentOwners: extra, current: members })
           ),
         requested.length > 0 ? kit.users.resolve(requested) : Effect.succeed<FoundUsers>(new Map())
       )
-      yield* confirmHeld(kit.settings.customDomain, dl)
       // Every owner must be a user, and every member the list does not have yet. A member it has is kept as
       // it is: a nested group or a contact, which GET shows, comes back in a PATCH and is no user.
       const present = new Set(current.map(normalizeEmail))

@@ -70,6 +70,15 @@ describe("DistributionLists.update: large member syncs", () => {
       assert.deepStrictEqual(sorted(stored().members), sorted([...wanted, address("owner")]))
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("a sync whose every wanted member lacks a mailbox sends no empty replace: member by member", () =>
+    Effect.gen(function*() {
+      const { dls, stored, tenant } = yield* setup
+      const result = yield* withTime(dls.update("big", { memberEmails: [address("nobox")] }, {}))
+      assert.strictEqual(callsOf(tenant, "replaceMembers").length, 0)
+      assert.deepStrictEqual(result.failedMembers, [address("nobox")])
+      assert.deepStrictEqual(stored().members, [])
+    }).pipe(Effect.provide(appLayer(users, { ownersAsMembers: false }))))
+
   it.effect(`${REPLACE_THRESHOLD} changes or fewer stay member by member (no replace)`, () =>
     Effect.gen(function*() {
       const { dls, stored, tenant } = yield* setup

@@ -77,4 +77,28 @@ describe("applyMembers", () => {
       assert.strictEqual(error, refused)
       assert.strictEqual(yield* Ref.get(calls), 1)
     }))
+
+  const throttled = new UpstreamError({ operation: "addMembers", reason: new Transient({ throttled: true, status: 429 }) })
+
+  it.effect("members throttled for good with nothing applied: the outage itself fails the change (a 503), not a list", () =>
+    Effect.gen(function*() {
+      const run = (addresses: ReadonlyArray<string>) =>
+        Effect.succeed(addresses.map((address): MemberOutcome => ({ address, _tag: "Rejected", error: throttled })))
+      const error = yield* Effect.flip(withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"])))
+      assert.strictEqual(error, throttled)
+    }))
+
+  it.effect("members that were already there are no change: a refusal after them still fails the change", () =>
+    Effect.gen(function*() {
+      const calls = yield* Ref.make(0)
+      const run = (addresses: ReadonlyArray<string>) =>
+        Effect.flatMap(Ref.getAndUpdate(calls, (n) => n + 1), (n) =>
+          n > 0
+            ? Effect.fail(refused)
+            : Effect.succeed(addresses.map((address): MemberOutcome =>
+              address === "b@x.example" ? { address, _tag: "Rejected", error: throttled } : { address, _tag: "Unchanged" }
+            )))
+      const error = yield* Effect.flip(withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"])))
+      assert.strictEqual(error, refused)
+    }))
 })

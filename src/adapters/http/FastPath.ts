@@ -98,10 +98,16 @@ const unparsable = (code: string | undefined) =>
 
 /** Answers a request Node's parser refused in the standard error body, as every other error is answered. */
 const answerUnparsable = (error: Error & { readonly code?: string }, socket: Duplex): void => {
-  // nothing to answer: the caller is gone, or an answer has begun (Node's own handler checks the same)
-  const answering = (socket as { _httpMessage?: { readonly headersSent?: boolean } })._httpMessage?.headersSent === true
-  if (error.code === "ECONNRESET" || !socket.writable || answering) {
+  if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy()
+    return
+  }
+  // An earlier request on the connection still awaits its answer (pipelined): an answer now would be taken
+  // for its; it gets its own, and the connection closes after it.
+  const pending = (socket as { _httpMessage?: ServerResponse | null })._httpMessage
+  if (pending !== undefined && pending !== null) {
+    if (!pending.headersSent) pending.setHeader("connection", "close")
+    pending.once("finish", () => socket.end())
     return
   }
   const { status, details } = unparsable(error.code)

@@ -81,23 +81,30 @@ export const make = Effect.gen(function*() {
     Effect.fail(new UpstreamError({ operation: "Get-DistributionGroupMember", reason: new Failed({ detail }) }))
 
   // Page by page (spec §3.3: re-POST to @odata.nextLink), each page through `retryPage` on its own.
-  const listMembers = Effect.fn("ExchangeGroupStore.listMembers")(function*(
-    target: Target,
-    retryPage: RetryPage = (page) => page
-  ) {
+  const walk = Effect.fnUntraced(function*(target: Target, retryPage: RetryPage) {
     const members: Array<string> = []
     let cursor: string | undefined
     for (let page = 0; page === 0 || cursor !== undefined; page++) {
       if (page >= ExchangeClient.MAX_PAGES) return yield* walkFailed("too many result pages")
-      const result = yield* retryPage(listMembersPage(target, { size: ExchangeClient.MAX_PAGE_SIZE, cursor }).pipe(
-        // a nextLink Exchange itself gave and then refused: no page of this walk can be asked again
-        Effect.catchTag("PageCursorInvalid", (invalid) =>
-          walkFailed(`Exchange refused its own next page link (${invalid.reason})`))
-      ))
+      const result = yield* retryPage(listMembersPage(target, { size: ExchangeClient.MAX_PAGE_SIZE, cursor }))
       for (const member of result.members) members.push(member)
+      // the same link again would walk in a circle until MAX_PAGES, holding every address it saw
+      if (result.next !== undefined && result.next === cursor) return yield* walkFailed("Exchange sent the same next page link twice")
       cursor = result.next
     }
     return members as ReadonlyArray<string>
+  })
+
+  const listMembers = Effect.fn("ExchangeGroupStore.listMembers")(function*(
+    target: Target,
+    retryPage: RetryPage = (page) => page
+  ) {
+    // A nextLink that expired under long retries (spec §3.3): the walk starts again once from page 1.
+    return yield* walk(target, retryPage).pipe(
+      Effect.catchTag("PageCursorInvalid", () => walk(target, retryPage)),
+      Effect.catchTag("PageCursorInvalid", (invalid) =>
+        walkFailed(`Exchange refused its own next page link (${invalid.reason})`))
+    )
   })
 
   // One POST per page; the cursor is Exchange's own nextLink, followed only to Exchange (ExchangeClient).

@@ -70,8 +70,9 @@ export const authorized = (client: HttpClient.HttpClient, tokens: Tokens["Servic
     Effect.flatMap(tokens.get(resource), (token) =>
       client.execute(HttpClientRequest.bearerToken(request, token)).pipe(
         // the body within the limit too (kept by the response for whoever reads it): a reply whose body
-        // stalls holds the request as long as one that never starts
-        Effect.tap((response) => response.arrayBuffer),
+        // stalls holds the request as long as one that never starts. One cut off is left to its status
+        // (a 503 whose body broke off is still a 503).
+        Effect.tap((response) => Effect.ignore(response.arrayBuffer)),
         Effect.catchTag("HttpClientError", (error) =>
           Effect.fail(
             error.reason._tag === "TransportError"

@@ -79,7 +79,7 @@ export interface PageRequest {
 }
 
 /** What a caller does to each page's request of a walk over pages (retrying it, typically). */
-export type RetryPage = <A>(page: Effect.Effect<A, GroupStoreError>) => Effect.Effect<A, GroupStoreError>
+export type RetryPage = <A, E extends { readonly _tag: string }>(page: Effect.Effect<A, E>) => Effect.Effect<A, E>
 
 /** The outcome of one member in a bulk add or remove; an error here affected that member only. */
 export type MemberOutcome =

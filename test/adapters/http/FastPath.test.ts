@@ -201,4 +201,30 @@ describe("FastPath", () => {
     assert.strictEqual(answers.match(/connection: close/gi)?.length, 1)
     assert.isAbove(answers.indexOf("answer 2"), answers.toLowerCase().indexOf("connection: close"))
   })
+
+  it("a request Node cannot parse behind a pipelined one: that one gets its own answer, then the connection closes", async () => {
+    let answer: (response: ServerResponse) => void = () => {}
+    const server = FastPath.installNode(createServer((_request, response) => answer(response)))
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const taken = new Promise<ServerResponse>((resolve) => (answer = resolve))
+    const socket = connect((server.address() as AddressInfo).port, "127.0.0.1")
+    const chunks: Array<Buffer> = []
+    socket.on("data", (chunk) => chunks.push(chunk))
+    const closed = new Promise<void>((resolve) => socket.on("close", resolve))
+    socket.write(Buffer.concat([
+      Buffer.from("PATCH /api/dl/a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\nGET /api/dl/"),
+      Buffer.from([0xc3, 0xa9]),
+      Buffer.from(" HTTP/1.1\r\nHost: x\r\n\r\n")
+    ]))
+    const response = await taken
+    // the parser has met the second request before the first is answered
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    response.end("the PATCH's own answer")
+    await closed
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    const text = Buffer.concat(chunks).toString("latin1")
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/)
+    assert.include(text, "the PATCH's own answer")
+    assert.notInclude(text, "400 Bad Request")
+  })
 })

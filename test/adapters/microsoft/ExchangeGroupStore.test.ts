@@ -277,6 +277,47 @@ describe("ExchangeGroupStore requests", () => {
       assert.strictEqual(exchange.requests.length, 1)
     }).pipe(Effect.provide(exchange.layer))
   })
+
+  const expired = {
+    status: 400,
+    body: { error: { code: "BadRequest", message: "Expired or Invalid pagination request. Default Expiry time is 00:30:00" } }
+  }
+
+  it.effect("listMembers: a next page link that expired under the walk starts it again once from page 1", () => {
+    const page2 = `${EXCHANGE}/InvokeCommand?$skiptoken=page2`
+    let expiredOnce = false
+    const exchange = setup((request) => {
+      if (request.url !== page2) return { status: 200, body: { ...(ok([{ PrimarySmtpAddress: "a@contoso.com" }]).body as object), "@odata.nextLink": page2 } }
+      if (!expiredOnce) {
+        expiredOnce = true
+        return expired
+      }
+      return ok([{ PrimarySmtpAddress: "b@contoso.com" }])
+    })
+    return Effect.gen(function*() {
+      assert.deepStrictEqual(yield* (yield* store).listMembers(target), ["a@contoso.com", "b@contoso.com"])
+      assert.strictEqual(exchange.requests.length, 4)
+    }).pipe(Effect.provide(exchange.layer))
+  })
+
+  it.effect("listMembers: a link that keeps expiring, or the same link twice, fails the walk at once", () => {
+    const page2 = `${EXCHANGE}/InvokeCommand?$skiptoken=page2`
+    const expiring = setup((request) =>
+      request.url === page2 ? expired : { status: 200, body: { ...(ok([]).body as object), "@odata.nextLink": page2 } }
+    )
+    const circling = setup(() => ({ status: 200, body: { ...(ok([]).body as object), "@odata.nextLink": page2 } }))
+    return Effect.gen(function*() {
+      const walk = Effect.gen(function*() {
+        return yield* Effect.flip((yield* store).listMembers(target))
+      })
+      const first = yield* walk.pipe(Effect.provide(expiring.layer))
+      assert.strictEqual(first._tag, "UpstreamError")
+      assert.strictEqual(expiring.requests.length, 4)
+      const second = yield* walk.pipe(Effect.provide(circling.layer))
+      assert.include(second.message, "same next page link")
+      assert.strictEqual(circling.requests.length, 2)
+    })
+  })
 })
 
 /** Answers each `$batch` item by its Member: `dup` is already a member, `ghost` unknown, `gone` not a member. */
@@ -295,7 +336,11 @@ const memberReply = (member: string, cmdlet: string): Record<string, unknown> =>
 }
 
 const batchSetup = (
-  options: { readonly throttleBatch?: number; readonly refuseBatch?: number; readonly groupMissing?: boolean } = {}
+  options: {
+    readonly throttleBatch?: number
+    readonly refuseBatch?: number | "every"
+    readonly groupMissing?: boolean
+  } = {}
 ) => {
   let inFlight = 0
   let maxInFlight = 0
@@ -309,7 +354,7 @@ const batchSetup = (
       for (let i = 0; i < 5; i++) yield* Effect.yieldNow
       inFlight--
       if (n === options.throttleBatch) return { status: 429, headers: { "Retry-After": "7" }, body: "" }
-      if (n === options.refuseBatch) return { status: 403, body: "" }
+      if (n === options.refuseBatch || options.refuseBatch === "every") return { status: 403, body: "" }
       return {
         status: 200,
         body: {
@@ -408,9 +453,10 @@ describe("ExchangeGroupStore member changes over $batch", () => {
   })
 
   it.effect("when every $batch is refused, the whole call fails", () => {
-    const exchange = batchSetup({ refuseBatch: 1 })
+    const exchange = batchSetup({ refuseBatch: "every" })
     return Effect.gen(function*() {
-      const error = yield* Effect.flip((yield* store).addMembers(target, ["a@contoso.com", "b@contoso.com"]))
+      const error = yield* Effect.flip((yield* store).addMembers(target, Array.from({ length: 25 }, (_, i) => `m${i}@contoso.com`)))
+      assert.strictEqual(exchange.requests.length, 3)
       assert.strictEqual(error._tag, "UpstreamError")
     }).pipe(Effect.provide(exchange.layer))
   })

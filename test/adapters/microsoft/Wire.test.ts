@@ -28,6 +28,17 @@ describe("Wire.authorized", () => {
       assert.strictEqual(error.reason._tag, "Transient")
     }))
 
+  it.effect("an answer whose body breaks off is still judged by its status (a 503 stays retryable)", () =>
+    Effect.gen(function*() {
+      const broken = HttpClient.make((request) =>
+        Effect.succeed(HttpClientResponse.fromWeb(
+          request,
+          new Response(new ReadableStream({ start: (controller) => controller.error(new Error("connection reset")) }), { status: 503 })
+        )))
+      const response = yield* authorized(broken, tokens, "exchange")(HttpClientRequest.post("https://outlook.office365.com/x"), "Get-DistributionGroup")
+      assert.strictEqual(response.status, 503)
+    }))
+
   it.effect("an answer whose body stalls fails as transient after the same timeout", () =>
     Effect.gen(function*() {
       const stalledBody = HttpClient.make((request) =>
