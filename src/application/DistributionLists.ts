@@ -1,11 +1,12 @@
 import { type Config, Context, Effect, Layer } from "effect"
 import type { OwnerSet } from "../domain/Access.ts"
-import type {
-  DistributionListAmbiguous,
-  DistributionListExists,
-  DistributionListNotFound,
+import {
+  type DistributionListAmbiguous,
+  type DistributionListExists,
+  type DistributionListNotFound,
+  type InputIssue,
   InvalidInput,
-  UsersNotFound
+  type UsersNotFound
 } from "../domain/Errors.ts"
 import * as CreateDistributionList from "./CreateDistributionList.ts"
 import * as GetDistributionList from "./GetDistributionList.ts"
@@ -134,6 +135,9 @@ export class DistributionLists extends Context.Service<DistributionLists, {
   ) => Effect.Effect<MembersResult, DistributionListsError>
 }>()("distribution-list-api/application/DistributionLists") {}
 
+const invalidIf = (issues: ReadonlyArray<InputIssue>) =>
+  issues.length > 0 ? Effect.fail(new InvalidInput({ issues })) : Effect.void
+
 export const make = Effect.gen(function*() {
   const kit = yield* Toolkit.make(yield* GroupStore, yield* UserDirectory, yield* Settings.Settings)
   const oneAtATime = ListLocks.make(kit.settings.customDomain, yield* ListLeases)
@@ -147,11 +151,18 @@ export const make = Effect.gen(function*() {
     getPage: GetDistributionListPage.make(kit),
     owners: GetDistributionList.makeOwners(kit),
     userIds: GetDistributionList.makeUserIds(kit),
-    // a rename holds the new name's key too: a change sent to it waits until the rename is done
-    update: (dlId, request, hints) => oneAtATime(dlId, update(dlId, request, hints), request.name === undefined ? [] : [request.name]),
+    // A request is checked before it waits for its list: a 422 need not wait behind a long change. A rename
+    // holds the new name's key too: a change sent to it waits until the rename is done.
+    update: (dlId, request, hints) =>
+      Effect.andThen(
+        invalidIf(UpdateDistributionList.requestIssues(request)),
+        oneAtATime(dlId, update(dlId, request, hints), request.name === undefined ? [] : [request.name])
+      ),
     remove: (dlId, hints) => oneAtATime(dlId, remove(dlId, hints)),
-    addMembers: (dlId, memberEmails, hints) => oneAtATime(dlId, addMembers(dlId, memberEmails, hints)),
-    removeMembers: (dlId, memberEmails, hints) => oneAtATime(dlId, removeMembers(dlId, memberEmails, hints))
+    addMembers: (dlId, memberEmails, hints) =>
+      Effect.andThen(ManageMembers.checkAddresses(memberEmails), oneAtATime(dlId, addMembers(dlId, memberEmails, hints))),
+    removeMembers: (dlId, memberEmails, hints) =>
+      Effect.andThen(ManageMembers.checkAddresses(memberEmails), oneAtATime(dlId, removeMembers(dlId, memberEmails, hints)))
   })
 })
 

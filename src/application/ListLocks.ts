@@ -37,7 +37,8 @@ export class ListLockMoved extends Schema.TaggedError<ListLockMoved>()("ListLock
 export const confirmHeld = (customDomain: string, dl: DistributionList): Effect.Effect<void, ListLockMoved> =>
   Effect.gen(function*() {
     const held = yield* HeldListKeys
-    const key = lockKey(dl.alias, customDomain)
+    // a list without an alias (made outside Exchange's rules) by its address: not one key for all such lists
+    const key = lockKey(dl.alias.trim() === "" ? dl.primarySmtpAddress : dl.alias, customDomain)
     if (held !== undefined && !held.includes(key)) return yield* new ListLockMoved({ key })
   })
 

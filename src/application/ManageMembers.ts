@@ -13,7 +13,8 @@ export const addedMessage = (failed: ReadonlyArray<string>): string =>
 export const removedMessage = (failed: ReadonlyArray<string>): string =>
   failed.length === 0 ? "All members removed (or already absent)." : "Some members could not be removed."
 
-const checkAddresses = (addresses: ReadonlyArray<string>) => {
+/** The request's addresses, checked before the change waits for its list. */
+export const checkAddresses = (addresses: ReadonlyArray<string>) => {
   const issues = emailIssues("memberEmails", addresses)
   return issues.length > 0 ? Effect.fail(new InvalidInput({ issues })) : Effect.void
 }
@@ -23,7 +24,6 @@ export const makeAdd = (kit: Toolkit) =>
   Effect.fn("DistributionLists.addMembers")(
     function*(dlId: string, memberEmails: ReadonlyArray<string>, hints: RequestHints) {
       yield* Effect.logInfo(`Adding ${memberEmails.length} member(s) to Distribution List: ${dlId}`)
-      yield* checkAddresses(memberEmails)
       const requested = uniqueEmails(memberEmails)
       // Both reads at once; unknown users are reported before an absent DL, as the seed orders them.
       const [users, dl] = yield* both(kit.users.requireAll(requested), readGroup(kit, dlId, hints, "noOwners"))
@@ -49,7 +49,6 @@ export const makeRemove = (kit: Toolkit) =>
   Effect.fn("DistributionLists.removeMembers")(
     function*(dlId: string, memberEmails: ReadonlyArray<string>, hints: RequestHints) {
       yield* Effect.logInfo(`Removing ${memberEmails.length} member(s) from Distribution List: ${dlId}`)
-      yield* checkAddresses(memberEmails)
       const dl = yield* readGroup(kit, dlId, hints, "noOwners")
       yield* confirmHeld(kit.settings.customDomain, dl)
       const target = targetOf(kit, hints, dl)

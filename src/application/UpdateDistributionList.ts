@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { aliasFromName, controlCharacterIssues, MAX_DISPLAY_NAME_LENGTH, nameIssues } from "../domain/Alias.ts"
 import { type DistributionList, userAddress } from "../domain/DistributionList.ts"
 import { normalizeEmail, primaryAddress, uniqueEmails } from "../domain/Email.ts"
-import { DistributionListExists, type InputIssue, InvalidInput, UsersNotFound } from "../domain/Errors.ts"
+import { DistributionListExists, type InputIssue, UsersNotFound } from "../domain/Errors.ts"
 import { targetMembers } from "../domain/MemberDiff.ts"
 import type { RequestHints, UpdateRequest, UpdateResult } from "./DistributionLists.ts"
 import { confirmHeld } from "./ListLocks.ts"
@@ -24,7 +24,7 @@ const displayNameIssues = (displayName: string): ReadonlyArray<InputIssue> =>
     }]
     : controlCharacterIssues(displayName, ["displayName"])
 
-const requestIssues = (request: UpdateRequest): ReadonlyArray<InputIssue> => [
+export const requestIssues = (request: UpdateRequest): ReadonlyArray<InputIssue> => [
   ...(request.name === undefined ? [] : nameIssues(request.name, ["name"])),
   ...(request.displayName === undefined ? [] : displayNameIssues(request.displayName)),
   ...(request.ownerEmails?.length === 0
@@ -122,8 +122,6 @@ export const make = (kit: Toolkit) => {
   return Effect.fn("DistributionLists.update")(
     function*(dlId: string, request: UpdateRequest, hints: RequestHints) {
       yield* Effect.logInfo(`Updating Distribution List: ${dlId}`)
-      const issues = requestIssues(request)
-      if (issues.length > 0) return yield* new InvalidInput({ issues })
 
       const owners = request.ownerEmails === undefined ? undefined : uniqueEmails(request.ownerEmails)
       const members = request.memberEmails === undefined ? undefined : uniqueEmails(request.memberEmails)

@@ -109,6 +109,23 @@ describe("DistributionLists: changes to one list run one at a time", () => {
       assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("d")]))
     }).pipe(Effect.provide(appLayer(users))))
 
+  it.effect("an invalid request is answered at once, without waiting behind a change of its list", () =>
+    Effect.gen(function*() {
+      const { dls, seed } = yield* setup
+      seed("race")
+      const sync = yield* Effect.forkChild(dls.update("race", { memberEmails: [address("b")] }, {}))
+      yield* settle
+      const invalid = yield* Effect.forkChild(Effect.flip(dls.update("race", { ownerEmails: [] }, {})))
+      const badAdd = yield* Effect.forkChild(Effect.flip(dls.addMembers("race", ["not-an-address"], {})))
+      yield* settle
+      assert.isDefined(invalid.pollUnsafe(), "the invalid PATCH waited for the list")
+      assert.isDefined(badAdd.pollUnsafe(), "the invalid add waited for the list")
+      assert.strictEqual((yield* Fiber.join(invalid))._tag, "InvalidInput")
+      assert.strictEqual((yield* Fiber.join(badAdd))._tag, "InvalidInput")
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(sync)
+    }).pipe(Effect.provide(appLayer(users))))
+
   it.effect("a change waiting for its list can be cut (its caller went away) even when it would run to its end", () =>
     Effect.gen(function*() {
       const { dls, seed, membersOf } = yield* setup
