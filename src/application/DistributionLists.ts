@@ -8,6 +8,7 @@ import {
   InvalidInput,
   type UsersNotFound
 } from "../domain/Errors.ts"
+import { aliasFromName } from "../domain/Alias.ts"
 import * as CreateDistributionList from "./CreateDistributionList.ts"
 import * as GetDistributionList from "./GetDistributionList.ts"
 import * as GetDistributionListPage from "./GetDistributionListPage.ts"
@@ -156,7 +157,8 @@ export const make = Effect.gen(function*() {
     update: (dlId, request, hints) =>
       Effect.andThen(
         invalidIf(UpdateDistributionList.requestIssues(request)),
-        oneAtATime(dlId, update(dlId, request, hints), request.name === undefined ? [] : [request.name])
+        // the alias the rename makes (a name written like an address gives one too: "a@b.example" → a-b-example)
+        oneAtATime(dlId, update(dlId, request, hints), request.name === undefined ? [] : [aliasFromName(request.name)])
       ),
     remove: (dlId, hints) => oneAtATime(dlId, remove(dlId, hints)),
     addMembers: (dlId, memberEmails, hints) =>

@@ -94,20 +94,22 @@ describe("DistributionLists: changes to one list run one at a time", () => {
       }).pipe(Effect.provide(appLayer(users))))
   }
 
-  it.effect("a renaming PATCH holds the new name too: a change sent to it waits until the PATCH is done", () =>
-    Effect.gen(function*() {
-      const { dls, seed, membersOf } = yield* setup
-      const dl = seed("race")
-      const sync = yield* Effect.forkChild(dls.update("race", { name: "Renamed", memberEmails: [address("b")] }, {}))
-      yield* settle
-      const add = yield* Effect.forkChild(dls.addMembers("renamed", [address("d")], {}))
-      yield* settle
-      assert.isUndefined(add.pollUnsafe(), "the add ran beside the renaming PATCH")
-      yield* TestClock.adjust("1 minute")
-      yield* Fiber.join(sync)
-      yield* Fiber.join(add)
-      assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("d")]))
-    }).pipe(Effect.provide(appLayer(users))))
+  for (const [name, alias] of [["Renamed", "renamed"], ["ZedX@contoso.example", "zedx-contoso-example"]] as const) {
+    it.effect(`a renaming PATCH holds the new alias too (${name}): a change sent to it waits until the PATCH is done`, () =>
+      Effect.gen(function*() {
+        const { dls, seed, membersOf } = yield* setup
+        const dl = seed("race")
+        const sync = yield* Effect.forkChild(dls.update("race", { name, memberEmails: [address("b")] }, {}))
+        yield* settle
+        const add = yield* Effect.forkChild(dls.addMembers(alias, [address("d")], {}))
+        yield* settle
+        assert.isUndefined(add.pollUnsafe(), "the add ran beside the renaming PATCH")
+        yield* TestClock.adjust("1 minute")
+        yield* Fiber.join(sync)
+        yield* Fiber.join(add)
+        assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("d")]))
+      }).pipe(Effect.provide(appLayer(users))))
+  }
 
   it.effect("an invalid request is answered at once, without waiting behind a change of its list", () =>
     Effect.gen(function*() {
