@@ -2,9 +2,18 @@
 // Run by `npm run test:deno` (Node 24 drives it; the service under test runs on the pinned Deno).
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { type AddressInfo, createServer } from "node:net"
 import { setTimeout as delay } from "node:timers/promises"
 
-const port = 18_000 + Math.floor(Math.random() * 2_000)
+// a port the system says is free (a random pick could meet a server already there)
+const port = await new Promise<number>((resolve, reject) => {
+  const probe = createServer()
+  probe.once("error", reject)
+  probe.listen(0, "127.0.0.1", () => {
+    const { port } = probe.address() as AddressInfo
+    probe.close(() => resolve(port))
+  })
+})
 const key = randomBytes(24).toString("base64url")
 const base = `http://127.0.0.1:${port}`
 const headers = { "content-type": "application/json", "x-api-key": key }

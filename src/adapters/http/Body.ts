@@ -1,5 +1,5 @@
-import { Effect, Schema, SchemaAST } from "effect"
-import type { HttpServerRequest } from "effect/http"
+import { Cause, Effect, Schema, SchemaAST } from "effect"
+import { HttpServerError, type HttpServerRequest } from "effect/http"
 import * as ApiErrors from "./ApiErrors.ts"
 import { tooLargeDetails } from "./auth/Hygiene.ts"
 import { toInputIssues } from "./Validation.ts"
@@ -33,6 +33,17 @@ const parseJson = (text: string): { readonly ok: true; readonly value: unknown }
 }
 
 /**
+ * Whether the caller is gone: `node:http`'s request says so by `readableAborted` (on Deno the body read fails
+ * before the request is interrupted), a web request (Deno.serve) by its signal.
+ */
+const callerGone = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  const source = request.source
+  return source instanceof Request
+    ? source.signal.aborted
+    : (source as { readonly readableAborted?: unknown }).readableAborted === true
+}
+
+/**
  * Reads the request body as a JSON object and decodes it with `schema`: malformed or non-object
  * JSON is a 400, schema failures a 422 listing every issue, unknown fields are ignored and an
  * explicit `null` on an optional field counts as absent (as with Pydantic's `Optional[...] = None`).
@@ -53,11 +64,12 @@ export const decoder = <S extends Schema.Struct<Schema.Struct.Fields> & { readon
     }
     return request.arrayBuffer.pipe(
       Effect.catch((error) =>
-        Effect.fail(
-          error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
-            ? new ApiErrors.PayloadTooLarge({ error: "Payload Too Large", details: tooLargeDetails })
-            : ApiErrors.badRequest("The request body could not be read")
-        )
+        error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
+          ? Effect.fail(new ApiErrors.PayloadTooLarge({ error: "Payload Too Large", details: tooLargeDetails }))
+          // the caller went away mid-body: as when the server interrupts the request for it (499, not started)
+          : callerGone(request)
+          ? Effect.failCause(Cause.annotate(Cause.interrupt(), HttpServerError.ClientAbort.annotation))
+          : Effect.fail(ApiErrors.badRequest("The request body could not be read"))
       ),
       Effect.flatMap((bytes): Effect.Effect<S["Type"], BodyError> => {
         const text = decodeUtf8(bytes)
