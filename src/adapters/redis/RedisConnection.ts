@@ -1,7 +1,7 @@
 import * as NodeRedis from "@effect/platform-node/NodeRedis"
-import { Context, Duration, Effect, Layer, Redacted, Scope } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Redacted, Scope } from "effect"
 import { RateLimiter, Redis } from "effect/persistence"
-import type { RedisTarget } from "./RedisUrl.ts"
+import { describeFailure, type RedisTarget, scrubber } from "./RedisUrl.ts"
 
 // Imported with `import()`, only when a Redis URL is set (RateLimitStore, RedisListLeases): the redis
 // client, and everything only it needs, stay out of start-up and out of the main bundle chunk.
@@ -36,6 +36,32 @@ const clientOptions = (
   }
 }
 
+/** How often a client's errors reach the log: it reconnects every 2 s while Redis is down. */
+export const ERROR_LOG_INTERVAL_MILLIS = 60_000
+
+/**
+ * Puts one warning a minute, naming the target and the reason (password scrubbed), in place of the warning
+ * per error the client layer logs: a Redis down for an hour was 1,800 lines per connection.
+ */
+export const quietErrors = (
+  client: {
+    readonly removeAllListeners: (event: "error") => unknown
+    readonly on: (event: "error", listener: (cause: unknown) => void) => unknown
+  },
+  target: RedisTarget,
+  log: (effect: Effect.Effect<void>) => void
+): void => {
+  const scrub = scrubber(target)
+  let loggedAt = Number.NEGATIVE_INFINITY
+  client.removeAllListeners("error")
+  client.on("error", (cause) =>
+    log(Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (now - loggedAt < ERROR_LOG_INTERVAL_MILLIS) return Effect.void
+      loggedAt = now
+      return Effect.logWarning(`Redis ${target.display}: ${scrub(describeFailure(cause))} (reconnecting; said at most once a minute)`)
+    })))
+}
+
 /** Connects to `target` (one attempt); the connection is closed with `scope`. */
 export const connect = (
   target: RedisTarget,
@@ -48,6 +74,7 @@ export const connect = (
     connected = true
     // The layer's own release waits for commands in flight, forever if Redis hangs: shutdown must not.
     const { client } = Context.get(redis, NodeRedis.NodeRedis)
+    quietErrors(client, target, Effect.runSyncWith(yield* Effect.context<never>()))
     yield* Scope.addFinalizer(scope, Effect.sync(() => client.destroy()))
     return Context.get(redis, Redis.Redis)
   })
