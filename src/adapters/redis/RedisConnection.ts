@@ -1,5 +1,5 @@
 import * as NodeRedis from "@effect/platform-node/NodeRedis"
-import { Clock, Context, Duration, Effect, Layer, Redacted, Scope } from "effect"
+import { Context, Duration, Effect, Layer, Logger, Redacted, Scope } from "effect"
 import { RateLimiter, Redis } from "effect/persistence"
 import { describeFailure, type RedisTarget, scrubber } from "./RedisUrl.ts"
 
@@ -39,27 +39,31 @@ const clientOptions = (
 /** How often a client's errors reach the log: it reconnects every 2 s while Redis is down. */
 export const ERROR_LOG_INTERVAL_MILLIS = 60_000
 
+const CLIENT_ERROR = /^NodeRedis .*error$/
+
 /**
- * Puts one warning a minute, naming the target and the reason (password scrubbed), in place of the warning
- * per error the client layer logs: a Redis down for an hour was 1,800 lines per connection.
+ * The loggers `loggers`, except that the client layer's warning per error ("NodeRedis client error", one
+ * per reconnect attempt: 1,800 lines an hour while Redis is down) becomes one a minute, naming the target
+ * and the reason with the password scrubbed.
  */
-export const quietErrors = (
-  client: {
-    readonly removeAllListeners: (event: "error") => unknown
-    readonly on: (event: "error", listener: (cause: unknown) => void) => unknown
-  },
-  target: RedisTarget,
-  log: (effect: Effect.Effect<void>) => void
-): void => {
+export const quietClientErrors = (
+  loggers: ReadonlySet<Logger.Logger<unknown, unknown>>,
+  target: RedisTarget
+): Logger.Logger<unknown, void> => {
   const scrub = scrubber(target)
   let loggedAt = Number.NEGATIVE_INFINITY
-  client.removeAllListeners("error")
-  client.on("error", (cause) =>
-    log(Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      if (now - loggedAt < ERROR_LOG_INTERVAL_MILLIS) return Effect.void
+  return Logger.make((options) => {
+    const [text, cause] = Array.isArray(options.message) ? options.message : [options.message]
+    if (typeof text === "string" && CLIENT_ERROR.test(text)) {
+      const now = options.date.getTime()
+      if (now - loggedAt < ERROR_LOG_INTERVAL_MILLIS) return
       loggedAt = now
-      return Effect.logWarning(`Redis ${target.display}: ${scrub(describeFailure(cause))} (reconnecting; said at most once a minute)`)
-    })))
+      const message = `Redis ${target.display}: ${scrub(describeFailure(cause))} (reconnecting; said at most once a minute)`
+      for (const logger of loggers) logger.log({ ...options, message })
+      return
+    }
+    for (const logger of loggers) logger.log(options)
+  })
 }
 
 /** Connects to `target` (one attempt); the connection is closed with `scope`. */
@@ -70,11 +74,16 @@ export const connect = (
 ): Effect.Effect<Redis.Redis["Service"], Redis.RedisError> =>
   Effect.gen(function*() {
     let connected = false
-    const redis = yield* Layer.buildWithScope(NodeRedis.layer(clientOptions(target, socketTimeout, () => connected)), scope)
+    const loggers = yield* Logger.CurrentLoggers
+    const redis = yield* Layer.buildWithScope(
+      NodeRedis.layer(clientOptions(target, socketTimeout, () => connected)).pipe(
+        Layer.provide(Logger.layer([quietClientErrors(loggers, target)]))
+      ),
+      scope
+    )
     connected = true
     // The layer's own release waits for commands in flight, forever if Redis hangs: shutdown must not.
     const { client } = Context.get(redis, NodeRedis.NodeRedis)
-    quietErrors(client, target, Effect.runSyncWith(yield* Effect.context<never>()))
     yield* Scope.addFinalizer(scope, Effect.sync(() => client.destroy()))
     return Context.get(redis, Redis.Redis)
   })
