@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { type Config, ConfigProvider, Effect } from "effect"
+import { Effect } from "effect"
 import { actionOf, rateLimitConfig } from "../../../../src/adapters/http/auth/Authenticate.ts"
 import { Failed, UpstreamError } from "../../../../src/application/ports/UpstreamError.ts"
+import { readConfig } from "../../../support/ConfigFrom.ts"
 import { appToken, makeKey, userToken } from "./FakeTenant.ts"
 import { adminKey, ambiguousId, bearer, key, makeApp, readerKey, type Reply, writerKey } from "./Harness.ts"
 
@@ -289,11 +290,6 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
       assertError(yield* request("GET", "/api/dl/janes-team", { headers: bearer(token) }), 403, "Forbidden")
     }))
 })
-
-const readConfig = <A>(config: Config.Config<A>, env: Record<string, string>) =>
-  Effect.gen(function*() {
-    return yield* config
-  }).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))))
 
 describe("RATE_LIMIT_PER_MINUTE", () => {
   it.effect("0 or more; a negative number stops start-up instead of turning the limit off", () =>
