@@ -2,7 +2,7 @@
 // Run by `npm run test:deno` (Node 24 drives it; the service under test runs on the pinned Deno).
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { type AddressInfo, createServer } from "node:net"
+import { type AddressInfo, connect, createServer } from "node:net"
 import { setTimeout as delay } from "node:timers/promises"
 
 // a port the system says is free (a random pick could meet a server already there)
@@ -19,9 +19,26 @@ const base = `http://127.0.0.1:${port}`
 const headers = { "content-type": "application/json", "x-api-key": key }
 
 const service = spawn("node_modules/.bin/deno", ["run", "-A", "src/main.ts"], {
-  env: { ...process.env, PORT: String(port), API_KEYS: `smoke:admin:${key}`, TENANT_ID: "", LOG_LEVEL: "Warn" },
-  stdio: ["ignore", "inherit", "inherit"]
+  env: { ...process.env, PORT: String(port), API_KEYS: `smoke:admin:${key}`, TENANT_ID: "", LOG_LEVEL: "Info" },
+  stdio: ["ignore", "pipe", "inherit"]
 })
+// the service's log, kept for the checks that read it (not echoed: a run at Info is long)
+let log = ""
+service.stdout.on("data", (chunk: Buffer) => (log += chunk.toString("utf8")))
+
+/** Sends a PATCH whose body stops after 10 of its 100 declared bytes, then goes away. */
+const leaveMidBody = () =>
+  new Promise<void>((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.write(
+        `PATCH /api/dl/left-mid-body HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: ${key}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":"x`
+      )
+      setTimeout(() => socket.destroy(), 300)
+    })
+    socket.on("error", reject)
+    socket.on("close", () => resolve())
+  })
 
 let passed = 0
 let failed = 0
@@ -63,6 +80,17 @@ try {
   check("DELETE /api/dl/{dlId} → 200", deleted.status === 200, await deleted.json())
   const gone = await fetch(`${base}/api/dl/${encodeURIComponent(dlId)}`, { headers })
   check("GET after DELETE → 404", gone.status === 404, await gone.json())
+  await leaveMidBody()
+  let line: string | undefined
+  for (let attempt = 0; attempt < 50 && line === undefined; attempt++) {
+    line = log.split("\n").find((l) => l.includes("audit") && l.includes("dlId=left-mid-body"))
+    if (line === undefined) await delay(100)
+  }
+  check(
+    "a caller gone mid-body: 499, not started (as on Node)",
+    line !== undefined && line.includes("status=499") && line.includes("outcome=notStarted"),
+    line ?? "no audit line"
+  )
 } catch (error) {
   check("smoke run", false, String(error))
 } finally {

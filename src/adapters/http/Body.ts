@@ -33,8 +33,9 @@ const parseJson = (text: string): { readonly ok: true; readonly value: unknown }
 }
 
 /**
- * Whether the caller is gone: `node:http`'s request says so by `readableAborted` (on Deno the body read fails
- * before the request is interrupted), a web request (Deno.serve) by its signal.
+ * Whether the body broke off because the caller went away: `node:http`'s request says it was aborted
+ * (`readableAborted`: the body ended before its end; on Deno the body read fails before the request is
+ * interrupted), a web request (Deno.serve) says so by its signal.
  */
 const callerGone = (request: HttpServerRequest.HttpServerRequest): boolean => {
   const source = request.source

@@ -36,29 +36,35 @@ const clientOptions = (
   }
 }
 
-/** How often a client's errors reach the log: it reconnects every 2 s while Redis is down. */
+/** How often a Redis's connection errors reach the log: a client reconnects every 2 s while Redis is down. */
 export const ERROR_LOG_INTERVAL_MILLIS = 60_000
 
-const CLIENT_ERROR = /^NodeRedis .*error$/
+/** The client layer's warning per error event (@effect/platform-node NodeRedis). */
+const CLIENT_ERRORS = new Set(["NodeRedis client error", "NodeRedis reserved connection error", "NodeRedis subscriber error"])
 
 /**
- * The loggers `loggers`, except that the client layer's warning per error ("NodeRedis client error", one
- * per reconnect attempt: 1,800 lines an hour while Redis is down) becomes one a minute, naming the target
- * and the reason with the password scrubbed.
+ * When each Redis's errors were last logged, by target: shared by all its connections, and by the new
+ * connection each retry makes while Redis is down at start-up (a gate per connection let every one through).
+ */
+const loggedAt = new Map<string, number>()
+
+/**
+ * The loggers `loggers`, except that the client layer's warning per error (one per reconnect attempt: 1,800
+ * lines an hour while Redis is down) becomes one a minute per target, naming it and the reason with the
+ * password scrubbed.
  */
 export const quietClientErrors = (
   loggers: ReadonlySet<Logger.Logger<unknown, unknown>>,
   target: RedisTarget
 ): Logger.Logger<unknown, void> => {
   const scrub = scrubber(target)
-  let loggedAt = Number.NEGATIVE_INFINITY
   return Logger.make((options) => {
     const [text, cause] = Array.isArray(options.message) ? options.message : [options.message]
-    if (typeof text === "string" && CLIENT_ERROR.test(text)) {
+    if (typeof text === "string" && CLIENT_ERRORS.has(text)) {
       const now = options.date.getTime()
-      if (now - loggedAt < ERROR_LOG_INTERVAL_MILLIS) return
-      loggedAt = now
-      const message = `Redis ${target.display}: ${scrub(describeFailure(cause))} (reconnecting; said at most once a minute)`
+      if (now - (loggedAt.get(target.display) ?? Number.NEGATIVE_INFINITY) < ERROR_LOG_INTERVAL_MILLIS) return
+      loggedAt.set(target.display, now)
+      const message = `Redis ${target.display}: ${scrub(describeFailure(cause))} (said at most once a minute)`
       for (const logger of loggers) logger.log({ ...options, message })
       return
     }
