@@ -1,6 +1,6 @@
 import { Clock, Context, Effect, Fiber, Layer, Ref } from "effect"
 import { GroupStore } from "../../application/ports/GroupStore.ts"
-import type { UpstreamError } from "../../application/ports/UpstreamError.ts"
+import { ACQUIRE_TOKEN, type UpstreamError } from "../../application/ports/UpstreamError.ts"
 import { UserDirectory } from "../../application/ports/UserDirectory.ts"
 import { Settings } from "../../application/Settings.ts"
 import { chooseAnchor } from "../../domain/AnchorMailbox.ts"
@@ -51,7 +51,7 @@ export const layerFromUpstreams: Layer.Layer<never, never, UserDirectory | Group
           return Effect.as(Effect.logWarning(`Not ready (${surface}): ${error.message}`), false)
         case "Failed":
           // a token we cannot get at all is our configuration; another unexpected answer is not ours to judge
-          return error.operation === "Tokens.acquire"
+          return error.operation === ACQUIRE_TOKEN
             ? Effect.as(Effect.logWarning(`Not ready (${surface}): ${error.message}`), false)
             : Effect.as(Effect.logWarning(`Readiness probe (${surface}), still ready: ${error.message}`), true)
         case "Transient":

@@ -8,7 +8,7 @@ import {
   ServerError
 } from "@azure/msal-node"
 import { Duration, Effect, Redacted } from "effect"
-import { Failed, Forbidden, Transient, UpstreamError } from "../../application/ports/UpstreamError.ts"
+import { ACQUIRE_TOKEN, Failed, Forbidden, Transient, UpstreamError } from "../../application/ports/UpstreamError.ts"
 import type { CloudSettings } from "./Cloud.ts"
 import type { Credential } from "./Credentials.ts"
 
@@ -74,7 +74,7 @@ const toAccessToken = (result: AuthenticationResult | null, operation: string): 
 
 /** One msal client for the process: a confidential client, or a managed identity. */
 export const make = (cloud: CloudSettings, credential: Credential): TokenSource => {
-  const operation = "Tokens.acquire"
+  const operation = ACQUIRE_TOKEN
   if (credential._tag === "ManagedIdentity") {
     const app = new ManagedIdentityApplication({
       ...(credential.userAssignedClientId === undefined
@@ -180,7 +180,7 @@ const managedIdentityAdvice =
  * (msal already retried what IMDS calls retryable), so it fails with advice instead of "transient".
  */
 const managedIdentityError = (cause: unknown, cloud: CloudSettings, credential: Credential): UpstreamError => {
-  const operation = "Tokens.acquire"
+  const operation = ACQUIRE_TOKEN
   if (cause instanceof ServerError || !(cause instanceof AuthError)) return toUpstreamError(cause, cloud, credential)
   const detail = cause.errorCode === "network_error"
     ? `cannot reach the managed identity endpoint: ${managedIdentityAdvice}`
@@ -189,7 +189,7 @@ const managedIdentityError = (cause: unknown, cloud: CloudSettings, credential: 
 }
 
 const toUpstreamError = (cause: unknown, cloud: CloudSettings, credential: Credential): UpstreamError => {
-  const operation = "Tokens.acquire"
+  const operation = ACQUIRE_TOKEN
   if (cause instanceof ServerError) {
     const status = cause.status
     // errorNo is typed string but holds the JSON number of `error_codes[0]` (spec §7.5).

@@ -20,6 +20,9 @@ export class Failed extends Schema.TaggedError<Failed>()("Failed", {
   detail: Schema.String
 }) {}
 
+/** The `operation` of a failure to get our own access token: one of ours to fix (readiness reports it). */
+export const ACQUIRE_TOKEN = "Tokens.acquire"
+
 /** A failure of Microsoft Graph, Exchange Online or the identity platform. */
 export class UpstreamError extends Schema.TaggedError<UpstreamError>()("UpstreamError", {
   operation: Schema.String,

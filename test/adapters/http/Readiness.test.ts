@@ -3,7 +3,7 @@ import { Context, Effect, Fiber, Layer, Logger, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import * as Readiness from "../../../src/adapters/http/Readiness.ts"
 import { GroupNotFound, GroupStore, type Target } from "../../../src/application/ports/GroupStore.ts"
-import { Failed, Forbidden, Transient, UpstreamError } from "../../../src/application/ports/UpstreamError.ts"
+import { ACQUIRE_TOKEN, Failed, Forbidden, Transient, UpstreamError } from "../../../src/application/ports/UpstreamError.ts"
 import { UserDirectory } from "../../../src/application/ports/UserDirectory.ts"
 import * as Settings from "../../../src/application/Settings.ts"
 
@@ -16,7 +16,7 @@ const failure = (answer: Answer, operation: string) => {
     case "failed":
       return new UpstreamError({ operation, reason: new Failed({ detail: "an answer we cannot read" }) })
     case "no-token":
-      return new UpstreamError({ operation: "Tokens.acquire", reason: new Failed({ detail: "no managed identity here" }) })
+      return new UpstreamError({ operation: ACQUIRE_TOKEN, reason: new Failed({ detail: "no managed identity here" }) })
     default:
       return new UpstreamError({ operation, reason: new Transient({ throttled: false, status: 503 }) })
   }
