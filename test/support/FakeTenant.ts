@@ -3,6 +3,7 @@ import { type DirectoryUser, type DistributionList, userAddress } from "../../sr
 import { normalizeEmail, sameEmail } from "../../src/domain/Email.ts"
 import {
   GroupAlreadyExists,
+  GroupAmbiguous,
   GroupNotFound,
   GroupStore,
   type GroupStoreError,
@@ -87,6 +88,8 @@ export class FakeTenant extends Context.Service<FakeTenant, {
    * show these owners by name, as ManagedBy does, until `ownerIds` reads them as ids.
    */
   readonly legacyNames: Map<string, string>
+  /** Further SMTP addresses of users (Graph `proxyAddresses`), each to its user's id. */
+  readonly proxyAddresses: Map<string, string>
 }>()("test/support/FakeTenant") {}
 
 export const callsOf = (tenant: FakeTenant["Service"], op: Op) => tenant.calls.filter((call) => call.op === op)
@@ -128,7 +131,8 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
       unseenByExchange: new Map(),
       replicationReads: 0,
       chaos: undefined,
-      legacyNames: new Map()
+      legacyNames: new Map(),
+      proxyAddresses: new Map()
     }
 
     // owners as ManagedBy shows them; stored as ids
@@ -180,7 +184,8 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
         ]))
         indexed = tenant.users.length
       }
-      return index.get(normalizeEmail(address))
+      const proxyOwner = tenant.proxyAddresses.get(normalizeEmail(address))
+      return index.get(normalizeEmail(address)) ?? tenant.users.find((user) => user.id === proxyOwner)
     }
 
     /** Exchange's view of a recipient: a directory user with a mailbox that it already sees. */
@@ -195,19 +200,24 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
       return found?.mail === null ? undefined : found
     }
 
-    const find = (identity: string): StoredGroup | undefined =>
-      tenant.groups.get(identity) ??
-        [...tenant.groups.values()].find(({ dl }) =>
-          [dl.alias, dl.name, dl.primarySmtpAddress].some((key) => sameEmail(key, identity))
-        ) ??
-        [...tenant.groups.values()].find(({ formerAddresses }) =>
-          (formerAddresses ?? []).some((key) => sameEmail(key, identity))
-        )
+    // as Exchange: an identity two groups answer to (one's name, the other's alias) names neither
+    const find = (identity: string): StoredGroup | "ambiguous" | undefined => {
+      const byId = tenant.groups.get(identity)
+      if (byId !== undefined) return byId
+      const named = [...tenant.groups.values()].filter(({ dl }) =>
+        [dl.alias, dl.name, dl.primarySmtpAddress].some((key) => sameEmail(key, identity))
+      )
+      if (named.length > 1) return "ambiguous"
+      return named[0] ?? [...tenant.groups.values()].find(({ formerAddresses }) =>
+        (formerAddresses ?? []).some((key) => sameEmail(key, identity))
+      )
+    }
 
     const visible = (target: Target) =>
-      Effect.suspend(() => {
+      Effect.suspend((): Effect.Effect<StoredGroup, GroupNotFound | GroupAmbiguous> => {
         const group = find(target.identity)
         if (group === undefined) return Effect.fail(new GroupNotFound({ identity: target.identity }))
+        if (group === "ambiguous") return Effect.fail(new GroupAmbiguous({ identity: target.identity }))
         if (group.hiddenReads > 0) {
           group.hiddenReads--
           return Effect.fail(new GroupNotFound({ identity: target.identity }))
@@ -216,15 +226,29 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
       })
 
     const existing = (target: Target) =>
-      Effect.suspend(() => {
+      Effect.suspend((): Effect.Effect<StoredGroup, GroupNotFound | GroupAmbiguous> => {
         const group = find(target.identity)
-        return group === undefined ? Effect.fail(new GroupNotFound({ identity: target.identity })) : Effect.succeed(group)
+        return group === undefined
+          ? Effect.fail(new GroupNotFound({ identity: target.identity }))
+          : group === "ambiguous"
+          ? Effect.fail(new GroupAmbiguous({ identity: target.identity }))
+          : Effect.succeed(group)
       })
 
-    const conflict = (self: string | undefined, keys: ReadonlyArray<string | undefined>) =>
-      [...tenant.groups.values()].find(({ dl }) =>
+    // as Exchange: a name clashes with another's name, an alias with another's alias, an address with another's
+    // address (one group's alias may be another's name)
+    const conflict = (
+      self: string | undefined,
+      wanted: { readonly name?: string | undefined; readonly alias?: string | undefined; readonly primarySmtpAddress?: string | undefined }
+    ) =>
+      [...tenant.groups.values()].find(({ dl, formerAddresses }) =>
         dl.identity !== self &&
-        keys.some((key) => key !== undefined && [dl.alias, dl.name, dl.primarySmtpAddress].some((k) => sameEmail(k, key)))
+        ((["name", "alias", "primarySmtpAddress"] as const).some((field) =>
+          wanted[field] !== undefined && sameEmail(dl[field], wanted[field])
+        ) ||
+          (formerAddresses ?? []).some((address) =>
+            wanted.primarySmtpAddress !== undefined && sameEmail(address, wanted.primarySmtpAddress)
+          ))
       )
 
     const memberFault = (address: string): GroupStoreError | undefined => {
@@ -260,7 +284,7 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
         >,
       create: (group) =>
         call("create", [group], (): Effect.Effect<DistributionList, GroupStoreError> => {
-          const clash = conflict(undefined, [group.name, group.alias, group.primarySmtpAddress])
+          const clash = conflict(undefined, group)
           if (clash !== undefined) {
             return Effect.fail(new GroupAlreadyExists({ identity: group.alias, detail: `in use by ${clash.dl.alias}` }))
           }
@@ -302,7 +326,7 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
       update: (target, changes) =>
         call("update", [target, changes], () =>
           Effect.flatMap(existing(target), (group): Effect.Effect<void, GroupStoreError> => {
-            const clash = conflict(group.dl.identity, [changes.name, changes.alias, changes.primarySmtpAddress])
+            const clash = conflict(group.dl.identity, changes)
             if (clash !== undefined) {
               return Effect.fail(new GroupAlreadyExists({ identity: changes.alias ?? "", detail: "in use" }))
             }
