@@ -98,6 +98,19 @@ export const toDistributionList = (object: typeof GroupObject.Type): Distributio
 })
 
 /** The first group object of a cmdlet's output, as a DistributionList. */
+/**
+ * The one group a `Get-DistributionGroup` by identity returned. Several are an ambiguous identity: Exchange's
+ * Get cmdlets may list every group an identity matches (two groups given one alias, timmcmic.wordpress.com
+ * 2022-03-27) where Set cmdlets refuse it ("matches multiple entries"); taking the first would change or
+ * delete a list nobody named.
+ */
+export const theGroup = (values: ReadonlyArray<unknown>, identity: string) =>
+  values.length === 0
+    ? Effect.fail(new GroupNotFound({ identity }))
+    : values.length > 1
+    ? Effect.fail(new GroupAmbiguous({ identity }))
+    : firstGroup("Get-DistributionGroup", values)
+
 export const firstGroup = (cmdlet: string, values: ReadonlyArray<unknown>) =>
   Schema.decodeUnknownEffect(GroupObject)(values[0]).pipe(
     Effect.map(toDistributionList),

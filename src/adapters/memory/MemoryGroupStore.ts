@@ -15,7 +15,7 @@ import { TenantModel } from "../../sandbox/tenant/TenantModel.ts"
 import type { DistributionList } from "../../domain/DistributionList.ts"
 import * as Cmdlets from "../exchange/Cmdlets.ts"
 import * as OwnerNames from "../exchange/OwnerNames.ts"
-import { firstGroup, groupUnusable, memberAddresses, memberOutcome, toPortError } from "../exchange/PortMapping.ts"
+import { firstGroup, groupUnusable, memberAddresses, memberOutcome, theGroup, toPortError } from "../exchange/PortMapping.ts"
 import { makeInvoker } from "./MemoryExchange.ts"
 
 /** The Microsoft adapter sends member changes 10 per `$batch` (spec §1.1): one upstream call each. */
@@ -57,8 +57,7 @@ export const make = Effect.gen(function*() {
 
   const get = Effect.fn("MemoryGroupStore.get")(function*(target: Target) {
     if (target.identity.trim() === "") return yield* new GroupNotFound({ identity: target.identity })
-    const values = yield* call(Cmdlets.getGroup(target.identity), target.identity)
-    return yield* firstGroup("Get-DistributionGroup", values)
+    return yield* theGroup(yield* call(Cmdlets.getGroup(target.identity), target.identity), target.identity)
   })
 
   // one page: the whole list

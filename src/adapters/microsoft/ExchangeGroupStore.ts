@@ -16,7 +16,7 @@ import { Failed, UpstreamError } from "../../application/ports/UpstreamError.ts"
 import type { DistributionList } from "../../domain/DistributionList.ts"
 import * as Cmdlets from "../exchange/Cmdlets.ts"
 import * as OwnerNames from "../exchange/OwnerNames.ts"
-import { firstGroup, groupUnusable, memberAddresses, memberOutcome, toPortError } from "../exchange/PortMapping.ts"
+import { firstGroup, groupUnusable, memberAddresses, memberOutcome, theGroup, toPortError } from "../exchange/PortMapping.ts"
 import { Cloud } from "./Cloud.ts"
 import * as ExchangeClient from "./ExchangeClient.ts"
 import { Tokens } from "./Tokens.ts"
@@ -50,9 +50,7 @@ export const make = Effect.gen(function*() {
 
   const get = Effect.fn("ExchangeGroupStore.get")(function*(target: Target) {
     if (target.identity.trim() === "") return yield* new GroupNotFound({ identity: target.identity })
-    const values = yield* run(Cmdlets.getGroup(target.identity), target)
-    if (values.length === 0) return yield* new GroupNotFound({ identity: target.identity })
-    return yield* firstGroup("Get-DistributionGroup", values)
+    return yield* theGroup(yield* run(Cmdlets.getGroup(target.identity), target), target.identity)
   })
 
   const create = Effect.fn("ExchangeGroupStore.create")(function*(group: NewGroup) {

@@ -35,6 +35,14 @@ describe("ExchangeGroupStore requests", () => {
     }).pipe(Effect.provide(exchange.layer))
   })
 
+  it.effect("a Get that lists several groups (an identity they share) is GroupAmbiguous, never the first of them", () => {
+    const exchange = setup(() => ok([groupObject, { ...groupObject, Guid: "0a0a0a0a-0b0b-4c0c-8d0d-0e0e0e0e0e0e", Name: "Sales 2" }]))
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip((yield* store).get(target))
+      assert.deepStrictEqual([error._tag, "identity" in error ? error.identity : undefined], ["GroupAmbiguous", target.identity])
+    }).pipe(Effect.provide(exchange.layer))
+  })
+
   it.effect("create sends New-DistributionGroup with owners and members in one call", () => {
     const exchange = setup(() => ok([groupObject]))
     return Effect.gen(function*() {
