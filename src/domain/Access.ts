@@ -71,14 +71,22 @@ const requiredRole: Record<Action, Role> = {
 
 export const hasRole = (held: Role, needed: Role): boolean => roles.indexOf(held) >= roles.indexOf(needed)
 
-const isSelfService = (caller: Caller): boolean => caller.role === undefined && caller.selfService === true
+const roleGrants = (caller: Caller, action: Action): boolean =>
+  caller.role !== undefined && hasRole(caller.role, requiredRole[action])
 
 /**
- * What deciding needs of the list's owners: none, or (a self-service user acting on an existing list)
+ * Whether the caller acts as an owner for `action`: a self-service user whose role, if any, does not grant
+ * it (a user with a read role and the self-service scope still changes the lists they own).
+ */
+export const actsAsOwner = (caller: Caller, action: Action): boolean =>
+  caller.selfService === true && !roleGrants(caller, action)
+
+/**
+ * What deciding needs of the list's owners: none, or (a user acting as an owner on an existing list)
  * their ids when the caller's object id is known, else their addresses.
  */
 export const needsOwners = (caller: Caller, action: Action): "ids" | "addresses" | undefined =>
-  !isSelfService(caller) || action === "create" || action === "delete"
+  !actsAsOwner(caller, action) || action === "create" || action === "delete"
     ? undefined
     : caller.objectId === undefined
     ? "addresses"
@@ -133,18 +141,18 @@ const denyRequested = (caller: Caller, requested: OwnerSet | undefined, reason: 
 /**
  * The authorization policy.
  * - Roles: `reader` reads, `writer` also creates, updates and changes members, `admin` also deletes.
- * - Owner self-service (delegated user tokens without a role): the user reads and changes only the
- *   lists they own, including their members; may create a list only with themselves among its
- *   owners; may not remove themselves from the owners of a list; may never delete.
+ * - Owner self-service (delegated user tokens with the self-service scope, for what their role, if any,
+ *   does not grant): the user reads and changes only the lists they own, including their members; may
+ *   create a list only with themselves among its owners; may not remove themselves from the owners of
+ *   a list; may never delete.
  */
 export const authorize = (caller: Caller, action: Action, context: AccessContext = {}): Decision => {
-  if (caller.role !== undefined) {
-    const needed = requiredRole[action]
-    return hasRole(caller.role, needed) ? allow : deny(`The '${action}' operation requires the ${needed} role.`)
-  }
+  if (roleGrants(caller, action)) return allow
   const identified = caller.objectId !== undefined || (caller.addresses ?? []).length > 0
   if (caller.kind !== "user" || caller.selfService !== true || !identified) {
-    return deny("The caller holds no role of this API.")
+    return caller.role === undefined
+      ? deny("The caller holds no role of this API.")
+      : deny(`The '${action}' operation requires the ${requiredRole[action]} role.`)
   }
   if (action === "delete") return deny("Owners may not delete distribution lists; ask an administrator.")
   const { owners, requestedOwners } = context

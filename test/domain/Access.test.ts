@@ -113,6 +113,23 @@ describe("Access.authorize: owner self-service", () => {
     assert.isFalse(allowed(scoped, "create", { requestedOwners: { addresses: ["jane@contoso.example"] } }))
   })
 
+  it("a role does not take away self-service: a reader changes the lists she owns, and only those", () => {
+    const reader: Caller = { ...jane, role: "reader" }
+    assert.isTrue(allowed(reader, "read", others), "the role reads every list")
+    assert.strictEqual(needsOwners(reader, "read"), undefined)
+    for (const action of ["update", "addMembers", "removeMembers"] as const) {
+      assert.strictEqual(needsOwners(reader, action), "addresses")
+      assert.isTrue(allowed(reader, action, own), action)
+      assert.isFalse(allowed(reader, action, others), action)
+    }
+    assert.isFalse(allowed(reader, "delete", own))
+    // without the self-service scope, the role alone decides
+    assert.deepStrictEqual(authorize({ ...reader, selfService: false }, "addMembers", own), {
+      allowed: false,
+      reason: "The 'addMembers' operation requires the writer role."
+    })
+  })
+
   it("a user without any sign-in name may do nothing", () => {
     const anonymous: Caller = { kind: "user", name: "oid", selfService: true, addresses: [] }
     assert.isFalse(allowed(anonymous, "read", { owners: { addresses: [] } }))

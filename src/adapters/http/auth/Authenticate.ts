@@ -4,6 +4,7 @@ import type { HttpApiEndpoint } from "effect/http-api"
 import { RateLimiter } from "effect/persistence"
 import {
   type Action,
+  actsAsOwner,
   authorize,
   type Caller,
   isMutation,
@@ -189,8 +190,7 @@ export const make = Effect.gen(function*() {
       listOwners = found.value.owners
       checkedList = found.value.list
     }
-    const selfService = caller.role === undefined && caller.selfService === true
-    const requested = selfService && (action === "create" || action === "update")
+    const requested = actsAsOwner(caller, action) && (action === "create" || action === "update")
       ? yield* bodyOwners(request)
       : undefined
     const requestedOwners = requested === undefined ? undefined : { addresses: requested }

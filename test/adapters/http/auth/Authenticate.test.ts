@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { actionOf, rateLimitConfig } from "../../../../src/adapters/http/auth/Authenticate.ts"
 import { Failed, UpstreamError } from "../../../../src/application/ports/UpstreamError.ts"
 import { readConfig } from "../../../support/ConfigFrom.ts"
-import { appToken, makeKey, userToken } from "./FakeTenant.ts"
+import { appToken, makeKey, objectIdOf, userToken } from "./FakeTenant.ts"
 import { adminKey, ambiguousId, bearer, key, makeApp, readerKey, type Reply, writerKey } from "./Harness.ts"
 
 const created = { name: "New Team", ownerEmails: ["jane@contoso.example"] }
@@ -152,6 +152,19 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
       assert.strictEqual((yield* request("PATCH", "/api/dl/janes-team", { body: { displayName: "J" }, ...jane })).status, 200)
       assert.strictEqual((yield* request("POST", "/api/dl/janes-team/members", { body: members, ...jane })).status, 200)
       assert.strictEqual((yield* request("DELETE", "/api/dl/janes-team/members", { body: members, ...jane })).status, 200)
+    }))
+
+  it.effect("a read role does not take self-service away: she reads every list and still changes her own", () =>
+    Effect.gen(function*() {
+      const { request, signing } = yield* setup
+      const token = yield* userToken(signing, "jane@contoso.example", {
+        claims: { scp: "DL.ReadWrite", roles: ["DL.Read.All"], upn: "jane@contoso.example", oid: objectIdOf("jane@contoso.example") }
+      })
+      const jane = { headers: bearer(token) }
+      assert.strictEqual((yield* request("GET", "/api/dl/bobs-team", jane)).status, 200)
+      assert.strictEqual((yield* request("POST", "/api/dl/janes-team/members", { body: members, ...jane })).status, 200)
+      assert.strictEqual((yield* request("PATCH", "/api/dl/janes-team", { body: { ownerEmails: ["jane@contoso.example"] }, ...jane })).status, 200)
+      assertError(yield* request("POST", "/api/dl/bobs-team/members", { body: members, ...jane }), 403, "Forbidden")
     }))
 
   it.effect("may not read or change the lists of others", () =>
