@@ -4,8 +4,8 @@ import type { DistributionList } from "../domain/DistributionList.ts"
 import { InvalidInput } from "../domain/Errors.ts"
 import type { DistributionListDetails, RequestHints } from "./DistributionLists.ts"
 import { details, ownerAddresses } from "./GetDistributionList.ts"
-import { MAX_MEMBER_PAGE_SIZE } from "./ports/GroupStore.ts"
-import type { UpstreamError } from "./ports/UpstreamError.ts"
+import { type GroupStoreError, MAX_MEMBER_PAGE_SIZE, type PageCursorInvalid } from "./ports/GroupStore.ts"
+import { UpstreamError } from "./ports/UpstreamError.ts"
 import { identitiesOf, readGroupWithId, readWithListing } from "./ListReads.ts"
 import { callerTarget, mapStoreErrors, type Toolkit } from "./Toolkit.ts"
 
@@ -23,11 +23,18 @@ export interface DistributionListPage extends DistributionListDetails {
 
 /**
  * What a page token carries: the caller's `dl` it was issued for, the identity the member listing ran
- * under (the caller's id, or the alias its display name gives) and the store's cursor. It is not signed:
- * a forged one can only name a cursor the store then refuses (the Exchange adapter follows nothing but
+ * under (the caller's id, or the alias its display name gives), the list's own identity `g` (so that a list
+ * deleted and made again under the same name is another list) and the store's cursor. It is not signed: a
+ * forged one can only name a cursor the store then refuses (the Exchange adapter follows nothing but
  * Exchange's own InvokeCommand URL) or one it re-runs for the DL named here.
  */
-const PageToken = Schema.Struct({ v: Schema.Literal(1), dl: Schema.String, id: Schema.String, c: Schema.String })
+const PageToken = Schema.Struct({
+  v: Schema.Literal(2),
+  dl: Schema.String,
+  id: Schema.String,
+  g: Schema.String,
+  c: Schema.String
+})
 type PageToken = typeof PageToken.Type
 
 const decodeTokenJson = Schema.decodeUnknownOption(Schema.fromJsonString(PageToken))
@@ -46,6 +53,9 @@ const tokenIssue = (msg: string) =>
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
 
+const refusedCursor = (error: { readonly _tag: string }): boolean =>
+  error._tag === "GroupNotFound" || (error instanceof UpstreamError && error.reason._tag === "Forbidden")
+
 export const make = (kit: Toolkit) => {
   const withOwners = (dl: DistributionList) => ownerAddresses(kit, dl)
 
@@ -59,13 +69,14 @@ export const make = (kit: Toolkit) => {
 
   /**
    * A later page: the read (by the caller's id, as always) and the page under the token's identity, at once.
-   * The page counts only if the read found the DL under that same identity: the caller was authorized for
-   * the DL `dlId` names, and a token naming another identity (another list's alias) must not list that one.
+   * The page counts only if the read found the same DL under that same identity: the caller was authorized
+   * for the DL `dlId` names, and a token naming another identity (another list's alias), or a list deleted
+   * and made again since, must not list that one.
    */
   const laterPage = (dlId: string, token: PageToken, size: number, hints: RequestHints) =>
     Effect.all([
       Effect.flatMap(readGroupWithId(kit, dlId, hints, "ownerIds"), ({ dl, id }) =>
-        same(id, token.id)
+        same(id, token.id) && same(dl.identity, token.g)
           ? Effect.map(withOwners(dl), (owners) => ({ dl, owners }))
           : Effect.fail<InvalidInput | UpstreamError>(tokenIssue(`The page token belongs to another distribution list; ${START_AGAIN}`))),
       Effect.result(
@@ -74,10 +85,16 @@ export const make = (kit: Toolkit) => {
         )
       )
     ], { concurrency: 2 }).pipe(
-      // the read decides first (a 404 above all); a listing failure counts only once the DL was read
-      Effect.flatMap(([{ dl, owners }, listed]) =>
-        listed._tag === "Failure" ? Effect.fail(listed.failure) : Effect.succeed({ dl, owners, page: listed.success, id: token.id })
-      )
+      // the read decides first (a 404 above all); a listing failure counts only once the DL was read. The list
+      // is there and ours to read: a cursor Exchange then refuses for want of rights, or as naming nothing, is
+      // the token's fault (a forged one, another tenant's path), not a lost permission to report.
+      Effect.flatMap(([{ dl, owners }, listed]) => {
+        if (listed._tag === "Success") return Effect.succeed({ dl, owners, page: listed.success, id: token.id })
+        const failure: InvalidInput | GroupStoreError | PageCursorInvalid = refusedCursor(listed.failure)
+          ? tokenIssue(`Invalid page token; ${START_AGAIN}`)
+          : listed.failure
+        return Effect.fail(failure)
+      })
     )
 
   const tokenFor = (dlId: string, text: string): Effect.Effect<PageToken, InvalidInput> => {
@@ -115,7 +132,9 @@ export const make = (kit: Toolkit) => {
         )
       return {
         ...details(dl, owners, page.members),
-        ...(page.next === undefined ? {} : { membersNextPageToken: encodePageToken({ v: 1, dl: dlId, id, c: page.next }) })
+        ...(page.next === undefined
+          ? {}
+          : { membersNextPageToken: encodePageToken({ v: 2, dl: dlId, id, g: dl.identity, c: page.next }) })
       } satisfies DistributionListPage
     },
     (effect, dlId) => mapStoreErrors(dlId)(effect)

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { DistributionLists } from "../../src/application/DistributionLists.ts"
+import { Base64Url } from "effect/encoding"
 import { decodePageToken, encodePageToken } from "../../src/application/GetDistributionListPage.ts"
 import type { PageRequest, Target } from "../../src/application/ports/GroupStore.ts"
 import * as FakeTenant from "../support/FakeTenant.ts"
@@ -96,12 +97,15 @@ describe("DistributionLists.getPage", () => {
     Effect.gen(function*() {
       const { dls, tenant } = yield* setup
       const first = yield* dls.getPage("marketing-team", { pageSize: 5 }, {})
+      const ownId = decodePageToken(first.membersNextPageToken!)!.g
       const reads = callsOf(tenant, "listMembersPage").length
       const cases = [
         ["sales", first.membersNextPageToken!, /another distribution list/],
-        ["sales", encodePageToken({ v: 1, dl: "sales", id: "marketing-team", c: "5" }), /another distribution list/],
+        ["sales", encodePageToken({ v: 2, dl: "sales", id: "marketing-team", g: ownId, c: "5" }), /another distribution list/],
         ["marketing-team", "not-a-token", /^Invalid page token/],
-        ["marketing-team", encodePageToken({ v: 1, dl: "marketing-team", id: "marketing-team", c: "x" }), /^Invalid page token/]
+        // a token of the earlier version: its list identity is unknown, so it cannot be checked
+        ["marketing-team", Base64Url.encode(JSON.stringify({ v: 1, dl: "marketing-team", id: "marketing-team", c: "5" })), /^Invalid page token/],
+        ["marketing-team", encodePageToken({ v: 2, dl: "marketing-team", id: "marketing-team", g: ownId, c: "x" }), /^Invalid page token/]
       ] as const
       for (const [dlId, pageToken, msg] of cases) {
         const error = yield* Effect.flip(dls.getPage(dlId, { pageToken }, {}))
@@ -124,13 +128,36 @@ describe("DistributionLists.getPage", () => {
       seedGroup(tenant, { alias: "payroll-team", name: "payroll-team", ownerIds: ["id-jane"], members: ["m2@contoso.example", "m3@contoso.example"] })
       const dls = yield* DistributionLists
       assert.deepStrictEqual((yield* dls.owners("Payroll Team", {}, "addresses")).owners, { ids: ["id-john"], addresses: ["john@contoso.example"] })
-      const forged = encodePageToken({ v: 1, dl: "Payroll Team", id: "payroll-team", c: "0" })
+      const forged = encodePageToken({ v: 2, dl: "Payroll Team", id: "payroll-team", g: "whatever", c: "0" })
       const issues = issueOf(yield* Effect.flip(dls.getPage("Payroll Team", { pageToken: forged }, {})))
       assert.deepStrictEqual(issues.map((issue) => issue.loc), [["query", "membersPageToken"]])
       assert.match(issues[0]!.msg, /another distribution list/)
       // the list's own pages still work
       const own = yield* dls.getPage("Payroll Team", { pageSize: 1 }, {})
       assert.deepStrictEqual([own.dlId, own.members], ["px", ["m1@contoso.example"]])
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a token of a list deleted and made again under its name is refused: it would page the deleted list", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      const first = yield* dls.getPage("marketing-team", { pageSize: 5 }, {})
+      yield* dls.remove("marketing-team", {})
+      seedGroup(tenant, { alias: "marketing-team", name: "marketing-team", ownerIds: ["id-jane"], members: [] })
+      const issues = issueOf(yield* Effect.flip(dls.getPage("marketing-team", { pageToken: first.membersNextPageToken! }, {})))
+      assert.deepStrictEqual(issues.map((issue) => issue.loc), [["query", "membersPageToken"]])
+      assert.match(issues[0]!.msg, /another distribution list/)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a cursor Exchange refuses for want of rights (a forged one: another tenant's path) is an invalid token, not a 502", () =>
+    Effect.gen(function*() {
+      const { dls, tenant } = yield* setup
+      const first = yield* dls.getPage("marketing-team", { pageSize: 5 }, {})
+      failNext(tenant, "listMembersPage", FakeTenant.forbidden("listMembersPage"))
+      const issues = issueOf(yield* Effect.flip(dls.getPage("marketing-team", { pageToken: first.membersNextPageToken! }, {})))
+      assert.match(issues[0]!.msg, /^Invalid page token; start again without membersPageToken$/)
+      // the first page of a list still reports a refused app as it is
+      failNext(tenant, "listMembersPage", FakeTenant.forbidden("listMembersPage"))
+      assert.strictEqual((yield* Effect.flip(dls.getPage("marketing-team", { pageSize: 5 }, {})))._tag, "UpstreamError")
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect("a size outside 1..1000 is InvalidInput at query.membersPageSize; an absent DL is a 404", () =>

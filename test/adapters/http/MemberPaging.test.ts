@@ -175,6 +175,8 @@ layer(stack, { excludeTestServices: true, timeout: "60 seconds" })("GET /api/dl/
       const sandbox = yield* Sandbox
       const target = yield* decoy
       const { request } = yield* app(yield* DistributionLists.DistributionLists)
+      // the list's own identity, as a real token of it carries
+      const g = decodePageToken((yield* request("GET", `/api/dl/${big}?membersPageSize=10`)).json.membersNextPageToken)!.g
       const invokePath = `/adminapi/beta/${sandbox.tenantId}/InvokeCommand`
       const sandboxHost = new URL(sandbox.baseUrl).host
       const links = [
@@ -189,7 +191,7 @@ layer(stack, { excludeTestServices: true, timeout: "60 seconds" })("GET /api/dl/
         `${sandbox.baseUrl}${invokePath}/../../../../v1.0/users`
       ]
       for (const link of links) {
-        const token = encodePageToken({ v: 1, dl: big, id: big, c: link })
+        const token = encodePageToken({ v: 2, dl: big, id: big, g, c: link })
         const res = yield* request("GET", `/api/dl/${big}?membersPageToken=${encodeURIComponent(token)}`)
         assertTokenRefused(res, /^Invalid page token; start again without membersPageToken$/)
       }
@@ -204,14 +206,15 @@ layer(stack, { excludeTestServices: true, timeout: "60 seconds" })("GET /api/dl/
       const token = page.json.membersNextPageToken as string
       const wrongList = yield* request("GET", `/api/dl/${other}?membersPageToken=${encodeURIComponent(token)}`)
       assertTokenRefused(wrongList, /another distribution list; start again without membersPageToken$/)
-      for (const garbage of ["abc", encodePageToken({ v: 1, dl: big, id: big, c: "" }).slice(0, -3), "%%%"]) {
+      for (const garbage of ["abc", encodePageToken({ v: 2, dl: big, id: big, g: "", c: "" }).slice(0, -3), "%%%"]) {
         const res = yield* request("GET", `/api/dl/${big}?membersPageToken=${encodeURIComponent(garbage)}`)
         assertTokenRefused(res, /^Invalid page token; start again without membersPageToken$/)
       }
       // Rewritten to name the other list, the link no longer fits the command it is re-POSTed with:
       // Exchange answers "Expired or Invalid pagination request" and the caller is told to start again.
       const link = decodePageToken(token)!.c
-      const rewritten = encodePageToken({ v: 1, dl: other, id: other, c: link })
+      const otherId = decodePageToken((yield* request("GET", `/api/dl/${other}?membersPageSize=1`)).json.membersNextPageToken)!.g
+      const rewritten = encodePageToken({ v: 2, dl: other, id: other, g: otherId, c: link })
       const refused = yield* request("GET", `/api/dl/${other}?membersPageToken=${encodeURIComponent(rewritten)}`)
       assertTokenRefused(refused, /^The page token has expired or is no longer valid; start again without membersPageToken$/)
       // the original token still works for its own list
