@@ -14,6 +14,28 @@ const sorted = (values: ReadonlyArray<string>) => [...values].sort()
 /** Lets forked fibers run up to their next sleep, without moving the clock. */
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow, { discard: true })
 
+/**
+ * Runs `change` (stuck on the first member add's 1 s throttle), then a member add of d by `addTo`: the add
+ * must wait for the change, and the list end as both applied in that order (owner, b, d).
+ */
+const addWaitsFor = <E>(
+  change: Effect.Effect<unknown, E>,
+  addTo: string,
+  dls: DistributionLists["Service"],
+  membersNow: () => ReadonlyArray<string>
+) =>
+  Effect.gen(function*() {
+    const first = yield* Effect.forkChild(change)
+    yield* settle
+    const add = yield* Effect.forkChild(dls.addMembers(addTo, [address("d")], {}))
+    yield* settle
+    assert.isUndefined(add.pollUnsafe(), "the add ran beside the change")
+    yield* TestClock.adjust("1 minute")
+    yield* Fiber.join(first)
+    yield* Fiber.join(add)
+    assert.deepStrictEqual(membersNow(), sorted([address("owner"), address("b"), address("d")]))
+  })
+
 const setup = Effect.gen(function*() {
   const tenant = yield* FakeTenant.FakeTenant
   const seed = (alias: string) =>
@@ -58,15 +80,7 @@ describe("DistributionLists: changes to one list run one at a time", () => {
     Effect.gen(function*() {
       const { dls, seed, membersOf } = yield* setup
       const dl = seed("race")
-      const sync = yield* Effect.forkChild(dls.update("race", { memberEmails: [address("b")] }, {}))
-      yield* settle
-      const add = yield* Effect.forkChild(dls.addMembers("race", [address("d")], {}))
-      yield* settle
-      assert.isUndefined(add.pollUnsafe(), "the add ran beside the PATCH")
-      yield* TestClock.adjust("1 minute")
-      yield* Fiber.join(sync)
-      yield* Fiber.join(add)
-      assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("d")]))
+      yield* addWaitsFor(dls.update("race", { memberEmails: [address("b")] }, {}), "race", dls, () => membersOf(dl))
     }).pipe(Effect.provide(appLayer(users))))
 
   // Exchange keeps a renamed list's old address, which still reaches it; a list is also reached by its identity
@@ -81,16 +95,8 @@ describe("DistributionLists: changes to one list run one at a time", () => {
         const { dls, seed, membersOf } = yield* setup
         const dl = seed("race")
         if (rename) yield* dls.update("race", { name: "renamed" }, {})
-        const alias = rename ? "renamed" : "race"
-        const sync = yield* Effect.forkChild(dls.update(byOldName(dl), { memberEmails: [address("b")] }, {}))
-        yield* settle
-        const add = yield* Effect.forkChild(dls.addMembers(alias, [address("d")], {}))
-        yield* settle
-        assert.isUndefined(add.pollUnsafe(), "the add ran beside the PATCH")
-        yield* TestClock.adjust("1 minute")
-        yield* Fiber.join(sync)
-        yield* Fiber.join(add)
-        assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("d")]))
+        const sync = dls.update(byOldName(dl), { memberEmails: [address("b")] }, {})
+        yield* addWaitsFor(sync, rename ? "renamed" : "race", dls, () => membersOf(dl))
       }).pipe(Effect.provide(appLayer(users))))
   }
 
@@ -99,15 +105,7 @@ describe("DistributionLists: changes to one list run one at a time", () => {
       Effect.gen(function*() {
         const { dls, seed, membersOf } = yield* setup
         const dl = seed("race")
-        const sync = yield* Effect.forkChild(dls.update("race", { name, memberEmails: [address("b")] }, {}))
-        yield* settle
-        const add = yield* Effect.forkChild(dls.addMembers(alias, [address("d")], {}))
-        yield* settle
-        assert.isUndefined(add.pollUnsafe(), "the add ran beside the renaming PATCH")
-        yield* TestClock.adjust("1 minute")
-        yield* Fiber.join(sync)
-        yield* Fiber.join(add)
-        assert.deepStrictEqual(membersOf(dl), sorted([address("owner"), address("b"), address("d")]))
+        yield* addWaitsFor(dls.update("race", { name, memberEmails: [address("b")] }, {}), alias, dls, () => membersOf(dl))
       }).pipe(Effect.provide(appLayer(users))))
   }
 

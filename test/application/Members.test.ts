@@ -50,20 +50,20 @@ describe("applyMembers", () => {
     }))
 
   const refused = new UpstreamError({ operation: "addMembers", reason: new Failed({ detail: "refused" }) })
+  const throttled = new UpstreamError({ operation: "addMembers", reason: new Transient({ throttled: true, status: 429 }) })
+
+  /** A store whose first call answers each member by `first`, and which refuses every call after it. */
+  const thenRefused = (calls: Ref.Ref<number>, first: (address: string) => MemberOutcome) =>
+  (addresses: ReadonlyArray<string>) =>
+    Effect.flatMap(Ref.getAndUpdate(calls, (n) => n + 1), (n) =>
+      n > 0 ? Effect.fail(refused) : Effect.succeed(addresses.map(first)))
 
   it.effect("a refusal once some members were applied ends the change: the rest reported, nothing retried", () =>
     Effect.gen(function*() {
       const calls = yield* Ref.make(0)
       // a is applied and b throttled; the call sending b again is refused
-      const run = (addresses: ReadonlyArray<string>) =>
-        Effect.flatMap(Ref.getAndUpdate(calls, (n) => n + 1), (n) =>
-          n > 0
-            ? Effect.fail(refused)
-            : Effect.succeed(addresses.map((address): MemberOutcome =>
-              address === "b@x.example"
-                ? { address, _tag: "Rejected", error: new UpstreamError({ operation: "addMembers", reason: new Transient({ throttled: true, status: 429 }) }) }
-                : { address, _tag: "Applied" }
-            )))
+      const run = thenRefused(calls, (address) =>
+        address === "b@x.example" ? { address, _tag: "Rejected", error: throttled } : { address, _tag: "Applied" })
       const failed = yield* withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"]))
       assert.deepStrictEqual(failed, ["b@x.example"])
       assert.strictEqual(yield* Ref.get(calls), 2)
@@ -78,8 +78,6 @@ describe("applyMembers", () => {
       assert.strictEqual(yield* Ref.get(calls), 1)
     }))
 
-  const throttled = new UpstreamError({ operation: "addMembers", reason: new Transient({ throttled: true, status: 429 }) })
-
   it.effect("members throttled for good with nothing applied: the outage itself fails the change (a 503), not a list", () =>
     Effect.gen(function*() {
       const run = (addresses: ReadonlyArray<string>) =>
@@ -91,13 +89,8 @@ describe("applyMembers", () => {
   it.effect("members that were already there are no change: a refusal after them still fails the change", () =>
     Effect.gen(function*() {
       const calls = yield* Ref.make(0)
-      const run = (addresses: ReadonlyArray<string>) =>
-        Effect.flatMap(Ref.getAndUpdate(calls, (n) => n + 1), (n) =>
-          n > 0
-            ? Effect.fail(refused)
-            : Effect.succeed(addresses.map((address): MemberOutcome =>
-              address === "b@x.example" ? { address, _tag: "Rejected", error: throttled } : { address, _tag: "Unchanged" }
-            )))
+      const run = thenRefused(calls, (address) =>
+        address === "b@x.example" ? { address, _tag: "Rejected", error: throttled } : { address, _tag: "Unchanged" })
       const error = yield* Effect.flip(withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"])))
       assert.strictEqual(error, refused)
     }))
