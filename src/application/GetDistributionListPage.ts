@@ -5,7 +5,7 @@ import { InvalidInput } from "../domain/Errors.ts"
 import type { DistributionListDetails, RequestHints } from "./DistributionLists.ts"
 import { details, ownerAddresses } from "./GetDistributionList.ts"
 import { type GroupStoreError, MAX_MEMBER_PAGE_SIZE, type PageCursorInvalid } from "./ports/GroupStore.ts"
-import { UpstreamError } from "./ports/UpstreamError.ts"
+import { ACQUIRE_TOKEN, UpstreamError } from "./ports/UpstreamError.ts"
 import { identitiesOf, readGroupWithId, readWithListing } from "./ListReads.ts"
 import { callerTarget, mapStoreErrors, type Toolkit } from "./Toolkit.ts"
 
@@ -53,8 +53,9 @@ const tokenIssue = (msg: string) =>
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
 
+// Refused for want of rights, with our own token in hand (not our token refused us: that is ours to report).
 const refusedCursor = (error: { readonly _tag: string }): boolean =>
-  error._tag === "GroupNotFound" || (error instanceof UpstreamError && error.reason._tag === "Forbidden")
+  error instanceof UpstreamError && error.reason._tag === "Forbidden" && error.operation !== ACQUIRE_TOKEN
 
 export const make = (kit: Toolkit) => {
   const withOwners = (dl: DistributionList) => ownerAddresses(kit, dl)
@@ -86,8 +87,8 @@ export const make = (kit: Toolkit) => {
       )
     ], { concurrency: 2 }).pipe(
       // the read decides first (a 404 above all); a listing failure counts only once the DL was read. The list
-      // is there and ours to read: a cursor Exchange then refuses for want of rights, or as naming nothing, is
-      // the token's fault (a forged one, another tenant's path), not a lost permission to report.
+      // is there and ours to read: a cursor Exchange then refuses for want of rights is the token's fault (a
+      // forged one, another tenant's path), not a lost permission to report.
       Effect.flatMap(([{ dl, owners }, listed]) => {
         if (listed._tag === "Success") return Effect.succeed({ dl, owners, page: listed.success, id: token.id })
         const failure: InvalidInput | GroupStoreError | PageCursorInvalid = refusedCursor(listed.failure)

@@ -154,7 +154,11 @@ export const authorize = (caller: Caller, action: Action, context: AccessContext
       ? deny("The caller holds no role of this API.")
       : deny(`The '${action}' operation requires the ${requiredRole[action]} role.`)
   }
-  if (action === "delete") return deny("Owners may not delete distribution lists; ask an administrator.")
+  if (action === "delete") {
+    return caller.role === undefined
+      ? deny("Owners may not delete distribution lists; ask an administrator.")
+      : deny(`The 'delete' operation requires the ${requiredRole.delete} role.`)
+  }
   const { owners, requestedOwners } = context
   if (action === "create") {
     return requestedOwners !== undefined && amongRequested(caller, requestedOwners)

@@ -4,6 +4,7 @@ import { DistributionLists } from "../../src/application/DistributionLists.ts"
 import { Base64Url } from "effect/encoding"
 import { decodePageToken, encodePageToken } from "../../src/application/GetDistributionListPage.ts"
 import type { PageRequest, Target } from "../../src/application/ports/GroupStore.ts"
+import { ACQUIRE_TOKEN } from "../../src/application/ports/UpstreamError.ts"
 import * as FakeTenant from "../support/FakeTenant.ts"
 import { appLayer, withTime } from "../support/Harness.ts"
 
@@ -155,9 +156,12 @@ describe("DistributionLists.getPage", () => {
       failNext(tenant, "listMembersPage", FakeTenant.forbidden("listMembersPage"))
       const issues = issueOf(yield* Effect.flip(dls.getPage("marketing-team", { pageToken: first.membersNextPageToken! }, {})))
       assert.match(issues[0]!.msg, /^Invalid page token; start again without membersPageToken$/)
-      // the first page of a list still reports a refused app as it is
+      // the first page of a list still reports a refused app as it is, and so does any page our own token fails
       failNext(tenant, "listMembersPage", FakeTenant.forbidden("listMembersPage"))
       assert.strictEqual((yield* Effect.flip(dls.getPage("marketing-team", { pageSize: 5 }, {})))._tag, "UpstreamError")
+      failNext(tenant, "listMembersPage", FakeTenant.forbidden(ACQUIRE_TOKEN))
+      const ours = yield* Effect.flip(dls.getPage("marketing-team", { pageToken: first.membersNextPageToken! }, {}))
+      assert.strictEqual(ours._tag, "UpstreamError")
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect("a size outside 1..1000 is InvalidInput at query.membersPageSize; an absent DL is a 404", () =>

@@ -235,15 +235,15 @@ const make = (users: ReadonlyArray<DirectoryUser>) =>
           : Effect.succeed(group)
       })
 
-    // as Exchange: a name clashes with another's name, an alias with another's alias, an address with another's
-    // address (one group's alias may be another's name)
+    // as Exchange: a name clashes with another's name, an address with another's address; aliases need not
+    // be unique (docs/sandbox.md), and one group's alias may be another's name
     const conflict = (
       self: string | undefined,
-      wanted: { readonly name?: string | undefined; readonly alias?: string | undefined; readonly primarySmtpAddress?: string | undefined }
+      wanted: { readonly name?: string | undefined; readonly primarySmtpAddress?: string | undefined }
     ) =>
       [...tenant.groups.values()].find(({ dl, formerAddresses }) =>
         dl.identity !== self &&
-        ((["name", "alias", "primarySmtpAddress"] as const).some((field) =>
+        ((["name", "primarySmtpAddress"] as const).some((field) =>
           wanted[field] !== undefined && sameEmail(dl[field], wanted[field])
         ) ||
           (formerAddresses ?? []).some((address) =>

@@ -97,7 +97,6 @@ export const toDistributionList = (object: typeof GroupObject.Type): Distributio
   requireSenderAuthenticationEnabled: object.RequireSenderAuthenticationEnabled ?? true
 })
 
-/** The first group object of a cmdlet's output, as a DistributionList. */
 /**
  * The one group a `Get-DistributionGroup` by identity returned. Several are an ambiguous identity: Exchange's
  * Get cmdlets may list every group an identity matches (two groups given one alias, timmcmic.wordpress.com
@@ -111,6 +110,7 @@ export const theGroup = (values: ReadonlyArray<unknown>, identity: string) =>
     ? Effect.fail(new GroupAmbiguous({ identity }))
     : firstGroup("Get-DistributionGroup", values)
 
+/** The first group object of a cmdlet's output, as a DistributionList. */
 export const firstGroup = (cmdlet: string, values: ReadonlyArray<unknown>) =>
   Schema.decodeUnknownEffect(GroupObject)(values[0]).pipe(
     Effect.map(toDistributionList),

@@ -96,6 +96,18 @@ export const groupStoreContract = (name: string, implementation: Layer.Layer<Gro
         assert.strictEqual((yield* store.get({ identity: second.primarySmtpAddress, anchor: admin })).identity, second.identity)
       }))
 
+    it.effect("two groups may share an alias (Exchange does not keep aliases unique); a Get by it is GroupAmbiguous", () =>
+      Effect.gen(function*() {
+        const store = yield* GroupStore
+        const alias = `dupalias${++counter}`
+        const one = yield* store.create(newGroup({ alias, primarySmtpAddress: `${alias}-one@${domain}` }))
+        const two = yield* store.create(newGroup({ alias, primarySmtpAddress: `${alias}-two@${domain}` }))
+        assert.notStrictEqual(one.identity, two.identity)
+        const error = yield* Effect.flip(store.get({ identity: alias, anchor: admin }))
+        assert.strictEqual(error._tag, "GroupAmbiguous")
+        assert.strictEqual((yield* store.get({ identity: two.primarySmtpAddress, anchor: admin })).identity, two.identity)
+      }))
+
     it.effect("create with members: listMembers returns every member's address", () =>
       Effect.gen(function*() {
         const store = yield* GroupStore

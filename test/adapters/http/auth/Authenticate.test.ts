@@ -165,6 +165,10 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
       assert.strictEqual((yield* request("POST", "/api/dl/janes-team/members", { body: members, ...jane })).status, 200)
       assert.strictEqual((yield* request("PATCH", "/api/dl/janes-team", { body: { ownerEmails: ["jane@contoso.example"] }, ...jane })).status, 200)
       assertError(yield* request("POST", "/api/dl/bobs-team/members", { body: members, ...jane }), 403, "Forbidden")
+      // the owner rules hold for her as for a user without a role
+      assertError(yield* request("PATCH", "/api/dl/janes-team", { body: { ownerEmails: ["bob@contoso.example"] }, ...jane }), 403, "Forbidden")
+      assertError(yield* request("POST", "/api/dl", { body: { name: "Bobs Other", ownerEmails: ["bob@contoso.example"] }, ...jane }), 403, "Forbidden")
+      assertError(yield* request("DELETE", "/api/dl/janes-team", jane), 403, "Forbidden")
     }))
 
   it.effect("may not read or change the lists of others", () =>
