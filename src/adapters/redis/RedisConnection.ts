@@ -1,6 +1,7 @@
 import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import { Context, Duration, Effect, Layer, Logger, Redacted, Scope } from "effect"
 import { RateLimiter, Redis } from "effect/persistence"
+import * as LogGate from "./LogGate.ts"
 import { describeFailure, type RedisTarget, scrubber } from "./RedisUrl.ts"
 
 // Imported with `import()`, only when a Redis URL is set (RateLimitStore, RedisListLeases): the redis
@@ -36,17 +37,14 @@ const clientOptions = (
   }
 }
 
-/** How often a Redis's connection errors reach the log: a client reconnects every 2 s while Redis is down. */
-export const ERROR_LOG_INTERVAL_MILLIS = 60_000
-
 /** The client layer's warning per error event (@effect/platform-node NodeRedis). */
 const CLIENT_ERRORS = new Set(["NodeRedis client error", "NodeRedis reserved connection error", "NodeRedis subscriber error"])
 
 /**
- * When each Redis's errors were last logged, by target: shared by all its connections, and by the new
- * connection each retry makes while Redis is down at start-up (a gate per connection let every one through).
+ * One gate per target, shared by all its connections and by the new connection each retry makes while
+ * Redis is down at start-up (a gate per connection let every one through).
  */
-const loggedAt = new Map<string, number>()
+const clientErrors = LogGate.make()
 
 /**
  * The loggers `loggers`, except that the client layer's warning per error (one per reconnect attempt: 1,800
@@ -61,9 +59,7 @@ export const quietClientErrors = (
   return Logger.make((options) => {
     const [text, cause] = Array.isArray(options.message) ? options.message : [options.message]
     if (typeof text === "string" && CLIENT_ERRORS.has(text)) {
-      const now = options.date.getTime()
-      if (now - (loggedAt.get(target.display) ?? Number.NEGATIVE_INFINITY) < ERROR_LOG_INTERVAL_MILLIS) return
-      loggedAt.set(target.display, now)
+      if (!clientErrors.open(target.display, options.date.getTime())) return
       const message = `Redis ${target.display}: ${scrub(describeFailure(cause))} (said at most once a minute)`
       for (const logger of loggers) logger.log({ ...options, message })
       return

@@ -1,6 +1,7 @@
 import { Clock, Duration, Effect, Exit, Layer, Option, Random, Schedule, Scope } from "effect"
 import { Redis } from "effect/persistence"
 import { ListLeases, type ListLeasesShape, thisInstanceOnly } from "../../application/ports/ListLeases.ts"
+import * as LogGate from "./LogGate.ts"
 import * as RedisUrl from "./RedisUrl.ts"
 
 /** Keys in a shared Redis start with this, so nothing else in it is touched. */
@@ -80,11 +81,10 @@ export const make = Effect.fnUntraced(function*(target: RedisUrl.RedisTarget, op
     )
   }
 
-  let warnedAt = Number.NEGATIVE_INFINITY
+  const unsharedGate = LogGate.make()
   const unshared = (reason: string) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      if (now - warnedAt < 60_000) return Effect.void
-      warnedAt = now
+      if (!unsharedGate.open("", now)) return Effect.void
       return Effect.logWarning("List leases: Redis unreachable; changes to a list wait only for this instance's").pipe(
         Effect.annotateLogs({ redis: target.display, reason })
       )
