@@ -9,7 +9,7 @@ import type { CreateRequest, CreateResult, RequestHints } from "./DistributionLi
 import { applyMembers } from "./Members.ts"
 import type { NewGroup, Target } from "./ports/GroupStore.ts"
 import { retryAmbiguous, untilVisible } from "./Retry.ts"
-import { allMembers, withOwnerIds } from "./ListReads.ts"
+import { allMembers, membershipIs, withOwnerIds } from "./ListReads.ts"
 import { anchorFor, canonical, emailIssues, mayAppear, spelling, type Toolkit, unseenRecipientSchedule, upstreamFailure } from "./Toolkit.ts"
 import type { FoundUsers } from "./UserValidation.ts"
 
@@ -137,9 +137,15 @@ export const make = (kit: Toolkit) => {
     mayStillAppear: (address: string) => boolean
   ) =>
     applyMembers(
-      { run: (addresses) => kit.store.addMembers(target, addresses), mayAppear: mayStillAppear, schedules: kit.schedules },
+      {
+        run: (addresses) => kit.store.addMembers(target, addresses),
+        mayAppear: mayStillAppear,
+        inEffect: membershipIs(kit, target, true),
+        schedules: kit.schedules
+      },
       toAdd
     ).pipe(
+      Effect.map(({ notApplied }) => notApplied),
       Effect.catch((error) =>
         Effect.logWarning(`Adding members to new DL '${alias}' failed: ${error._tag}`).pipe(Effect.as(toAdd))
       )

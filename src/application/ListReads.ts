@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { aliasFromName } from "../domain/Alias.ts"
 import type { DistributionList } from "../domain/DistributionList.ts"
-import { isEmail } from "../domain/Email.ts"
+import { isEmail, normalizeEmail } from "../domain/Email.ts"
 import { DistributionListNotFound } from "../domain/Errors.ts"
 import type { RequestHints } from "./DistributionLists.ts"
 import { GroupNotFound, type GroupStoreError, type Target } from "./ports/GroupStore.ts"
@@ -114,6 +114,16 @@ export const readWithListing = <A, E, L, E2 extends { readonly _tag: string }>(
 /** Every member, a page that failed asked again alone (a walk restarted from page 1 rarely ends under faults). */
 export const allMembers = (kit: Toolkit, target: Target) =>
   kit.store.listMembers(target, (page) => Effect.retry(page, kit.schedules.upstream))
+
+/**
+ * Of `addresses`, those that are members of `target` now (`member`) or that are not (`!member`): the read-back
+ * of a member change whose reply was lost (`MemberChange.inEffect`).
+ */
+export const membershipIs = (kit: Toolkit, target: Target, member: boolean) => (addresses: ReadonlyArray<string>) =>
+  Effect.map(allMembers(kit, target), (members) => {
+    const now = new Set(members.map(normalizeEmail))
+    return addresses.filter((address) => now.has(normalizeEmail(address)) === member)
+  })
 
 /** `readWithListing` with the whole member list. */
 export const readWithMembers = <A, E>(

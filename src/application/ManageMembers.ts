@@ -4,7 +4,7 @@ import { InvalidInput } from "../domain/Errors.ts"
 import type { MembersResult, RequestHints } from "./DistributionLists.ts"
 import { confirmHeld } from "./ListLocks.ts"
 import { applyMembers } from "./Members.ts"
-import { readGroup } from "./ListReads.ts"
+import { membershipIs, readGroup } from "./ListReads.ts"
 import { both, canonical, emailIssues, mayAppear, mapStoreErrors, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
 
 export const addedMessage = (failed: ReadonlyArray<string>): string =>
@@ -29,10 +29,11 @@ export const makeAdd = (kit: Toolkit) =>
       const [users, dl] = yield* both(kit.users.requireAll(requested), readGroup(kit, dlId, hints, "noOwners"))
       yield* confirmHeld(kit.settings.customDomain, dl)
       const target = targetOf(kit, hints, dl)
-      const failed = yield* applyMembers(
+      const { notApplied: failed } = yield* applyMembers(
         {
           run: (addresses) => kit.store.addMembers(target, addresses),
           mayAppear: mayAppear(users),
+          inEffect: membershipIs(kit, target, true),
           schedules: kit.schedules
         },
         uniqueEmails(requested.map(canonical(users)))
@@ -52,10 +53,11 @@ export const makeRemove = (kit: Toolkit) =>
       const dl = yield* readGroup(kit, dlId, hints, "noOwners")
       yield* confirmHeld(kit.settings.customDomain, dl)
       const target = targetOf(kit, hints, dl)
-      const failed = yield* applyMembers(
+      const { notApplied: failed } = yield* applyMembers(
         {
           run: (addresses) => kit.store.removeMembers(target, addresses),
           alreadyDone: (error) => error._tag === "RecipientNotFound",
+          inEffect: membershipIs(kit, target, false),
           schedules: kit.schedules
         },
         uniqueEmails(memberEmails)

@@ -1,6 +1,8 @@
 import { Effect, Result } from "effect"
 import { diffMembers } from "../domain/MemberDiff.ts"
-import { applyMembers } from "./Members.ts"
+import { allMembers, membershipIs } from "./ListReads.ts"
+import { applyMembers, type MembersApplied } from "./Members.ts"
+import { mayHaveApplied } from "./Retry.ts"
 import type { Target } from "./ports/GroupStore.ts"
 import { mayAppear, type Toolkit } from "./Toolkit.ts"
 import type { FoundUsers } from "./UserValidation.ts"
@@ -23,11 +25,11 @@ export const replaces = (changes: number, wanted: number): boolean =>
   changes > REPLACE_THRESHOLD && wanted > 0 && wanted <= REPLACE_MAX_MEMBERS
 
 /** What a member change left undone: all of it when it failed (it then applied nothing). */
-const notApplied = <E>(result: Result.Result<ReadonlyArray<string>, E>, sent: ReadonlyArray<string>) =>
-  Result.isSuccess(result) ? result.success : sent
+const notApplied = <E>(result: Result.Result<MembersApplied, E>, sent: ReadonlyArray<string>) =>
+  Result.isSuccess(result) ? result.success.notApplied : sent
 
-const appliedSome = <E>(result: Result.Result<ReadonlyArray<string>, E>, sent: ReadonlyArray<string>) =>
-  Result.isSuccess(result) && result.success.length < sent.length
+/** Whether a member change altered the list: members already so do not count. */
+const appliedSome = <E>(result: Result.Result<MembersApplied, E>) => Result.isSuccess(result) && result.success.applied > 0
 
 /**
  * Member changes of an update: what could not be added (as sent) and what could not be removed. It fails
@@ -46,18 +48,20 @@ export const make = (kit: Toolkit) => {
       Effect.result(applyMembers({
         run: (addresses) => kit.store.addMembers(target, addresses),
         mayAppear: mayAppear(users),
+        inEffect: membershipIs(kit, target, true),
         schedules: kit.schedules
       }, toAdd)),
       Effect.result(applyMembers({
         run: (addresses) => kit.store.removeMembers(target, addresses),
         alreadyDone: (error) => error._tag === "RecipientNotFound",
+        inEffect: membershipIs(kit, target, false),
         schedules: kit.schedules
       }, toRemove))
     ], { concurrency: 2 }).pipe(
       Effect.flatMap(([added, removed]) => {
         const failure = [added, removed].find(Result.isFailure)
         if (failure === undefined) return Effect.succeed([notApplied(added, toAdd), notApplied(removed, toRemove)] as const)
-        if (!written && !appliedSome(added, toAdd) && !appliedSome(removed, toRemove)) return Effect.fail(failure.failure)
+        if (!written && !appliedSome(added) && !appliedSome(removed)) return Effect.fail(failure.failure)
         return Effect.logWarning(`Member changes to '${target.identity}' failed after others were applied: ${failure.failure.message}`)
           .pipe(Effect.as([notApplied(added, toAdd), notApplied(removed, toRemove)] as const))
       })
@@ -85,7 +89,14 @@ export const make = (kit: Toolkit) => {
     const sendable = wanted.filter(recipient)
     if (!replaces(toAdd.length + toRemove.length, sendable.length)) return oneByOne
     const mailless = toAdd.filter((address) => !recipient(address))
+    // a replace whose reply was lost may have been applied: the one-by-one changes then start from a read-back
+    let mayHaveReplaced = false
     const replaced = kit.store.replaceMembers(target, sendable).pipe(
+      Effect.tapError((error) =>
+        Effect.sync(() => {
+          mayHaveReplaced ||= mayHaveApplied(error)
+        })
+      ),
       Effect.retry(kit.schedules.upstream),
       Effect.as(true),
       Effect.catch((error) =>
@@ -95,9 +106,17 @@ export const make = (kit: Toolkit) => {
         ).pipe(Effect.as(false))
       )
     )
+    const fromReadBack = allMembers(kit, target).pipe(
+      Effect.flatMap((now) => {
+        const rest = diffMembers(now, wanted)
+        return addOrRemove(target, users, rest.toAdd, rest.toRemove, true)
+      }),
+      // the list could not be read: the changes as first worked out (adds and removes are idempotent)
+      Effect.catch(() => addOrRemove(target, users, toAdd, toRemove, true))
+    )
     return Effect.flatMap(replaced, (done) =>
       !done
-        ? oneByOne
+        ? (mayHaveReplaced ? fromReadBack : oneByOne)
         : mailless.length === 0
         ? Effect.succeed([[], []] as const)
         : addOrRemove(target, users, mailless, [], true))

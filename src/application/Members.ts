@@ -1,7 +1,7 @@
 import { Cause, Duration, Effect, Exit, Option, Ref } from "effect"
 import { normalizeEmail } from "../domain/Email.ts"
 import type { GroupStoreError, MemberOutcome } from "./ports/GroupStore.ts"
-import { isTransient, MembersPending, MembersThrottled, retryAfterMillis, type Schedules } from "./Retry.ts"
+import { isTransient, mayHaveApplied, MembersPending, MembersThrottled, retryAfterMillis, type Schedules } from "./Retry.ts"
 
 export interface MemberChange {
   /** The bulk operation (`GroupStore.addMembers` or `removeMembers` on one group). */
@@ -10,7 +10,19 @@ export interface MemberChange {
   readonly alreadyDone?: (error: GroupStoreError) => boolean
   /** Whether Exchange may still come to know this address (false: a user without a mailbox); default yes. */
   readonly mayAppear?: (address: string) => boolean
+  /**
+   * Of the addresses given, those whose change is in effect now (read back from the list): asked once, at the
+   * end, for the addresses never confirmed whose call may have been applied before its reply was lost.
+   */
+  readonly inEffect?: (addresses: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string>, GroupStoreError>
   readonly schedules: Schedules
+}
+
+export interface MembersApplied {
+  /** The addresses not applied, in the order given. */
+  readonly notApplied: ReadonlyArray<string>
+  /** How many members this change altered ("already so" counts only after a call that may have been applied). */
+  readonly applied: number
 }
 
 /** Runs of rounds per attempt when each run makes progress: as many as the seed's member attempts. */
@@ -23,36 +35,55 @@ const maxOf = (values: ReadonlyArray<number | undefined>) => {
   return defined.length === 0 ? undefined : Math.max(...defined)
 }
 
+const longestWait = (errors: ReadonlyArray<GroupStoreError>): GroupStoreError | undefined =>
+  errors.reduce<GroupStoreError | undefined>(
+    (longest, error) =>
+      longest === undefined || (retryAfterMillis(error) ?? 0) > (retryAfterMillis(longest) ?? 0) ? error : longest,
+    undefined
+  )
+
 /**
  * Applies a member change to every address and returns exactly the addresses that were not applied, in the
- * order given. Two loops over disjoint failures: each round retries the call, and the members rejected as
+ * order given, and how many it altered. Two loops over disjoint failures: each round retries the call, and the members rejected as
  * throttled, on the general transient schedule; members Exchange cannot resolve yet (or a group not visible
  * yet) wait for the member schedule (seed: 5 attempts, 2 s → 20 s). Only those still pending are sent again.
  * Fails only when the operation as a whole still fails after both.
  */
-export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, addresses: ReadonlyArray<string>) {
-  if (addresses.length === 0) return [] as ReadonlyArray<string>
+export const applyMembers = Effect.fnUntraced(function*(
+  change: MemberChange,
+  addresses: ReadonlyArray<string>
+): Effect.fn.Return<MembersApplied, GroupStoreError> {
+  if (addresses.length === 0) return { notApplied: [], applied: 0 }
   const pending = yield* Ref.make<ReadonlyArray<string>>(addresses)
   const unseen: Array<{ readonly address: string; readonly error: GroupStoreError }> = []
   // Exactness by construction: whatever the store never confirmed is reported, however the retries ended.
   const confirmed = new Set<string>()
   // what changed the list (not "already a member"): once there is any, a failure is reported, not raised
   let applied = 0
-  let lastTransient: GroupStoreError | undefined
+  // Addresses sent in a call that failed after it may have been applied (a reply lost): a later "already
+  // so" for one of them is most likely this change's own doing, and counts as applied.
+  const maybeApplied = new Set<string>()
+  let lastTransient: GroupStoreError | undefined // of the last round with throttled members
 
   const round = Effect.gen(function*() {
     const batch = yield* Ref.get(pending)
-    const outcomes = yield* change.run(batch)
+    const outcomes = yield* change.run(batch).pipe(Effect.tapError((error) =>
+      Effect.sync(() => {
+        if (mayHaveApplied(error)) for (const address of batch) maybeApplied.add(normalizeEmail(address))
+      })
+    ))
     const reported = new Set(outcomes.map((outcome) => normalizeEmail(outcome.address)))
     // A member the store did not report on was not confirmed: send it again.
     const throttled = batch.filter((address) => !reported.has(normalizeEmail(address)))
     const throttledErrors: Array<GroupStoreError> = []
     for (const outcome of outcomes) {
+      const key = normalizeEmail(outcome.address)
       if (outcome._tag !== "Rejected" || change.alreadyDone?.(outcome.error)) {
-        confirmed.add(normalizeEmail(outcome.address))
-        if (outcome._tag === "Applied") applied++
+        confirmed.add(key)
+        if (outcome._tag === "Applied" || maybeApplied.has(key)) applied++
         continue
       }
+      if (mayHaveApplied(outcome.error)) maybeApplied.add(key)
       if (isTransient(outcome.error)) {
         throttled.push(outcome.address)
         throttledErrors.push(outcome.error)
@@ -64,7 +95,8 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
       }
     }
     yield* Ref.set(pending, throttled)
-    lastTransient = throttledErrors.at(-1) ?? lastTransient
+    // the one asking the longest wait: an outage answered with it must not invite the caller back sooner
+    lastTransient = longestWait(throttledErrors) ?? lastTransient
     if (throttled.length > 0) {
       return yield* new MembersThrottled({
         addresses: throttled,
@@ -100,12 +132,32 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
     return yield* new MembersPending({ addresses: later })
   })
 
-  yield* attempt.pipe(
+  // The addresses never confirmed whose call may have been applied: one read-back settles them, so that
+  // neither an error status nor the list of what was not applied hides a change that took effect.
+  const settle = Effect.suspend(() => {
+    const unsure = addresses.filter((address) => !confirmed.has(normalizeEmail(address)) && maybeApplied.has(normalizeEmail(address)))
+    if (unsure.length === 0 || change.inEffect === undefined) return Effect.void
+    return change.inEffect(unsure).pipe(
+      Effect.map((done) => {
+        for (const address of done) {
+          const key = normalizeEmail(address)
+          if (!confirmed.has(key)) applied++
+          confirmed.add(key)
+        }
+      }),
+      Effect.catch((error) => Effect.logWarning(`Reading back a member change failed: ${describe(error)}`))
+    )
+  })
+
+  const exit = yield* Effect.exit(attempt.pipe(
     // A whole-call "recipient not found" names one member: retry the batch as it is.
     Effect.catchTag("RecipientNotFound", (error) =>
       Effect.flatMap(Ref.get(pending), (batch) =>
         Effect.fail(new MembersPending({ addresses: batch, retryAfterMillis: retryAfterMillis(error) })))),
-    Effect.retry(change.schedules.member),
+    Effect.retry(change.schedules.member)
+  ))
+  yield* settle
+  yield* Effect.suspend(() => exit).pipe(
     // Members Exchange does not know (yet) are reported, as the seed reports members it could not add.
     Effect.catchTag("MembersPending", () => Effect.void),
     // Throttled or unavailable for good with nothing changed is the outage itself (a 503 with its
@@ -117,5 +169,5 @@ export const applyMembers = Effect.fnUntraced(function*(change: MemberChange, ad
     Effect.catchIf(() => applied > 0, (error) =>
       Effect.logWarning(`A member change stopped after ${applied} member(s) were applied: ${describe(error)}`))
   )
-  return addresses.filter((address) => !confirmed.has(normalizeEmail(address)))
+  return { notApplied: addresses.filter((address) => !confirmed.has(normalizeEmail(address))), applied }
 })

@@ -26,10 +26,10 @@ describe("applyMembers", () => {
             ? { address, _tag: "Rejected", error: throttledLong }
             : { address, _tag: "Applied" }
         )))
-      const failed = yield* withTime(
+      const result = yield* withTime(
         applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example", "c@x.example"])
       )
-      assert.deepStrictEqual(failed, ["a@x.example", "b@x.example"])
+      assert.deepStrictEqual(result, { notApplied: ["a@x.example", "b@x.example"], applied: 1 })
       // one call: a Retry-After past RETRY_AFTER_MAX_S ends the change, a's member retries included
       assert.strictEqual(yield* Ref.get(calls), 1)
     }))
@@ -44,8 +44,8 @@ describe("applyMembers", () => {
               ? { address, _tag: "Rejected", error: new RecipientNotFound({ address }) }
               : { address, _tag: "Applied" }
           ))
-      const failed = yield* withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"]))
-      assert.deepStrictEqual(failed, [])
+      const result = yield* withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"]))
+      assert.deepStrictEqual(result, { notApplied: [], applied: 2 })
       assert.strictEqual(yield* Ref.get(calls), 2)
     }))
 
@@ -64,8 +64,8 @@ describe("applyMembers", () => {
       // a is applied and b throttled; the call sending b again is refused
       const run = thenRefused(calls, (address) =>
         address === "b@x.example" ? { address, _tag: "Rejected", error: throttled } : { address, _tag: "Applied" })
-      const failed = yield* withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"]))
-      assert.deepStrictEqual(failed, ["b@x.example"])
+      const result = yield* withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"]))
+      assert.deepStrictEqual(result, { notApplied: ["b@x.example"], applied: 1 })
       assert.strictEqual(yield* Ref.get(calls), 2)
     }))
 
@@ -84,6 +84,20 @@ describe("applyMembers", () => {
         Effect.succeed(addresses.map((address): MemberOutcome => ({ address, _tag: "Rejected", error: throttled })))
       const error = yield* Effect.flip(withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"])))
       assert.strictEqual(error, throttled)
+    }))
+
+  it.effect("an outage fails with the longest Retry-After its members were given, not the last one's", () =>
+    Effect.gen(function*() {
+      const wait = (retryAfterMillis: number) =>
+        new UpstreamError({ operation: "addMembers", reason: new Transient({ throttled: true, status: 429, retryAfterMillis }) })
+      const run = (addresses: ReadonlyArray<string>) =>
+        Effect.succeed(addresses.map((address): MemberOutcome => ({
+          address,
+          _tag: "Rejected",
+          error: address === "a@x.example" ? wait(120_000) : wait(1_000)
+        })))
+      const error = yield* Effect.flip(withTime(applyMembers({ run, schedules: schedules(defaults) }, ["a@x.example", "b@x.example"])))
+      assert.strictEqual(error._tag === "UpstreamError" && error.reason._tag === "Transient" ? error.reason.retryAfterMillis : undefined, 120_000)
     }))
 
   it.effect("members that were already there are no change: a refusal after them still fails the change", () =>
