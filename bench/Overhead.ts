@@ -1,9 +1,19 @@
 import { request } from "./lib/HttpClient.ts"
 import { type LoadResult, runLoad } from "./lib/LoadGen.ts"
 import { median } from "./lib/Percentiles.ts"
-import { memoryOf, waitReady } from "./lib/Proc.ts"
-import { type ColdStartResult, FLOOR_PATH, HTTPAPI_FLOOR, LOOKUP_PATH, type MemoryResult, type OverheadResult, type OverheadRow } from "./Model.ts"
-import { type Launch, startBare, startHttpApiFloor, startService } from "./Service.ts"
+import { memoryOf, type Proc, waitReady } from "./lib/Proc.ts"
+import {
+  type ColdStartResult,
+  FLOOR_PATH,
+  HAND_WRITTEN_FLOOR,
+  HAND_WRITTEN_FLOOR_NO_LOG,
+  HTTPAPI_FLOOR,
+  LOOKUP_PATH,
+  type MemoryResult,
+  type OverheadResult,
+  type OverheadRow
+} from "./Model.ts"
+import { type Launch, startBare, startHandWrittenFloor, startHttpApiFloor, startService } from "./Service.ts"
 
 /**
  * The service's own cost: req/s of GET /healthz and of a 404 lookup against a bare node:http server,
@@ -20,25 +30,30 @@ export async function overhead(
   log: (line: string) => void
 ): Promise<OverheadResult> {
   const bare = await startBare(launch)
-  let floor: Awaited<ReturnType<typeof startHttpApiFloor>> | undefined
+  const references: Array<{ proc: Proc; baseUrl: string; reference: string }> = []
   let svc: Awaited<ReturnType<typeof startService>> | undefined
   try {
-    // the reference server is context only: without it the targets are still measured
-    floor = await startHttpApiFloor(launch, apiKey).catch((e: Error) => {
-      log(`  overhead: the minimal HttpApi reference did not start, its row is skipped (${e.message.split("\n")[0]})`)
-      return undefined
-    })
+    // the reference servers are context only: without them the targets are still measured
+    const reference = (name: string, start: () => Promise<{ proc: Proc; baseUrl: string }>) =>
+      start().then((server) => void references.push({ ...server, reference: name }), (e: Error) => {
+        log(`  overhead: the reference "${name}" did not start, its row is skipped (${e.message.split("\n")[0]})`)
+      })
+    await reference(HTTPAPI_FLOOR, () => startHttpApiFloor(launch, apiKey))
+    await reference(HAND_WRITTEN_FLOOR, () => startHandWrittenFloor(launch, apiKey, true))
+    await reference(HAND_WRITTEN_FLOOR_NO_LOG, () => startHandWrittenFloor(launch, apiKey, false))
     svc = await startService(launch, "service(overhead)", serviceEnv)
     await waitReady(svc.proc, `${svc.baseUrl}/readyz`, 60_000)
     const headers = { "x-api-key": apiKey }
     const rows: Array<OverheadRow> = []
     // Rows without a target, for context: an unknown route (Effect's HTTP router alone: the floor of any
-    // request off the /healthz fast path) and the 404 lookup answered by a minimal HttpApi service
-    // (bench/HttpApiFloor.ts: the floor of the lookup row in this framework, before any of our work).
+    // request off the /healthz fast path), the 404 lookup answered by a minimal HttpApi service
+    // (bench/HttpApiFloor.ts: the floor of the lookup row in this framework, before any of our work), and
+    // by a hand-written node:http path with the service's duties and a cache of "not found", with and
+    // without its access-log line (bench/HandWrittenFloor.ts: the floor without any framework).
     const runs: Array<{ path: string; server: string; reference?: string }> = [
       { path: "/healthz", server: svc.baseUrl },
       { path: LOOKUP_PATH, server: svc.baseUrl },
-      ...(floor === undefined ? [] : [{ path: LOOKUP_PATH, server: floor.baseUrl, reference: HTTPAPI_FLOOR }]),
+      ...references.map(({ baseUrl, reference }) => ({ path: LOOKUP_PATH, server: baseUrl, reference })),
       { path: FLOOR_PATH, server: svc.baseUrl }
     ]
     for (const { path, server, reference } of runs) {
@@ -60,7 +75,7 @@ export async function overhead(
     return { connections, durationMs, mode, rows }
   } finally {
     await svc?.proc.stop()
-    await floor?.proc.stop()
+    for (const { proc } of references) await proc.stop()
     await bare.proc.stop()
   }
 }

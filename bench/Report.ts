@@ -1,5 +1,5 @@
 import { type Cell, formatTable, ratio } from "./lib/Table.ts"
-import { type BenchReport, FLOOR_PATH, type ScenarioResult, type Side, type Target } from "./Model.ts"
+import { type BenchReport, FLOOR_PATH, referenceNotes, type ScenarioResult, type Side, type Target } from "./Model.ts"
 
 /** The per-scenario table: wall time, round trips, upstream calls per surface, and ours ÷ baseline. */
 export const scenarioTable = (s: ScenarioResult): string => {
@@ -125,7 +125,7 @@ export const renderReport = (report: BenchReport, settings: ThrottleSettings & {
     out.push(`### service overhead (${o.connections} keep-alive connections, ${settings.overheadRounds} alternating rounds × ${o.durationMs / 1000} s, medians; ${o.mode})`)
     for (const r of o.rows) {
       const note = r.reference !== undefined
-        ? ` on the ${r.reference} (bench/HttpApiFloor.ts: API-key middleware, handler fails 404 at once; no target)`
+        ? ` on the ${r.reference} (${referenceNotes[r.reference] ?? "a reference server"}; no target)`
         : r.path === FLOOR_PATH ? " (unknown route: the HTTP framework's floor, no target)" : ""
       const who = r.reference !== undefined ? r.reference : "service"
       out.push(`  GET ${r.path}${note}: ${who} ${Math.round(r.oursRps)} req/s ${JSON.stringify(r.oursStatuses)}, bare node:http ${Math.round(r.bareRps)} req/s ${JSON.stringify(r.bareStatuses)} → ${r.ratio.toFixed(2)}×`)
