@@ -43,7 +43,12 @@ export const make = (options: {
     const originHeader = request.headers.origin
     const origin = originHeader !== undefined && options.allowOrigin(originHeader) ? originHeader : undefined
     const methods = request.method === "OPTIONS" ? ErrorResponses.allowedMethods(request.url, options.served) : []
-    const handled: App = request.method === "OPTIONS"
+    // An empty path segment is no route, as under the seed's Flask: `DELETE /api/dl//members` (an id left
+    // empty by the client) would otherwise be the member removal of a list called "" (router option
+    // `ignoreDuplicateSlashes: false` keeps it from becoming `/api/dl/members`, a list deletion).
+    const handled: App = pathOf(request.url).includes("//")
+      ? Effect.succeed(ErrorResponses.notFound)
+      : request.method === "OPTIONS"
       ? Effect.succeed(methods.length === 0 ? ErrorResponses.notFound : Cors.preflight(origin, methods))
       : Effect.catchCause(app, (cause) => ErrorResponses.fromCause(cause, requestId, options.served))
     const accessLog = (status: number) =>

@@ -77,6 +77,28 @@ describe("HTTP endpoints", () => {
       assert.deepStrictEqual(ids, ["marketing-team@contoso.example", "marketing-team@contoso.example"])
     }).pipe(Effect.scoped))
 
+  it.effect("paths match as written: an empty dlId (DELETE /api/dl//members) or /API/DL is a 404, no endpoint runs", () =>
+    Effect.gen(function*() {
+      const calls: Array<string> = []
+      const record = (name: string) => (dlId: string) => Effect.sync(() => (calls.push(`${name} ${dlId}`), { message: "done" }))
+      const { request } = yield* app({
+        remove: record("remove"),
+        removeMembers: (dlId) => Effect.sync(() => (calls.push(`removeMembers ${dlId}`), { message: "done", failed: [] })),
+        update: record("update"),
+        get: (dlId) => Effect.sync(() => (calls.push(`get ${dlId}`), details))
+      })
+      const body = { memberEmails: ["m@contoso.example"] }
+      const statuses = [
+        (yield* request("DELETE", "/api/dl//members", { body })).status,
+        (yield* request("PATCH", "/api/dl//members", { body: { allowExternalSenders: true } })).status,
+        (yield* request("GET", "/api/dl//members")).status,
+        (yield* request("GET", "/API/DL/members")).status
+      ]
+      // no endpoint ran: not on the list called "members", nor on one called ""
+      assert.deepStrictEqual(calls, [])
+      assert.deepStrictEqual(statuses, [404, 404, 404, 404])
+    }).pipe(Effect.scoped))
+
   it.effect("a long dlId (a display name of emoji, a 320-character address) reaches the endpoint, not the router's 404", () =>
     Effect.gen(function*() {
       const ids: Array<string> = []
