@@ -37,7 +37,8 @@ export const toApiError = (
       return Effect.fail(ApiErrors.validationError(error.issues))
     case "UpstreamError": {
       const reason = error.reason
-      const logged = Effect.logWarning("Upstream failure").pipe(
+      // the seed's level for API errors: a request Microsoft's failure ended is an ERROR line
+      const logged = Effect.logError("Upstream failure").pipe(
         Effect.annotateLogs({ operation: error.operation, reason: reason._tag, detail: error.message })
       )
       if (reason._tag === "Transient") {

@@ -73,9 +73,9 @@ describe("HTTP error mapping", () => {
       assert.deepStrictEqual(res.json, { error: "Validation Error", details: issues })
     }).pipe(Effect.scoped))
 
-  it.effect("a transient upstream failure is a 503 with Retry-After when known", () =>
+  it.effect("a transient upstream failure is a 503 with Retry-After when known, logged as ERROR", () =>
     Effect.gen(function*() {
-      const { request } = yield* app({
+      const { logs, request } = yield* app({
         get: () =>
           Effect.fail(
             new UpstreamError({ operation: "Get-DistributionGroup", reason: new Transient({ throttled: true, status: 429, retryAfterMillis: 2500 }) })
@@ -89,11 +89,12 @@ describe("HTTP error mapping", () => {
       const unknown = yield* request("DELETE", "/api/dl/a")
       assert.strictEqual(unknown.status, 503)
       assert.isNull(unknown.headers.get("retry-after"))
+      assert.deepStrictEqual(logs.filter((line) => line.annotations.operation !== undefined).map((line) => line.level), ["Error", "Error"])
     }).pipe(Effect.scoped))
 
-  it.effect("refused or failed upstream calls are a 502 with the hint, never more", () =>
+  it.effect("refused or failed upstream calls are a 502 with the hint, never more, logged as the seed's ERROR", () =>
     Effect.gen(function*() {
-      const { request } = yield* app({
+      const { logs, request } = yield* app({
         get: () =>
           Effect.fail(
             new UpstreamError({
@@ -111,6 +112,11 @@ describe("HTTP error mapping", () => {
       const failed = yield* request("DELETE", "/api/dl/a")
       assert.strictEqual(failed.status, 502)
       assert.include(failed.json.details, "HTTP 500")
+      const upstream = logs.filter((line) => line.message === "Upstream failure" || (Array.isArray(line.message) && line.message[0] === "Upstream failure"))
+      assert.deepStrictEqual(upstream.map((line) => [line.level, line.annotations.operation]), [
+        ["Error", "New-DistributionGroup"],
+        ["Error", "Remove-DistributionGroup"]
+      ])
     }).pipe(Effect.scoped))
 
   it.effect("a defect is a 500 whose details are the request id, with no stack trace, and is logged", () =>
