@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { Schema, SchemaTransformation } from "effect"
 
 // Simple on purpose: local@domain.tld without spaces; Exchange and Graph decide the rest. What Pydantic's
 // EmailStr (email-validator 2.3, the seed's validation) refuses besides is refused with its words.
@@ -40,8 +40,20 @@ export const emailProblem = (value: string): string | undefined => {
 
 export const isEmail = (value: string): boolean => emailProblem(value) === undefined
 
-/** An email address as callers send it: trimmed, and checked for shape. */
-export const EmailAddress = Schema.Trim.pipe(
+// Pydantic's "pretty" address (pydantic/networks.py, _build_pretty_email_regex): an optional name, plain
+// or in double quotes, then the address in angle brackets; Python's \w is Unicode letters, digits and "_".
+const NAME_CHARS = "[\\p{L}\\p{N}_!#$%&'*+\\-/=?^`{|}~]"
+const PRETTY = new RegExp(`^\\s*(?:(?:${NAME_CHARS}+\\s+)*${NAME_CHARS}+|"(?:[^"]|")+")?\\s*<(.+)>\\s*$`, "u")
+
+/** The address of `Name <address>`, which Pydantic's EmailStr takes and keeps only the address of; else `value`. */
+export const addressOf = (value: string): string => PRETTY.exec(value)?.[1] ?? value
+
+/** An email address as callers send it (also as `Name <address>`): the address, trimmed, checked for shape. */
+export const EmailAddress = Schema.String.annotate({ format: "email" }).pipe(
+  Schema.decodeTo(
+    Schema.String,
+    SchemaTransformation.transform({ decode: (value: string) => addressOf(value).trim(), encode: (value: string) => value })
+  ),
   Schema.check(Schema.makeFilter((value: string) => emailProblem(value) ?? true))
 )
 

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
 import fc from "fast-check"
-import { EmailAddress, emailProblem, isEmail, normalizeEmail, primaryAddress, sameEmail, uniqueEmails } from "../../src/domain/Email.ts"
+import { addressOf, EmailAddress, emailProblem, isEmail, normalizeEmail, primaryAddress, sameEmail, uniqueEmails } from "../../src/domain/Email.ts"
 
 describe("Email", () => {
   it("accepts ordinary addresses and rejects malformed ones", () => {
@@ -61,5 +61,24 @@ describe("Email", () => {
 
   it("builds the primary address", () => {
     assert.strictEqual(primaryAddress("marketing-team", "contoso.example"), "marketing-team@contoso.example")
+  })
+
+  it("takes Pydantic's `Name <address>` form, keeping the address (cases checked against pydantic 2.13's regex)", () => {
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      ["Adele <adele.vance@contoso.example>", "adele.vance@contoso.example"],
+      ["\"Vance, Adele\" <adele@contoso.example>", "adele@contoso.example"],
+      ["  Adele   Vance  <a@b.example>  ", "a@b.example"],
+      ["名前 <a@b.example>", "a@b.example"],
+      ["<a@b.example>", "a@b.example"],
+      // not the form: left as they are, for the address check to refuse
+      ["a.b <a@b.example>", "a.b <a@b.example>"],
+      ["Ad,ele <a@b.example>", "Ad,ele <a@b.example>"],
+      ["Adele <a@b.example> x", "Adele <a@b.example> x"],
+      ["Adele <<a@b.example>>", "<a@b.example>"]
+    ]
+    for (const [input, address] of cases) assert.strictEqual(addressOf(input), address, input)
+    const decode = Schema.decodeUnknownSync(EmailAddress)
+    assert.strictEqual(decode(" Adele Vance <Adele.Vance@contoso.example> "), "Adele.Vance@contoso.example")
+    assert.throws(() => decode("Adele <<a@b.example>>"))
   })
 })

@@ -5,6 +5,7 @@ import { EmailAddress } from "../../domain/Email.ts"
 import { MAX_ADDRESSES_PER_REQUEST, MAX_DISPLAY_NAME_LENGTH } from "../../domain/Limits.ts"
 import * as ApiErrors from "./ApiErrors.ts"
 import { Authentication } from "./auth/Security.ts"
+import { describeBodiesAsRead } from "./OpenApiDocument.ts"
 
 /** At most this many addresses in one list of one request. */
 export const MAX_ADDRESSES = MAX_ADDRESSES_PER_REQUEST
@@ -12,7 +13,7 @@ export const MAX_ADDRESSES = MAX_ADDRESSES_PER_REQUEST
 /** Page tokens wrap an Exchange nextLink (a few hundred characters); anything much longer is not one. */
 export const MAX_PAGE_TOKEN_LENGTH = 4096
 
-const Email = EmailAddress.annotate({ format: "email" })
+const Email = EmailAddress
 const Emails = Schema.Array(Email).check(Schema.isMaxLength(MAX_ADDRESSES))
 const Owners = Emails.check(Schema.isMinLength(1))
 // A name becomes the display name (≤ 256) and, slugified, the alias (≤ 64): the domain checks the alias.
@@ -153,4 +154,5 @@ export class Api extends HttpApi.make("distribution-list-api")
     version: "2.0.0",
     description: "Create, read, update and delete Exchange Online distribution lists."
   }))
+  .annotate(OpenApi.Transform, describeBodiesAsRead)
 {}

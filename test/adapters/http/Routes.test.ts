@@ -27,6 +27,27 @@ describe("service routes", () => {
       assert.sameMembers(create.required, ["name", "ownerEmails"])
     }).pipe(Effect.scoped))
 
+  it.effect("/openapi.json describes request bodies as they are read: unknown fields allowed, optional fields nullable, addresses as emails", () =>
+    Effect.gen(function*() {
+      const { request } = yield* app({
+        create: () => Effect.succeed({ dlId: "a", primaryEmail: "a@contoso.example", status: "ok", failedMembers: [] })
+      })
+      const spec = (yield* request("GET", "/openapi.json")).json
+      const bodies = Object.values(spec.paths as Record<string, Record<string, any>>).flatMap((ops) =>
+        Object.values(ops).flatMap((op) => op.requestBody === undefined ? [] : [op.requestBody.content["application/json"].schema])
+      )
+      assert.strictEqual(bodies.length, 4)
+      for (const body of bodies) assert.notProperty(body, "additionalProperties")
+      const create = spec.paths["/api/dl"].post.requestBody.content["application/json"].schema
+      assert.deepStrictEqual(create.properties.ownerEmails.items, { type: "string", format: "email" })
+      assert.deepStrictEqual(create.properties.allowExternalSenders, { anyOf: [{ type: "boolean" }, { type: "null" }] })
+      // what the document allows is taken
+      const res = yield* request("POST", "/api/dl", {
+        body: { name: "A", ownerEmails: ["o@contoso.example"], memberEmails: null, allowExternalSenders: null, extra: 1 }
+      })
+      assert.strictEqual(res.status, 201)
+    }).pipe(Effect.scoped))
+
   it.effect("/healthz answers that the process is alive", () =>
     Effect.gen(function*() {
       const { request } = yield* app({})
