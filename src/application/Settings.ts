@@ -52,14 +52,17 @@ export const defaults: SettingsShape = {
   retryAfterMaxMillis: 60_000
 }
 
-// The seed (Pydantic) accepts `True`/`False`; Config.Boolean alone is case-sensitive.
+// What Pydantic takes for a bool (the seed's settings), in any case: `True`, `t`, `y`, `on`, `1` …;
+// Config.Boolean alone is case-sensitive and refuses `t`, `y`, `f`, `n`.
+const TRUE = ["true", "t", "yes", "y", "on", "1"] as const
+const FALSE = ["false", "f", "no", "n", "off", "0"] as const
 const Flag = Schema.String.pipe(
   Schema.decodeTo(Schema.String, SchemaTransformation.toLowerCase()),
-  Schema.decodeTo(Schema.Literals(["true", "1", "yes", "on", "false", "0", "no", "off"])),
+  Schema.decodeTo(Schema.Literals([...TRUE, ...FALSE])),
   Schema.decodeTo(
     Schema.Boolean,
     SchemaTransformation.transform({
-      decode: (value) => value === "true" || value === "1" || value === "yes" || value === "on",
+      decode: (value) => (TRUE as ReadonlyArray<string>).includes(value),
       encode: (value): "true" | "false" => (value ? "true" : "false")
     })
   )
@@ -71,7 +74,8 @@ const Domain = Schema.Trim.check(
   })
 )
 
-const flag = (name: string, fallback: boolean) => Config.schema(Flag, name).pipe(Config.withDefault(fallback))
+/** A boolean environment variable, read as Pydantic reads one. */
+export const flag = (name: string, fallback: boolean) => Config.schema(Flag, name).pipe(Config.withDefault(fallback))
 
 const atLeast = (name: string, minimum: number, fallback: number) =>
   Config.schema(Schema.Int.check(Schema.isGreaterThanOrEqualTo(minimum)), name).pipe(Config.withDefault(fallback))

@@ -12,7 +12,7 @@ describe("Settings", () => {
       if (result._tag === "Success") assert.deepStrictEqual(result.success, { ...defaults, adminAnchorMailbox: undefined })
     }))
 
-  it.effect.each([["True", true], ["False", false], ["true", true], ["false", false], ["1", true], ["0", false]] as const)(
+  it.effect.each([["True", true], ["False", false], ["true", true], ["false", false], ["1", true], ["0", false], ["t", true], ["F", false], ["Y", true], ["n", false], ["ON", true], ["off", false]] as const)(
     "OWNERS_AS_MEMBERS=%s",
     ([value, expected]) =>
       Effect.gen(function*() {

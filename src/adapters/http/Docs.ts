@@ -1,10 +1,11 @@
-import { Config, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiScalar } from "effect/http-api"
+import { flag } from "../../application/Settings.ts"
 import { Api } from "./Api.ts"
 
 /** Whether `/docs` is served (`DOCS_ENABLED`, default true). */
-export const enabled = Config.Boolean("DOCS_ENABLED").pipe(Config.withDefault(true))
+export const enabled = flag("DOCS_ENABLED", true)
 
 const PATH = "/docs"
 

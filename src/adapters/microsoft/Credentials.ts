@@ -1,6 +1,7 @@
 import { Config, Effect, Option, Redacted } from "effect"
 import { createPrivateKey, X509Certificate } from "node:crypto"
 import { readFileSync } from "node:fs"
+import { flag } from "../../application/Settings.ts"
 import { MicrosoftConfigError } from "./Cloud.ts"
 
 /** How the app proves who it is to the identity platform; exactly one is configured. */
@@ -128,6 +129,6 @@ export const rawConfig: Config.Config<RawCredentials> = Config.all({
   CLIENT_SECRET: optional(Config.Redacted("CLIENT_SECRET")),
   CLIENT_CERTIFICATE_PATH: optional(Config.String("CLIENT_CERTIFICATE_PATH")),
   CLIENT_CERTIFICATE_PASSWORD: optional(Config.Redacted("CLIENT_CERTIFICATE_PASSWORD")),
-  USE_MANAGED_IDENTITY: Config.Boolean("USE_MANAGED_IDENTITY").pipe(Config.withDefault(false)),
+  USE_MANAGED_IDENTITY: flag("USE_MANAGED_IDENTITY", false),
   MANAGED_IDENTITY_CLIENT_ID: optional(Config.String("MANAGED_IDENTITY_CLIENT_ID"))
 })
