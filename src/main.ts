@@ -65,7 +65,13 @@ const Upstream = Layer.unwrap(Effect.gen(function*() {
 
 const HttpServerLayer = Layer.unwrap(Effect.gen(function*() {
   const port = yield* Config.Port("PORT").pipe(Config.withDefault(8080))
-  return NodeHttpServer.layer(() => FastPath.installNode(createServer()), { port })
+  // requests refused by Node's parser never reach the middleware: their line goes through the same loggers
+  const context = yield* Effect.context<never>()
+  const accessLog: FastPath.AccessLog = ({ reason, requestId, status }) =>
+    Effect.runSyncWith(context)(
+      Effect.logInfo("HTTP request").pipe(Effect.annotateLogs({ requestId, status, reason }))
+    )
+  return NodeHttpServer.layer(() => FastPath.installNode(createServer(), accessLog), { port })
 }))
 
 const LogLevel = Layer.unwrap(Effect.gen(function*() {

@@ -72,11 +72,11 @@ export const backoff = (
       const delay = Duration.max(duration, Duration.millis(retryAfterMillis(input) ?? 0))
       // Operators should see upstream trouble being absorbed, not only what finally failed.
       return Effect.as(
-        Effect.logInfo("Retrying upstream call", {
+        Effect.logInfo("Retrying upstream call").pipe(Effect.annotateLogs({
           failure: reasonOf(input)?._tag ?? input._tag,
           attempt,
           delayMillis: Duration.toMillis(delay)
-        }),
+        })),
         delay
       )
     })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Logger, Ref } from "effect"
+import { Clock, Effect, Logger, Ref, References } from "effect"
 import { GroupNotFound, RecipientNotFound } from "../../src/application/ports/GroupStore.ts"
 import { backoff, mayHaveApplied, MembersPending, schedules, untilVisible } from "../../src/application/Retry.ts"
 import { Transient, UpstreamError } from "../../src/application/ports/UpstreamError.ts"
@@ -34,14 +34,16 @@ describe("Retry schedules", () => {
       assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [5000, 10000, 20000, 30000, 30000])
     }))
 
-  it.effect("every retry is logged with the failure, the attempt and the delay", () =>
+  it.effect("every retry is logged with the failure, the attempt and the delay, as key=value annotations", () =>
     Effect.gen(function*() {
-      const lines: Array<unknown> = []
-      const capture = Logger.make(({ message }) => lines.push(message))
+      const lines: Array<{ message: unknown; annotations: Record<string, unknown> }> = []
+      const capture = Logger.make(({ fiber, message }) =>
+        lines.push({ message, annotations: { ...fiber.getRef(References.CurrentLogAnnotations) } })
+      )
       const { effect } = yield* scripted([transient("get", 3_000), new GroupNotFound({ identity: "x" })])
       yield* withTime(untilVisible(all)(effect)).pipe(Effect.provide(Logger.layer([capture])))
-      const retries = lines.filter((line) => Array.isArray(line) && line[0] === "Retrying upstream call")
-      assert.deepStrictEqual(retries.map((line) => (line as Array<unknown>)[1]), [
+      const retries = lines.filter(({ message }) => Array.isArray(message) && message.length === 1 && message[0] === "Retrying upstream call")
+      assert.deepStrictEqual(retries.map(({ annotations }) => annotations), [
         { failure: "Transient", attempt: 1, delayMillis: 3000 },
         { failure: "GroupNotFound", attempt: 1, delayMillis: 5000 }
       ])

@@ -33,14 +33,20 @@ export const handleNode = (request: IncomingMessage, response: ServerResponse): 
  * was never answered (a create sent as soon as `/healthz` answered hung about one time in eight). So
  * `/healthz` too answers only once the service can take requests.
  */
-export const installNode = <S extends Server>(server: S): S => {
+/** The access-log line of a request answered here (the Effect pipeline never saw it). */
+export type AccessLog = (line: { readonly requestId: string; readonly status: number; readonly reason: string }) => void
+
+export const installNode = <S extends Server>(server: S, accessLog: AccessLog = () => {}): S => {
   const emit = server.emit.bind(server) as (event: string | symbol, ...args: Array<unknown>) => boolean
   const held: Array<[IncomingMessage, ServerResponse]> = []
   // Shutting down (after `close`): requests already taken finish, on connections that close after them;
   // a new request on a kept-alive connection is refused instead of started (a change begun then could be
   // cut at the shutdown deadline, half applied), and idle connections do not hold the exit for 5 s.
   let closing = false
-  server.on("clientError", answerUnparsable)
+  server.on("clientError", (error: Error & { readonly code?: string }, socket: Duplex) => {
+    const answered = answerUnparsable(error, socket)
+    if (answered !== undefined) accessLog(answered)
+  })
   // each answer under way, with the connection of its request (a queued pipelined answer has none yet)
   const inFlight = new Map<ServerResponse, unknown>()
   const close = server.close.bind(server)
@@ -96,11 +102,17 @@ const unparsable = (code: string | undefined) =>
       details: "The request is not valid HTTP/1.1 (characters outside ASCII in the URL or a header must be percent-encoded)."
     }
 
-/** Answers a request Node's parser refused in the standard error body, as every other error is answered. */
-const answerUnparsable = (error: Error & { readonly code?: string }, socket: Duplex): void => {
+/**
+ * Answers a request Node's parser refused in the standard error body, as every other error is answered;
+ * returns what to log, or undefined when nothing was answered.
+ */
+const answerUnparsable = (
+  error: Error & { readonly code?: string },
+  socket: Duplex
+): Parameters<AccessLog>[0] | undefined => {
   if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy()
-    return
+    return undefined
   }
   // An earlier request on the connection still awaits its answer (pipelined): an answer now would be taken
   // for its; it gets its own, and the connection closes after it.
@@ -108,18 +120,20 @@ const answerUnparsable = (error: Error & { readonly code?: string }, socket: Dup
   if (pending !== undefined && pending !== null) {
     if (!pending.headersSent) pending.setHeader("connection", "close")
     pending.once("finish", () => socket.end())
-    return
+    return undefined
   }
   const { status, details } = unparsable(error.code)
+  const requestId = requestIdOf(undefined)
   const body = JSON.stringify({ error: status.slice(4), details })
   const headers = {
     ...jsonSecurityHeaders,
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),
-    "x-request-id": requestIdOf(undefined),
+    "x-request-id": requestId,
     connection: "close"
   }
   socket.end(`HTTP/1.1 ${status}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n${body}`)
+  return { requestId, status: Number(status.slice(0, 3)), reason: error.code ?? "unparsable" }
 }
 
 const SHUTTING_DOWN = JSON.stringify({

@@ -145,9 +145,9 @@ describe("FastPath", () => {
   })
 
   // a real server and socket: what is tested is how Node's own parser failure reaches the caller
-  const rawExchange = (bytes: Buffer) =>
+  const rawExchange = (bytes: Buffer, accessLog?: FastPath.AccessLog) =>
     new Promise<string>((resolve, reject) => {
-      const server = FastPath.installNode(createServer(() => reject(new Error("the router was reached"))))
+      const server = FastPath.installNode(createServer(() => reject(new Error("the router was reached"))), accessLog)
       server.listen(0, "127.0.0.1", () => {
         const socket = connect((server.address() as AddressInfo).port, "127.0.0.1")
         const chunks: Array<Buffer> = []
@@ -169,10 +169,13 @@ describe("FastPath", () => {
     assert.strictEqual(json.error, "Bad Request")
   })
 
-  it("headers over Node's limit are a 431 in the same shape", async () => {
-    const answer = await rawExchange(Buffer.from(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`))
+  it("headers over Node's limit are a 431 in the same shape, with an access-log line naming its request id", async () => {
+    const lines: Array<Parameters<FastPath.AccessLog>[0]> = []
+    const answer = await rawExchange(Buffer.from(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`), (line) => lines.push(line))
     assert.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/)
     assert.strictEqual(JSON.parse(answer.split("\r\n\r\n")[1]!).error, "Request Header Fields Too Large")
+    const id = /\r\nx-request-id: ([0-9a-f-]{36})/.exec(answer)?.[1]
+    assert.deepStrictEqual(lines, [{ requestId: id!, status: 431, reason: "HPE_HEADER_OVERFLOW" }])
   })
 
   it("a shutdown during pipelined requests answers every request already taken", async () => {
