@@ -43,15 +43,17 @@ export const LOOKUP_PATH = "/api/dl/does-not-exist"
 /** The `reference` of the row measured on bench/HttpApiFloor.ts instead of the service (no target). */
 export const HTTPAPI_FLOOR = "minimal HttpApi service"
 
-/** The `reference`s of the rows measured on bench/HandWrittenFloor.ts, with and without its access log (no target). */
+/** The `reference`s of the rows measured on bench/HandWrittenFloor.ts, by how it logs (no target). */
 export const HAND_WRITTEN_FLOOR = "hand-written node:http path, cached not-found, access log"
+export const HAND_WRITTEN_FLOOR_BATCHED_LOG = "hand-written node:http path, cached not-found, batched hand-built log line"
 export const HAND_WRITTEN_FLOOR_NO_LOG = "hand-written node:http path, cached not-found, no access log"
 
 /** What each reference server is, for the report. */
 export const referenceNotes: Readonly<Record<string, string>> = {
   [HTTPAPI_FLOOR]: "bench/HttpApiFloor.ts: API-key middleware, handler fails 404 at once",
   [HAND_WRITTEN_FLOOR]: "bench/HandWrittenFloor.ts: no framework, the service's key check, limiter, headers and log line, no upstream call",
-  [HAND_WRITTEN_FLOOR_NO_LOG]: "bench/HandWrittenFloor.ts with ACCESS_LOG=0"
+  [HAND_WRITTEN_FLOOR_BATCHED_LOG]: "bench/HandWrittenFloor.ts with ACCESS_LOG=batched",
+  [HAND_WRITTEN_FLOOR_NO_LOG]: "bench/HandWrittenFloor.ts with ACCESS_LOG=none"
 }
 
 export interface OverheadRow {

@@ -6,6 +6,7 @@ import {
   type ColdStartResult,
   FLOOR_PATH,
   HAND_WRITTEN_FLOOR,
+  HAND_WRITTEN_FLOOR_BATCHED_LOG,
   HAND_WRITTEN_FLOOR_NO_LOG,
   HTTPAPI_FLOOR,
   LOOKUP_PATH,
@@ -39,8 +40,9 @@ export async function overhead(
         log(`  overhead: the reference "${name}" did not start, its row is skipped (${e.message.split("\n")[0]})`)
       })
     await reference(HTTPAPI_FLOOR, () => startHttpApiFloor(launch, apiKey))
-    await reference(HAND_WRITTEN_FLOOR, () => startHandWrittenFloor(launch, apiKey, true))
-    await reference(HAND_WRITTEN_FLOOR_NO_LOG, () => startHandWrittenFloor(launch, apiKey, false))
+    await reference(HAND_WRITTEN_FLOOR, () => startHandWrittenFloor(launch, apiKey, "line"))
+    await reference(HAND_WRITTEN_FLOOR_BATCHED_LOG, () => startHandWrittenFloor(launch, apiKey, "batched"))
+    await reference(HAND_WRITTEN_FLOOR_NO_LOG, () => startHandWrittenFloor(launch, apiKey, "none"))
     svc = await startService(launch, "service(overhead)", serviceEnv)
     await waitReady(svc.proc, `${svc.baseUrl}/readyz`, 60_000)
     const headers = { "x-api-key": apiKey }
@@ -48,8 +50,8 @@ export async function overhead(
     // Rows without a target, for context: an unknown route (Effect's HTTP router alone: the floor of any
     // request off the /healthz fast path), the 404 lookup answered by a minimal HttpApi service
     // (bench/HttpApiFloor.ts: the floor of the lookup row in this framework, before any of our work), and
-    // by a hand-written node:http path with the service's duties and a cache of "not found", with and
-    // without its access-log line (bench/HandWrittenFloor.ts: the floor without any framework).
+    // by a hand-written node:http path with the service's duties and a cache of "not found", logging as the
+    // service does, in batches, or not at all (bench/HandWrittenFloor.ts: the floor without any framework).
     const runs: Array<{ path: string; server: string; reference?: string }> = [
       { path: "/healthz", server: svc.baseUrl },
       { path: LOOKUP_PATH, server: svc.baseUrl },

@@ -34,10 +34,14 @@ export const startHttpApiFloor = async (launch: Launch, apiKey: string): Promise
 }
 
 /** The least any service could do for a 404 lookup with this one's duties (bench/HandWrittenFloor.ts), a reference for that row. */
-export const startHandWrittenFloor = async (launch: Launch, apiKey: string, accessLog: boolean): Promise<{ proc: Proc; baseUrl: string }> => {
+export const startHandWrittenFloor = async (
+  launch: Launch,
+  apiKey: string,
+  accessLog: "line" | "batched" | "none"
+): Promise<{ proc: Proc; baseUrl: string }> => {
   const port = await freePort()
-  const env = { PORT: String(port), API_KEY: apiKey, ACCESS_LOG: accessLog ? "1" : "0" }
-  const proc = startProc(accessLog ? "hand-written-floor" : "hand-written-floor-no-log", [join(launch.root, "bench/HandWrittenFloor.ts")], env, launch.root)
+  const env = { PORT: String(port), API_KEY: apiKey, ACCESS_LOG: accessLog }
+  const proc = startProc(`hand-written-floor-${accessLog}`, [join(launch.root, "bench/HandWrittenFloor.ts")], env, launch.root)
   await waitReady(proc, `http://127.0.0.1:${port}/api/dl/ready`, 10_000, (status) => status === 401)
   return { proc, baseUrl: `http://127.0.0.1:${port}` }
 }
