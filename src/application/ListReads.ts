@@ -117,10 +117,12 @@ export const allMembers = (kit: Toolkit, target: Target) =>
 
 /**
  * Of `addresses`, those that are members of `target` now (`member`) or that are not (`!member`): the read-back
- * of a member change whose reply was lost (`MemberChange.inEffect`).
+ * of a member change whose reply was lost (`MemberChange.inEffect`). The addresses must be as the listing
+ * names members (their primary addresses). One read, each page retried once: it only settles a failure
+ * already reported, and must not double the wait of an outage.
  */
 export const membershipIs = (kit: Toolkit, target: Target, member: boolean) => (addresses: ReadonlyArray<string>) =>
-  Effect.map(allMembers(kit, target), (members) => {
+  Effect.map(kit.store.listMembers(target, (page) => Effect.retry(page, { times: 1 })), (members) => {
     const now = new Set(members.map(normalizeEmail))
     return addresses.filter((address) => now.has(normalizeEmail(address)) === member)
   })

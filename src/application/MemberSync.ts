@@ -1,4 +1,5 @@
 import { Effect, Result } from "effect"
+import { normalizeEmail } from "../domain/Email.ts"
 import { diffMembers } from "../domain/MemberDiff.ts"
 import { allMembers, membershipIs } from "./ListReads.ts"
 import { applyMembers, type MembersApplied } from "./Members.ts"
@@ -27,6 +28,12 @@ export const replaces = (changes: number, wanted: number): boolean =>
 /** What a member change left undone: all of it when it failed (it then applied nothing). */
 const notApplied = <E>(result: Result.Result<MembersApplied, E>, sent: ReadonlyArray<string>) =>
   Result.isSuccess(result) ? result.success.notApplied : sent
+
+const sameMembers = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
+  const left = new Set(a.map(normalizeEmail))
+  const right = new Set(b.map(normalizeEmail))
+  return left.size === right.size && [...left].every((address) => right.has(address))
+}
 
 /** Whether a member change altered the list: members already so do not count. */
 const appliedSome = <E>(result: Result.Result<MembersApplied, E>) => Result.isSuccess(result) && result.success.applied > 0
@@ -109,10 +116,12 @@ export const make = (kit: Toolkit) => {
     const fromReadBack = allMembers(kit, target).pipe(
       Effect.flatMap((now) => {
         const rest = diffMembers(now, wanted)
-        return addOrRemove(target, users, rest.toAdd, rest.toRemove, true)
+        // the replace changed the list if the list is no longer what it was
+        const replacedSome = !sameMembers(now, current)
+        return addOrRemove(target, users, rest.toAdd, rest.toRemove, written || replacedSome)
       }),
       // the list could not be read: the changes as first worked out (adds and removes are idempotent)
-      Effect.catch(() => addOrRemove(target, users, toAdd, toRemove, true))
+      Effect.catch(() => oneByOne)
     )
     return Effect.flatMap(replaced, (done) =>
       !done

@@ -45,8 +45,13 @@ export const isEmail = (value: string): boolean => emailProblem(value) === undef
 const NAME_CHARS = "[\\p{L}\\p{N}_!#$%&'*+\\-/=?^`{|}~]"
 const PRETTY = new RegExp(`^\\s*(?:(?:${NAME_CHARS}+\\s+)*${NAME_CHARS}+|"(?:[^"]|")+")?\\s*<(.+)>\\s*$`, "u")
 
+// Pydantic's limit before its regex (MAX_EMAIL_LENGTH), which it needs as this one does: the quoted name
+// may hold quotes, so the match is quadratic in the length (a 256 KB value took 17 s).
+const MAX_PRETTY_LENGTH = 2048
+
 /** The address of `Name <address>`, which Pydantic's EmailStr takes and keeps only the address of; else `value`. */
-export const addressOf = (value: string): string => PRETTY.exec(value)?.[1] ?? value
+export const addressOf = (value: string): string =>
+  value.length > MAX_PRETTY_LENGTH ? value : PRETTY.exec(value)?.[1] ?? value
 
 /** An email address as callers send it (also as `Name <address>`): the address, trimmed, checked for shape. */
 export const EmailAddress = Schema.String.annotate({ format: "email" }).pipe(

@@ -101,4 +101,33 @@ describe("member changes: what was applied, after lost replies and no-ops", () =
       assert.strictEqual(callsOf(tenant, "replaceMembers").length, 2)
       assert.deepStrictEqual(exit._tag === "Success" ? exit.value.failedMembers : exit, undefined)
     }).pipe(Effect.provide(appLayer(bigUsers))))
+
+  it.effect("DELETE /members by another of a member's addresses, nothing removed: no read-back claims it was", () =>
+    Effect.gen(function*() {
+      const { dls, members, tenant } = yield* team
+      tenant.proxyAddresses.set("m1.other@contoso.example", "id-m1")
+      // a 503 before Exchange did anything, then throttled past RETRY_AFTER_MAX_S
+      failNext(tenant, "removeMembers", transient("removeMembers"), throttledLong("removeMembers"))
+      const exit = yield* Effect.exit(withTime(dls.removeMembers("team", ["m1.other@contoso.example"], {})))
+      assert.include(members(), address("m1"))
+      assert.strictEqual(exit._tag, "Failure", `nothing was removed, yet: ${JSON.stringify(exit)}`)
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("a large PATCH whose every write failed before it was applied changed nothing: an error status", () =>
+    Effect.gen(function*() {
+      const tenant = yield* FakeTenant.FakeTenant
+      const dl = seedGroup(tenant, { alias: "big", ownerIds: ["id-owner"], members: [address("owner"), ...range(0, 15)] })
+      const dls = yield* DistributionLists
+      const push = tenant.calls.push.bind(tenant.calls)
+      tenant.calls.push = (...calls) => {
+        for (const call of calls) {
+          if (call.op === "addMembers" || call.op === "removeMembers" || call.op === "replaceMembers") failNext(tenant, call.op, transient(call.op))
+        }
+        return push(...calls)
+      }
+      const before = [...tenant.groups.get(dl.identity)!.members]
+      const exit = yield* Effect.exit(withTime(dls.update("big", { memberEmails: [...range(0, 5), ...range(15, 25)] }, {})))
+      assert.deepStrictEqual(tenant.groups.get(dl.identity)!.members, before)
+      assert.strictEqual(exit._tag, "Failure", `nothing was applied, yet: ${JSON.stringify(exit).slice(0, 300)}`)
+    }).pipe(Effect.provide(appLayer(bigUsers))))
 })

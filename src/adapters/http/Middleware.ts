@@ -43,9 +43,8 @@ export const make = (options: {
     const originHeader = request.headers.origin
     const origin = originHeader !== undefined && options.allowOrigin(originHeader) ? originHeader : undefined
     const methods = request.method === "OPTIONS" ? ErrorResponses.allowedMethods(request.url, options.served) : []
-    // An empty path segment is no route, as under the seed's Flask: `DELETE /api/dl//members` (an id left
-    // empty by the client) would otherwise be the member removal of a list called "" (router option
-    // `ignoreDuplicateSlashes: false` keeps it from becoming `/api/dl/members`, a list deletion).
+    // An empty path segment is no route: `DELETE /api/dl//members` (an id left empty by the client) would
+    // otherwise be the member removal of a list called "" (see Routes.serveOptions).
     const handled: App = pathOf(request.url).includes("//")
       ? Effect.succeed(ErrorResponses.notFound)
       : request.method === "OPTIONS"

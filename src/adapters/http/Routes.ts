@@ -25,9 +25,10 @@ export const layer = Layer.mergeAll(apiLayer, Docs.layer, Health.layer, Middlewa
  * How the routes are served: no framework logger (the middleware writes the access log, with the request
  * id), and path parameters up to 4,096 characters: a dlId may be an address (320) or a display name (256),
  * each percent-encoded character up to 12 long; the router's default of 100 answered a longer one with its
- * generic 404 although the list existed. Paths match as written, as under the seed's Flask: the router's
- * defaults merged a doubled slash, so `DELETE /api/dl//members` (an empty dlId) deleted the list called
- * "members", and matched `/API/DL` too.
+ * generic 404 although the list existed. Paths match as written: the router's defaults merged a doubled
+ * slash, so `DELETE /api/dl//members` (an empty dlId) deleted the list called "members", and matched
+ * `/API/DL` too. Flask answers the first with a 308 to `/api/dl/members`, which a client following it
+ * would take as that same deletion; here it is a 404 (Middleware). `/API/DL` is a 404 under Flask too.
  */
 export const serveOptions = {
   disableLogger: true,

@@ -11,6 +11,7 @@ import {
   needsOwners,
   type OwnerSet
 } from "../../../domain/Access.ts"
+import { addressOf } from "../../../domain/Email.ts"
 import { ApiKeys } from "./ApiKeys.ts"
 import { type AuditNote, auditOnResponse, CurrentAuditNote } from "./Audit.ts"
 import { addressKey } from "./ClientAddress.ts"
@@ -60,7 +61,8 @@ const bodyOwners = (request: HttpServerRequest.HttpServerRequest) =>
       const owners = typeof body === "object" && body !== null && !Array.isArray(body)
         ? (body as Record<string, unknown>)["ownerEmails"]
         : undefined
-      return Array.isArray(owners) && owners.every((o) => typeof o === "string") ? owners : undefined
+      // as the endpoint will read them: "Name <address>" is the address
+      return Array.isArray(owners) && owners.every((o) => typeof o === "string") ? owners.map(addressOf) : undefined
     }),
     Effect.orElseSucceed(() => undefined)
   )

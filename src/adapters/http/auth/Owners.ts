@@ -25,7 +25,7 @@ export const make = Effect.gen(function*() {
     idsOf: (addresses) =>
       lists.userIds(addresses).pipe(
         Effect.catch((error) =>
-          Effect.logWarning("Owner lookup failed").pipe(
+          Effect.logError("Owner lookup failed").pipe(
             Effect.annotateLogs({ reason: error.message }),
             Effect.andThen(Effect.fail(AuthUnavailable.because("Could not look the requested owners up; try again.")))
           ))
@@ -37,13 +37,14 @@ export const make = Effect.gen(function*() {
         Effect.catchTag("DistributionListNotFound", () => Effect.succeed(Option.none())),
         Effect.catchTag("InvalidInput", () => Effect.succeed(Option.none())),
         Effect.catch((error) =>
-          Effect.fail(
-            error._tag === "DistributionListAmbiguous"
-              // The endpoint's own answer: no list can be checked, nor changed, by an id that names several.
-              ? ApiErrors.ambiguous(error.message)
-              // Fail closed: without the owners nothing may proceed.
-              : AuthUnavailable.because("Could not check the list's owners; try again.")
-          ))
+          error._tag === "DistributionListAmbiguous"
+            // The endpoint's own answer: no list can be checked, nor changed, by an id that names several.
+            ? Effect.fail(ApiErrors.ambiguous(error.message))
+            // Fail closed: without the owners nothing may proceed. A Microsoft failure: the seed's ERROR.
+            : Effect.logError("Owner check failed").pipe(
+              Effect.annotateLogs({ reason: error.message }),
+              Effect.andThen(Effect.fail(AuthUnavailable.because("Could not check the list's owners; try again.")))
+            ))
       )
   })
 })

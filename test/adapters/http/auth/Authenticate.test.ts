@@ -247,17 +247,24 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
       assert.strictEqual(handOver.json.details, "You may not remove yourself from the owners of a distribution list.")
     }))
 
-  it.effect("a directory that cannot answer the owner lookup is a 503, never a pass", () =>
+  it.effect("a directory that cannot answer the owner lookup is a 503, never a pass, logged as the seed's ERROR", () =>
     Effect.gen(function*() {
       const signing = yield* makeKey("k1")
-      const { request } = yield* makeApp([signing], {}, {}, {
-        userIds: () => Effect.fail(new UpstreamError({ operation: "findUsers", reason: new Failed({ detail: "down" }) }))
-      })
+      const down = () => Effect.fail(new UpstreamError({ operation: "findUsers", reason: new Failed({ detail: "down" }) }))
+      const { logs, request } = yield* makeApp([signing], {}, {}, { userIds: down, owners: down })
       const jane = { headers: bearer(yield* userToken(signing, "jane@contoso.example")) }
       const reply = yield* request("POST", "/api/dl", { body: { name: "Mine", ownerEmails: ["jane.doe@fabrikam.example"] }, ...jane })
       assertError(reply, 503, "Service Unavailable")
       // named by her sign-in name too: a token's name proves nothing without the lookup
       assertError(yield* request("POST", "/api/dl", { body: created, ...jane }), 503, "Service Unavailable")
+      // nor can the owners of a list be read
+      assertError(yield* request("PATCH", "/api/dl/janes-team", { body: members, ...jane }), 503, "Service Unavailable")
+      const failures = logs.filter((line) => ["Owner lookup failed", "Owner check failed"].includes(String(line.message)))
+      assert.deepStrictEqual(failures.map((line) => [String(line.message), line.level]), [
+        ["Owner lookup failed", "Error"],
+        ["Owner lookup failed", "Error"],
+        ["Owner check failed", "Error"]
+      ])
     }))
 
   it.effect("a token whose name claim is another's (renamed user, address handed on) cannot make lists for that one", () =>
@@ -305,6 +312,16 @@ describe("Authentication: owner self-service (delegated user tokens)", () => {
       const { request, signing } = yield* setup
       const token = yield* userToken(signing, "jane@contoso.example", { claims: { scp: "User.Read", upn: "jane@contoso.example" } })
       assertError(yield* request("GET", "/api/dl/janes-team", { headers: bearer(token) }), 403, "Forbidden")
+    }))
+  it.effect("owners named as 'Name <address>' are read as the endpoint reads them: a self-service create and PATCH naming oneself so pass", () =>
+    Effect.gen(function*() {
+      const signing = yield* makeKey("k1")
+      const { request } = yield* makeApp([signing])
+      const jane = { headers: bearer(yield* userToken(signing, "jane@contoso.example")) }
+      const own = yield* request("POST", "/api/dl", { body: { name: "Mine Pretty", ownerEmails: ["Jane Doe <jane@contoso.example>"] }, ...jane })
+      assert.strictEqual(own.status, 201, own.text)
+      const keep = yield* request("PATCH", "/api/dl/janes-team", { body: { ownerEmails: ["Jane <jane@contoso.example>"] }, ...jane })
+      assert.strictEqual(keep.status, 200, keep.text)
     }))
 })
 
