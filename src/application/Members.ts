@@ -1,7 +1,15 @@
 import { Cause, Duration, Effect, Exit, Option, Ref } from "effect"
 import { normalizeEmail } from "../domain/Email.ts"
 import type { GroupStoreError, MemberOutcome } from "./ports/GroupStore.ts"
-import { isTransient, mayHaveApplied, MembersPending, MembersThrottled, retryAfterMillis, type Schedules } from "./Retry.ts"
+import {
+  isTransient,
+  mayHaveApplied,
+  MembersPending,
+  MembersThrottled,
+  outcomeUnknown,
+  retryAfterMillis,
+  type Schedules
+} from "./Retry.ts"
 
 export interface MemberChange {
   /** The bulk operation (`GroupStore.addMembers` or `removeMembers` on one group). */
@@ -157,7 +165,17 @@ export const applyMembers = Effect.fnUntraced(function*(
     Effect.retry(change.schedules.member)
   ))
   yield* settle
+  // Nothing confirmed, but a call may have been applied and the read-back could not tell: an outage after a
+  // lost reply. Its error must not say "nothing was done" (a 503, "please retry").
+  const unsettled = addresses.some((address) => !confirmed.has(normalizeEmail(address)) && maybeApplied.has(normalizeEmail(address)))
   yield* Effect.suspend(() => exit).pipe(
+    Effect.mapError((error) =>
+      applied === 0 && unsettled && (error._tag === "MembersThrottled" || isTransient(error))
+        ? outcomeUnknown(
+          error._tag === "UpstreamError" ? error.operation : lastTransient?._tag === "UpstreamError" ? lastTransient.operation : "member change"
+        )
+        : error
+    ),
     // Members Exchange does not know (yet) are reported, as the seed reports members it could not add.
     Effect.catchTag("MembersPending", () => Effect.void),
     // Throttled or unavailable for good with nothing changed is the outage itself (a 503 with its

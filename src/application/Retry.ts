@@ -1,5 +1,5 @@
 import { Duration, Effect, Ref, Schedule, Schema } from "effect"
-import { type Transient, UpstreamError } from "./ports/UpstreamError.ts"
+import { Failed, type Transient, UpstreamError } from "./ports/UpstreamError.ts"
 import type { RetryPolicy, SettingsShape } from "./Settings.ts"
 
 /** Any tagged failure; the schedules below look at the tag and, for upstream errors, at the reason. */
@@ -116,18 +116,37 @@ export const mayHaveApplied = (error: Tagged): boolean => {
 }
 
 /**
+ * The failure of a change whose outcome is unknown: a call may have been applied before its reply was lost,
+ * and Exchange stayed unavailable after it, so nothing could tell. Not a "please retry" 503: sent again, a
+ * create that was applied is a 409. A 502 that says so, as the timeout of a member-list write is.
+ */
+export const outcomeUnknown = (operation: string): UpstreamError =>
+  new UpstreamError({
+    operation,
+    reason: new Failed({
+      detail: "Exchange Online stopped answering after the change was sent, so it may have been applied; " +
+        "read the distribution list before sending the change again"
+    })
+  })
+
+/**
  * Retries a non-idempotent call. `attempt(ambiguous)` is told whether an earlier try may have been applied
- * upstream (see `mayHaveApplied`): a conflict or a not-found then needs a second look.
+ * upstream (see `mayHaveApplied`): a conflict or a not-found then needs a second look. Retries that end in
+ * a transient failure after such a try fail with `outcomeUnknown`.
  */
 export const retryAmbiguous = <A, E extends Tagged, R>(
   schedule: Schedule.Schedule<Duration.Duration, Tagged>,
   attempt: (ambiguous: boolean) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> =>
+): Effect.Effect<A, E | UpstreamError, R> =>
   Effect.flatMap(Ref.make(false), (ambiguous) =>
     Ref.get(ambiguous).pipe(
       Effect.flatMap(attempt),
       Effect.tapError((error) => (mayHaveApplied(error) ? Ref.set(ambiguous, true) : Effect.void)),
-      Effect.retry(schedule)
+      Effect.retry(schedule),
+      Effect.catchIf(
+        (error): error is E & UpstreamError => error instanceof UpstreamError && isTransient(error),
+        (error) => Effect.flatMap(Ref.get(ambiguous), (unsure) => Effect.fail(unsure ? outcomeUnknown(error.operation) : error))
+      )
     ))
 
 /**

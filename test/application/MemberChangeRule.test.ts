@@ -130,4 +130,17 @@ describe("member changes: what was applied, after lost replies and no-ops", () =
       assert.deepStrictEqual(tenant.groups.get(dl.identity)!.members, before)
       assert.strictEqual(exit._tag, "Failure", `nothing was applied, yet: ${JSON.stringify(exit).slice(0, 300)}`)
     }).pipe(Effect.provide(appLayer(bigUsers))))
+
+  it.effect("POST /members: a lost reply, then an outage the read-back meets too: 'outcome unknown' (a 502 saying so), not a 503 to retry", () =>
+    Effect.gen(function*() {
+      const { dls, members, tenant } = yield* team
+      const outage = (op: "addMembers" | "listMembers") => Array.from({ length: 40 }, () => transient(op))
+      failNext(tenant, "addMembers", lostReply("addMembers"), ...outage("addMembers"))
+      failNext(tenant, "listMembers", ...outage("listMembers"))
+      const error = yield* Effect.flip(withTime(dls.addMembers("team", [address("m3")], {})))
+      assert.include(members(), address("m3"))
+      assert.strictEqual(error._tag, "UpstreamError")
+      assert.strictEqual(error._tag === "UpstreamError" && error.reason._tag, "Failed")
+      assert.include(error.message, "may have been applied")
+    }).pipe(Effect.provide(appLayer(users))))
 })

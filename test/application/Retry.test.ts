@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Logger, Ref, References } from "effect"
 import { GroupNotFound, RecipientNotFound } from "../../src/application/ports/GroupStore.ts"
-import { backoff, mayHaveApplied, MembersPending, schedules, untilVisible } from "../../src/application/Retry.ts"
+import { backoff, mayHaveApplied, MembersPending, retryAmbiguous, schedules, untilVisible } from "../../src/application/Retry.ts"
 import { Transient, UpstreamError } from "../../src/application/ports/UpstreamError.ts"
 import { defaults } from "../../src/application/Settings.ts"
 import { failed, forbidden, transient } from "../support/FakeTenant.ts"
@@ -187,4 +187,19 @@ describe("Retry schedules", () => {
     assert.isTrue(mayHaveApplied(reason(false)))
     assert.isFalse(mayHaveApplied(failed("op")))
   })
+
+  it.effect("retryAmbiguous: an outage after a try that may have been applied ends as 'outcome unknown', not as a retryable failure", () =>
+    Effect.gen(function*() {
+      const throttled = new UpstreamError({ operation: "Set-DistributionGroup", reason: new Transient({ throttled: true, status: 429 }) })
+      // a 503 (the reply may have been lost after Exchange applied it), then throttled to the end
+      const lost = yield* scripted([transient("Set-DistributionGroup"), ...always(throttled)])
+      const unknown = yield* Effect.flip(withTime(retryAmbiguous(upstream, () => lost.effect)))
+      assert.instanceOf(unknown, UpstreamError)
+      const error = unknown as UpstreamError
+      assert.strictEqual(error.reason._tag, "Failed")
+      assert.include(error.message, "Set-DistributionGroup: Exchange Online stopped answering after the change was sent, so it may have been applied")
+      // only refusals (429: nothing was done): the failure as it is, for the caller to retry
+      const refused = yield* scripted(always(throttled))
+      assert.strictEqual(yield* Effect.flip(withTime(retryAmbiguous(upstream, () => refused.effect))), throttled)
+    }))
 })
