@@ -36,7 +36,8 @@ const KnobsPatch = Schema.Struct({
   faultRate: Schema.optional(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
   replicationDelayMillis: Schema.optional(NonNegative),
   throttleRps: Schema.optional(NonNegative),
-  graphResourceUnitsPer10s: Schema.optional(NonNegativeInt)
+  graphResourceUnitsPer10s: Schema.optional(NonNegativeInt),
+  lostReplyRate: Schema.optional(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })))
 })
 
 // The `appid` of minted tokens unless the order names one.

@@ -110,16 +110,27 @@ export const layer: Layer.Layer<
     const outerAnchor = request.headers["x-anchormailbox"]
     const origin = baseUrlOf(request)
     const caller = { appId: claims.value.appid, upn: claims.value.upn }
+    // SANDBOX_LOST_REPLY_RATE: a write that was applied (a 2xx; a $batch whose parts ran), whose caller
+    // gets a 503 instead of its answer
+    const orLost = (write: boolean) => (response: WireResponse) =>
+      write && response.status >= 200 && response.status < 300
+        ? Effect.map(behaviour.loseReply, (lost) => lost === undefined ? response : faultResponse(lost))
+        : Effect.succeed(response)
     if (op === "$batch") {
       const admitted = yield* behaviour.admit("exchange", caller.appId).pipe(Effect.result)
       if (admitted._tag === "Failure") return toHttp(faultResponse(admitted.failure))
-      return toHttp(yield* runBatch(run, stats, { origin, tenant, body, caller, outerAnchor, prefer: request.headers["prefer"] }))
+      return toHttp(
+        yield* runBatch(run, stats, { origin, tenant, body, caller, outerAnchor, prefer: request.headers["prefer"] }).pipe(
+          Effect.flatMap(orLost(true))
+        )
+      )
     }
     const anchorError = checkAnchor(outerAnchor)
     if (anchorError) return toHttp(errorResponse(anchorError))
     const admitted = yield* behaviour.admit("exchange", caller.appId).pipe(Effect.result)
     if (admitted._tag === "Failure") return toHttp(faultResponse(admitted.failure))
-    return toHttp(yield* run({
+    const write = !/^get-/i.test(operationOf(body))
+    return toHttp(yield* Effect.flatMap(run({
       origin,
       tenant,
       body,
@@ -127,7 +138,7 @@ export const layer: Layer.Layer<
       skipToken: searchParamsOf(request).get("$skiptoken") ?? undefined,
       select: selectFrom(searchParamsOf(request)),
       caller
-    }))
+    }), orLost(write)))
   })
 
   // The router matches paths case-insensitively, so `/AdminApi/...` (S10) lands here too.

@@ -22,9 +22,21 @@ export interface Knobs {
    * cost; plus the global 2,000 requests per second per app. 0 = off (Graph then follows `throttleRps`).
    */
   readonly graphResourceUnitsPer10s: number
+  /**
+   * `SANDBOX_LOST_REPLY_RATE`: share (0..1) of Exchange writes (any cmdlet but `Get-*`, or a `$batch`)
+   * answered 503 after they were applied, as when a reply is lost on the way back.
+   */
+  readonly lostReplyRate: number
 }
 
-export const defaultKnobs: Knobs = { latencyMillis: 0, faultRate: 0, replicationDelayMillis: 0, throttleRps: 0, graphResourceUnitsPer10s: 0 }
+export const defaultKnobs: Knobs = {
+  latencyMillis: 0,
+  faultRate: 0,
+  replicationDelayMillis: 0,
+  throttleRps: 0,
+  graphResourceUnitsPer10s: 0,
+  lostReplyRate: 0
+}
 
 /** spec §5: the resource-unit quota is "per **10 s**". */
 export const GRAPH_RU_WINDOW_MILLIS = 10_000
@@ -53,6 +65,8 @@ export class Behaviour extends Context.Service<Behaviour, {
    * `resourceUnits` is the request's Graph cost (default 1), charged while `graphResourceUnitsPer10s` is on.
    */
   readonly admit: (surface: Surface, appId: string, resourceUnits?: number) => Effect.Effect<void, SandboxFault>
+  /** After a write was applied: the 503 its caller gets instead of the answer (`lostReplyRate`), if any. */
+  readonly loseReply: Effect.Effect<SandboxFault | undefined>
 }>()("distribution-list-api/sandbox/tenant/Behaviour") {
   static readonly make = (initial: Partial<Knobs> = {}) =>
     Effect.gen(function*() {
@@ -95,16 +109,24 @@ export class Behaviour extends Context.Service<Behaviour, {
         }
       })
 
+      const loseReply = Effect.gen(function*() {
+        const { lostReplyRate } = yield* Ref.get(knobs)
+        return lostReplyRate > 0 && (yield* Random.next) < lostReplyRate
+          ? new SandboxFault({ status: 503, reason: "Injected" })
+          : undefined
+      })
+
       return Behaviour.of({
         knobs: Ref.get(knobs),
         set: (patch) => Ref.updateAndGet(knobs, (current) => validate({ ...current, ...patch })),
-        admit
+        admit,
+        loseReply
       })
     })
 
   /**
    * From `SANDBOX_LATENCY_MS`, `SANDBOX_FAULT_RATE`, `SANDBOX_REPLICATION_DELAY_MS`, `SANDBOX_THROTTLE_RPS`,
-   * `SANDBOX_GRAPH_RU_PER_10S` (all default 0 = off).
+   * `SANDBOX_GRAPH_RU_PER_10S`, `SANDBOX_LOST_REPLY_RATE` (all default 0 = off).
    */
   static readonly layer = Layer.effect(
     Behaviour,
@@ -115,7 +137,9 @@ export class Behaviour extends Context.Service<Behaviour, {
           .pipe(Config.withDefault(0)),
         replicationDelayMillis: nonNegative("SANDBOX_REPLICATION_DELAY_MS"),
         throttleRps: nonNegative("SANDBOX_THROTTLE_RPS"),
-        graphResourceUnitsPer10s: Config.schema(NonNegativeInt, "SANDBOX_GRAPH_RU_PER_10S").pipe(Config.withDefault(0))
+        graphResourceUnitsPer10s: Config.schema(NonNegativeInt, "SANDBOX_GRAPH_RU_PER_10S").pipe(Config.withDefault(0)),
+        lostReplyRate: Config.schema(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })), "SANDBOX_LOST_REPLY_RATE")
+          .pipe(Config.withDefault(0))
       })
       return yield* Behaviour.make(knobs)
     })
@@ -136,7 +160,8 @@ const validate = (knobs: Knobs): Knobs => ({
   faultRate: Math.min(1, Math.max(0, knobs.faultRate)),
   replicationDelayMillis: Math.max(0, knobs.replicationDelayMillis),
   throttleRps: Math.max(0, knobs.throttleRps),
-  graphResourceUnitsPer10s: Math.max(0, Math.floor(knobs.graphResourceUnitsPer10s))
+  graphResourceUnitsPer10s: Math.max(0, Math.floor(knobs.graphResourceUnitsPer10s)),
+  lostReplyRate: Math.min(1, Math.max(0, knobs.lostReplyRate))
 })
 
 /**

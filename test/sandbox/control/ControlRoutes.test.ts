@@ -110,7 +110,7 @@ layer(Server.layerWith(Server.layerServicesTest()), { excludeTestServices: true 
     Effect.gen(function*() {
       const patched = yield* call("/_sandbox/behaviour", { method: "PATCH", body: { latencyMillis: 5, throttleRps: 100 } })
       assert.strictEqual(patched.status, 200)
-      assert.deepStrictEqual(patched.body, { latencyMillis: 5, faultRate: 0, replicationDelayMillis: 0, throttleRps: 100, graphResourceUnitsPer10s: 0 })
+      assert.deepStrictEqual(patched.body, { latencyMillis: 5, faultRate: 0, replicationDelayMillis: 0, throttleRps: 100, graphResourceUnitsPer10s: 0, lostReplyRate: 0 })
       assert.strictEqual((yield* call("/_sandbox/behaviour", { method: "PATCH", body: { faultRate: 2 } })).status, 400)
       const budget = yield* call("/_sandbox/behaviour", { method: "PATCH", body: { graphResourceUnitsPer10s: 8000 } })
       assert.strictEqual(budget.body.graphResourceUnitsPer10s, 8000)

@@ -178,6 +178,21 @@ describe("ExchangeFace: behaviour knobs", () => {
       assert.deepStrictEqual([...statuses].sort(), [429, 503])
     }).pipe(Random.withSeed("faults"), Effect.provide(services({ knobs: { faultRate: 1 } }))))
 
+  it.effect("SANDBOX_LOST_REPLY_RATE=1 answers every write 503 after applying it; reads are answered", () =>
+    Effect.gen(function*() {
+      const send = yield* client
+      const authorization = `Bearer ${yield* exchangeToken()}`
+      const created = yield* send(post(INVOKE, command("New-DistributionGroup", { Name: "Sales", ManagedBy: [adele] }), { authorization }))
+      assert.strictEqual(created.status, 503)
+      // a write refused is answered as it is: nothing was applied
+      const refused = yield* send(post(INVOKE, command("New-DistributionGroup", { Name: "Sales", ManagedBy: [adele] }), { authorization }))
+      assert.notStrictEqual(refused.status, 503)
+      // applied all the same: the group is there
+      const read = yield* send(post(INVOKE, command("Get-DistributionGroup", { Identity: "Sales" }), { authorization }))
+      assert.strictEqual(read.status, 200)
+      assert.strictEqual(((yield* json(read)) as { value: Array<{ Name: string }> }).value[0]?.Name, "Sales")
+    }).pipe(Effect.provide(services({ knobs: { lostReplyRate: 1 } }))))
+
   it.effect("SANDBOX_THROTTLE_RPS answers 429 with Retry-After once an app exceeds its rate", () =>
     Effect.gen(function*() {
       const send = yield* client

@@ -99,9 +99,9 @@ describe("Behaviour", () => {
     Effect.gen(function*() {
       const config = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromUnknown(env))
       const knobs = yield* Effect.flatMap(Behaviour, (b) => b.knobs).pipe(
-        Effect.provide(Behaviour.layer.pipe(Layer.provide(config({ SANDBOX_FAULT_RATE: "0.2", SANDBOX_REPLICATION_DELAY_MS: "1500" }))))
+        Effect.provide(Behaviour.layer.pipe(Layer.provide(config({ SANDBOX_FAULT_RATE: "0.2", SANDBOX_REPLICATION_DELAY_MS: "1500", SANDBOX_LOST_REPLY_RATE: "0.1" }))))
       )
-      assert.deepStrictEqual(knobs, { latencyMillis: 0, faultRate: 0.2, replicationDelayMillis: 1_500, throttleRps: 0, graphResourceUnitsPer10s: 0 })
+      assert.deepStrictEqual(knobs, { latencyMillis: 0, faultRate: 0.2, replicationDelayMillis: 1_500, throttleRps: 0, graphResourceUnitsPer10s: 0, lostReplyRate: 0.1 })
       const bad = yield* Effect.exit(Effect.provide(Effect.flatMap(Behaviour, (b) => b.knobs), Behaviour.layer.pipe(Layer.provide(config({ SANDBOX_FAULT_RATE: "1.5" })))))
       assert.isTrue(Exit.isFailure(bad))
     }))
