@@ -52,10 +52,11 @@ const longestWait = (errors: ReadonlyArray<GroupStoreError>): GroupStoreError | 
 
 /**
  * Applies a member change to every address and returns exactly the addresses that were not applied, in the
- * order given, and how many it altered. Two loops over disjoint failures: each round retries the call, and the members rejected as
- * throttled, on the general transient schedule; members Exchange cannot resolve yet (or a group not visible
- * yet) wait for the member schedule (seed: 5 attempts, 2 s → 20 s). Only those still pending are sent again.
- * Fails only when the operation as a whole still fails after both.
+ * order given, and how many it altered. Two loops over disjoint failures: each round retries the call, and
+ * the members rejected as throttled, on the general transient schedule; members Exchange cannot resolve yet
+ * (or a group not visible yet) wait for the member schedule (seed: 5 attempts, 2 s → 20 s). Only those still
+ * pending are sent again. Fails only when the operation as a whole still fails after both, and then with
+ * `outcomeUnknown` when a call may have been applied that nothing could confirm.
  */
 export const applyMembers = Effect.fnUntraced(function*(
   change: MemberChange,
@@ -140,10 +141,13 @@ export const applyMembers = Effect.fnUntraced(function*(
     return yield* new MembersPending({ addresses: later })
   })
 
-  // The addresses never confirmed whose call may have been applied: one read-back settles them, so that
-  // neither an error status nor the list of what was not applied hides a change that took effect.
+  // never confirmed, but sent in a call that may have been applied
+  const isUnsure = (address: string) => !confirmed.has(normalizeEmail(address)) && maybeApplied.has(normalizeEmail(address))
+
+  // One read-back settles the unsure addresses, so that neither an error status nor the list of what was
+  // not applied hides a change that took effect.
   const settle = Effect.suspend(() => {
-    const unsure = addresses.filter((address) => !confirmed.has(normalizeEmail(address)) && maybeApplied.has(normalizeEmail(address)))
+    const unsure = addresses.filter(isUnsure)
     if (unsure.length === 0 || change.inEffect === undefined) return Effect.void
     return change.inEffect(unsure).pipe(
       Effect.map((done) => {
@@ -167,7 +171,7 @@ export const applyMembers = Effect.fnUntraced(function*(
   yield* settle
   // Nothing confirmed, but a call may have been applied and the read-back could not tell: an outage after a
   // lost reply. Its error must not say "nothing was done" (a 503, "please retry").
-  const unsettled = addresses.some((address) => !confirmed.has(normalizeEmail(address)) && maybeApplied.has(normalizeEmail(address)))
+  const unsettled = addresses.some(isUnsure)
   yield* Effect.suspend(() => exit).pipe(
     Effect.mapError((error) =>
       applied === 0 && unsettled && (error._tag === "MembersThrottled" || isTransient(error))
