@@ -13,8 +13,7 @@ export const MAX_ADDRESSES = MAX_ADDRESSES_PER_REQUEST
 /** Page tokens wrap an Exchange nextLink (a few hundred characters); anything much longer is not one. */
 export const MAX_PAGE_TOKEN_LENGTH = 4096
 
-const Email = EmailAddress
-const Emails = Schema.Array(Email).check(Schema.isMaxLength(MAX_ADDRESSES))
+const Emails = Schema.Array(EmailAddress).check(Schema.isMaxLength(MAX_ADDRESSES))
 const Owners = Emails.check(Schema.isMinLength(1))
 // A name becomes the display name (≤ 256) and, slugified, the alias (≤ 64): the domain checks the alias.
 const DisplayName = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(MAX_DISPLAY_NAME_LENGTH))
