@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { vi } from "vitest"
 import { Effect } from "effect"
 import * as LogLine from "../../../src/adapters/logging/LogLine.ts"
 
@@ -96,4 +97,67 @@ describe("logger", () => {
       assert.strictEqual(lines.length, 1)
       assert.match(lines[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - WARNING - \[req-9\] - Member not added member=x@contoso\.example$/)
     }))
+})
+
+describe("batched sink", () => {
+  it("holds lines and writes them at once, in order", () => {
+    const out: Array<string> = []
+    const sink = LogLine.makeBatchedSink((text) => void out.push(text))
+    sink.write("a")
+    sink.write("b")
+    assert.deepStrictEqual(out, [])
+    sink.flush()
+    assert.deepStrictEqual(out, ["a\nb"])
+    sink.flush()
+    assert.deepStrictEqual(out, ["a\nb"], "nothing held, nothing written")
+  })
+
+  it("writes an urgent line at once, after the lines held before it", () => {
+    const out: Array<string> = []
+    const sink = LogLine.makeBatchedSink((text) => void out.push(text))
+    sink.write("info")
+    sink.write("error", true)
+    assert.deepStrictEqual(out, ["info\nerror"])
+  })
+
+  it("writes what it holds within BATCH_MILLIS", () => {
+    vi.useFakeTimers()
+    try {
+      const out: Array<string> = []
+      const sink = LogLine.makeBatchedSink((text) => void out.push(text))
+      sink.write("a")
+      vi.advanceTimersByTime(LogLine.BATCH_MILLIS - 1)
+      sink.write("b")
+      assert.deepStrictEqual(out, [])
+      vi.advanceTimersByTime(1)
+      assert.deepStrictEqual(out, ["a\nb"])
+      sink.write("c")
+      vi.advanceTimersByTime(LogLine.BATCH_MILLIS)
+      assert.deepStrictEqual(out, ["a\nb", "c"])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
+describe("prepared", () => {
+  it("gives the line formatLine gives", () => {
+    const date = new Date(Date.UTC(2026, 10, 24, 23, 5, 1, 7))
+    const annotations = { method: "GET", path: "/api/dl/a b\u0007", status: 404 }
+    const line = LogLine.prepared("Info", "HTTP request", annotations)
+    assert.strictEqual(
+      line(date, "req-1", " durationMs=3"),
+      LogLine.formatLine({ date, level: "Info", message: "HTTP request", annotations: { requestId: "req-1", ...annotations, durationMs: 3 } })
+    )
+    assert.strictEqual(line(date, "req-1", ""), `2026-11-24 23:05:01,007 - INFO - [req-1] - HTTP request method=GET path="/api/dl/a b\\u0007" status=404`)
+  })
+})
+
+describe("timestamp", () => {
+  it("gives each millisecond its own text", () => {
+    const t = Date.UTC(2026, 0, 2, 3, 4, 5, 6)
+    assert.strictEqual(LogLine.timestamp(new Date(t)), "2026-01-02 03:04:05,006")
+    assert.strictEqual(LogLine.timestamp(new Date(t)), "2026-01-02 03:04:05,006")
+    assert.strictEqual(LogLine.timestamp(new Date(t + 1)), "2026-01-02 03:04:05,007")
+  })
 })

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
+import { createHash, hash, randomBytes, timingSafeEqual } from "node:crypto"
 import { Config, ConfigProvider, Console, Context, Effect, Layer, Option, Redacted, Result } from "effect"
 import { type Caller, isRole, type Role } from "../../../domain/Access.ts"
 import { apiKeyHeader } from "./Security.ts"
@@ -34,7 +34,9 @@ export const parseApiKeys = (value: string): Result.Result<ReadonlyArray<ApiKeyE
   return Result.succeed(entries)
 }
 
-const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest()
+// the one-shot `hash` (Node 21.7, Deno 2) takes half the time of a Hash object: it runs on every request
+const digest = (value: string): Buffer =>
+  typeof hash === "function" ? hash("sha256", value, "buffer") : createHash("sha256").update(value, "utf8").digest()
 
 /** The API keys this service accepts in `X-API-Key`. */
 export class ApiKeys extends Context.Service<ApiKeys, {
