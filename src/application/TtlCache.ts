@@ -18,6 +18,14 @@ export class TtlCache<K, V> {
     return this.entries.size
   }
 
+  clear(): void {
+    this.entries.clear()
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key)
+  }
+
   /** The live value, refreshed as most recently used; an expired entry met here is dropped. */
   get(key: K, nowMillis: number): V | undefined {
     const entry = this.entries.get(key)

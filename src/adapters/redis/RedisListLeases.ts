@@ -1,7 +1,8 @@
-import { Clock, Duration, Effect, Exit, Layer, Option, Random, Schedule, Scope } from "effect"
+import { Clock, Duration, Effect, Layer, Option, Random, Scope } from "effect"
 import { Redis } from "effect/persistence"
 import { ListLeases, type ListLeasesShape, thisInstanceOnly } from "../../application/ports/ListLeases.ts"
 import * as LogGate from "./LogGate.ts"
+import * as RedisCalls from "./RedisCalls.ts"
 import * as RedisUrl from "./RedisUrl.ts"
 
 /** Keys in a shared Redis start with this, so nothing else in it is touched. */
@@ -47,39 +48,13 @@ export const make = Effect.fnUntraced(function*(target: RedisUrl.RedisTarget, op
   const timeout = Duration.fromInputUnsafe(options.timeout ?? "500 millis")
   const socketTimeout = Duration.fromInputUnsafe(options.socketTimeout ?? "5 seconds")
   const ttlMs = String(Duration.toMillis(ttl))
-  const scope = yield* Effect.scope
-  const scrub = RedisUrl.scrubber(target)
-  let redis: Redis.Redis["Service"] | undefined
-  let lastFailure = "not connected yet"
-
-  const connect = Effect.gen(function*() {
-    const attempt = yield* Scope.fork(scope)
-    const RedisConnection = yield* Effect.tryPromise(() => import("./RedisConnection.ts"))
-    return yield* RedisConnection.connect(target, socketTimeout, attempt).pipe(
-      Effect.onError((cause) => Scope.close(attempt, Exit.failCause(cause)))
-    )
-  }).pipe(
-    Effect.tap((connected) =>
-      Effect.sync(() => {
-        redis = connected
-      }).pipe(Effect.andThen(Effect.logInfo("List leases: shared with other instances in Redis").pipe(
-        Effect.annotateLogs({ redis: target.display, prefix })
-      )))
-    ),
-    Effect.tapError((error) =>
-      Effect.sync(() => {
-        lastFailure = `not connected (${scrub(RedisUrl.describeFailure(error))})`
-      })
+  const redis = yield* RedisCalls.make(
+    target,
+    { timeout, socketTimeout },
+    Effect.logInfo("List leases: shared with other instances in Redis").pipe(
+      Effect.annotateLogs({ redis: target.display, prefix })
     )
   )
-  // As the rate limiter's store: the first attempt is part of start-up, later ones run in the background.
-  if ((yield* Effect.exit(connect))._tag === "Failure") {
-    yield* Effect.sleep("1 second").pipe(
-      Effect.andThen(connect),
-      Effect.retry(Schedule.min([Schedule.exponential("2 seconds"), Schedule.spaced("30 seconds")])),
-      Effect.forkIn(scope)
-    )
-  }
 
   const unsharedGate = LogGate.make()
   const unshared = (reason: string) =>
@@ -92,23 +67,10 @@ export const make = Effect.fnUntraced(function*(target: RedisUrl.RedisTarget, op
 
   /** A Redis call, or None (after the warning) when Redis is not there. */
   const call = <A>(use: (redis: Redis.Redis["Service"]) => Effect.Effect<A, Redis.RedisError>) =>
-    Effect.suspend(() => {
-      if (redis === undefined) return Effect.as(unshared(lastFailure), Option.none<A>())
-      return use(redis).pipe(
-        Effect.timeout(timeout),
-        Effect.map(Option.some),
-        Effect.catch((error) =>
-          Effect.as(
-            unshared(
-              error._tag === "TimeoutError"
-                ? `no answer within ${Duration.toMillis(timeout)} ms`
-                : scrub(RedisUrl.describeFailure(error))
-            ),
-            Option.none<A>()
-          )
-        )
-      )
-    })
+    redis.call(use).pipe(
+      Effect.map(Option.some),
+      Effect.catch((reason) => Effect.as(unshared(reason), Option.none<A>()))
+    )
 
   const hold = (listKey: string): Effect.Effect<void, never, Scope.Scope> =>
     Effect.gen(function*() {

@@ -1,7 +1,6 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Context, type Duration, Effect, Exit, Fiber, Layer, Logger, Option, Result, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { createClient } from "redis"
 import * as RedisListLeases from "../../../src/adapters/redis/RedisListLeases.ts"
 import * as RedisUrl from "../../../src/adapters/redis/RedisUrl.ts"
 import * as DistributionLists from "../../../src/application/DistributionLists.ts"
@@ -9,7 +8,7 @@ import { ListLeases, type ListLeasesShape } from "../../../src/application/ports
 import * as Settings from "../../../src/application/Settings.ts"
 import * as FakeTenant from "../../support/FakeTenant.ts"
 import * as ListLocks from "../../../src/application/ListLocks.ts"
-import { closedPort, ioTurn, redisUrl, removeKeys, runPrefix, startHungRedis, testPrefix } from "../http/auth/RedisFixtures.ts"
+import { closedPort, ioTurn, redisCommand, redisUrl, removeKeys, runPrefix, startHungRedis, testPrefix } from "../http/auth/RedisFixtures.ts"
 
 afterAll(() => removeKeys(runPrefix))
 
@@ -23,17 +22,6 @@ const instance = (prefix: string, options: RedisListLeases.LeaseOptions = {}, at
   Effect.gen(function*() {
     const context = yield* Layer.build(RedisListLeases.layerRedis(at, { prefix, timeout: "1 day", ...options }))
     return Context.get(context, ListLeases)
-  })
-
-const redisCommand = <A>(...args: Array<string>) =>
-  Effect.promise(async () => {
-    const client = createClient({ url: redisUrl })
-    await client.connect()
-    try {
-      return await client.sendCommand(args) as A
-    } finally {
-      client.destroy()
-    }
   })
 
 /**

@@ -23,6 +23,10 @@ const withClient = <A>(use: (client: ReturnType<typeof newClient>) => Promise<A>
   return client.connect().then(() => use(client)).finally(() => client.destroy())
 }
 
+/** One command on a connection of its own. */
+export const redisCommand = <A>(...args: Array<string>): Effect.Effect<A> =>
+  Effect.promise(() => withClient(async (client) => await client.sendCommand(args) as A))
+
 /** Every key under `prefix`, sorted. */
 export const keysUnder = (prefix: string): Effect.Effect<ReadonlyArray<string>> =>
   Effect.promise(() =>
@@ -61,13 +65,15 @@ export const closedPort: Effect.Effect<number> = Effect.promise(async () => {
 
 /**
  * A TCP relay to the test Redis on `port` (default: any free one); `cut()` drops every connection and
- * stops listening (Redis "goes away").
+ * stops listening (Redis "goes away"). `accepted` settles once a client's connection reaches Redis: a
+ * client reconnects on its own timer (real time, up to seconds), which a test waits for with it.
  */
 export const startRelay = (port = 0) => Effect.acquireRelease(
   Effect.promise(async () => {
     const sockets = new Set<Socket>()
+    const accepted = Promise.withResolvers<void>()
     const server = createServer((client) => {
-      const upstream = createConnection({ host: target.host, port: target.port })
+      const upstream = createConnection({ host: target.host, port: target.port }, () => accepted.resolve())
       for (const socket of [client, upstream]) {
         sockets.add(socket)
         socket.on("error", () => {})
@@ -76,7 +82,11 @@ export const startRelay = (port = 0) => Effect.acquireRelease(
       client.pipe(upstream).pipe(client)
     })
     const bound = await listen(server, port)
-    return { url: `redis://127.0.0.1:${bound}/${target.database}`, cut: () => closeAll(server, sockets) }
+    return {
+      url: `redis://127.0.0.1:${bound}/${target.database}`,
+      accepted: accepted.promise,
+      cut: () => closeAll(server, sockets)
+    }
   }),
   (relay) => Effect.sync(relay.cut)
 )
