@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import type { Duplex } from "node:stream"
 import { jsonSecurityHeaders } from "./auth/Hygiene.ts"
 import { requestIdOf } from "./Middleware.ts"
+import { lookupKey, type NotFoundAnswer, type NotFoundCache } from "./NotFoundCache.ts"
 
 // Liveness probes arrive often and need none of the routing, decoding or logging, so the server may
 // answer them before the Effect pipeline (issue 5 measures the service's overhead on GET /healthz).
@@ -26,6 +27,54 @@ export const handleNode = (request: IncomingMessage, response: ServerResponse): 
   return true
 }
 
+/** The access-log line of a lookup answered from the not-found cache. */
+export type LookupLog = (line: {
+  readonly requestId: string
+  readonly path: string
+  readonly durationMs: number
+  readonly answer: NotFoundAnswer
+}) => void
+
+/**
+ * Repeated lookups of a missing list, answered from the not-found cache without the Effect pipeline, once
+ * `arm`ed with the read gate (`auth/ReadGate.ts`): the key is checked and the request counted as the
+ * pipeline would, and the 404 the pipeline gave is sent again with this request's `X-Request-ID` (issue 5
+ * measures the service's overhead on a 404 lookup). A request the gate does not admit, or one not in the
+ * cache, goes the usual way.
+ */
+export class Lookups {
+  private admit: ((apiKey: string, nowMillis: number) => boolean) | undefined
+  private readonly cache: NotFoundCache
+  private readonly log: LookupLog
+
+  constructor(cache: NotFoundCache, log: LookupLog) {
+    this.cache = cache
+    this.log = log
+  }
+
+  arm(admit: (apiKey: string, nowMillis: number) => boolean): void {
+    this.admit = admit
+  }
+
+  /** Answers the request and returns true, or returns false having done nothing. */
+  answer(request: IncomingMessage, response: ServerResponse): boolean {
+    if (this.admit === undefined || !this.cache.enabled) return false
+    const key = lookupKey(request.method, request.url, request.headers)
+    if (key === undefined) return false
+    const start = Date.now()
+    const answer = this.cache.answerFor(key, start)
+    if (answer === undefined || !this.admit(request.headers["x-api-key"] as string, start)) return false
+    const header = request.headers["x-request-id"]
+    const requestId = requestIdOf(Array.isArray(header) ? header[0] : header)
+    const headers = answer.headers.slice()
+    headers[answer.requestIdAt] = requestId
+    response.writeHead(404, headers)
+    response.end(answer.body)
+    this.log({ requestId, path: key, durationMs: Date.now() - start, answer })
+    return true
+  }
+}
+
 /**
  * Puts `handleNode` in front of every other `request` listener of `server` (e.g. Effect's), and holds the
  * requests that arrive before there is one. Effect's server listens first and attaches its handler only
@@ -36,7 +85,7 @@ export const handleNode = (request: IncomingMessage, response: ServerResponse): 
 /** The access-log line of a request answered here (the Effect pipeline never saw it). */
 export type AccessLog = (line: { readonly requestId: string; readonly status: number; readonly reason: string }) => void
 
-export const installNode = <S extends Server>(server: S, accessLog: AccessLog = () => {}): S => {
+export const installNode = <S extends Server>(server: S, accessLog: AccessLog = () => {}, lookups?: Lookups): S => {
   const emit = server.emit.bind(server) as (event: string | symbol, ...args: Array<unknown>) => boolean
   const held: Array<[IncomingMessage, ServerResponse]> = []
   // Shutting down (after `close`): requests already taken finish, on connections that close after them;
@@ -69,7 +118,7 @@ export const installNode = <S extends Server>(server: S, accessLog: AccessLog = 
       inFlight.delete(response)
       if (closing) setImmediate(() => server.closeIdleConnections())
     })
-    return handleNode(request, response) || emit("request", request, response)
+    return handleNode(request, response) || lookups?.answer(request, response) === true || emit("request", request, response)
   }
   server.on("newListener", (event: string | symbol) => {
     // called before the listener is added: replay once it is there

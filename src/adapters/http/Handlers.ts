@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { HttpEffect, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { DistributionLists, type DistributionListsError, type RequestHints } from "../../application/DistributionLists.ts"
@@ -7,6 +7,7 @@ import * as ApiErrors from "./ApiErrors.ts"
 import { type AuditNote, CurrentAuditNote } from "./auth/Audit.ts"
 import { CheckedList } from "./auth/Security.ts"
 import * as Body from "./Body.ts"
+import { CurrentNotFoundCache, type NotFoundCache } from "./NotFoundCache.ts"
 
 type ApiError =
   | ApiErrors.NotFound
@@ -81,6 +82,34 @@ const decodeMembers = Body.decoder(MembersBody)
 const toCompletion = Effect.uninterruptible
 
 /**
+ * A create or update that may have made a missing name findable: done, ended by Microsoft (the reply may
+ * be lost), cut short, or refused because the name is taken (the list exists, maybe made by this very
+ * request after a lost reply).
+ */
+const mayHaveApplied = (exit: Exit.Exit<unknown, DistributionListsError>): boolean =>
+  Exit.isSuccess(exit) ||
+  exit.cause.reasons.some((reason) =>
+    !Cause.isFailReason(reason) || reason.error._tag === "UpstreamError" || reason.error._tag === "DistributionListExists"
+  )
+
+/**
+ * A create or update (a new list, name or display name can make a missing one findable) empties the
+ * not-found cache while it runs (nothing is kept that a lookup saw meanwhile), and, once it may have
+ * applied, tells the other instances before its answer goes out, whether or not this instance caches.
+ * Here, after authentication: a request that never got this far costs no one their cache. Deletes and
+ * member changes cannot make a missing list findable: they leave the cache alone.
+ */
+const emptyingNotFound = <A, R>(notFound: NotFoundCache, use: Effect.Effect<A, DistributionListsError, R>) =>
+  notFound.enabled || notFound.announces
+    ? Effect.acquireUseRelease(
+      Effect.sync(() => notFound.changeStarts()),
+      () => use,
+      (_, exit) =>
+        Effect.andThen(Effect.sync(() => notFound.changeEnds()), mayHaveApplied(exit) ? notFound.announce : Effect.void)
+    )
+    : use
+
+/**
  * Runs a change to its end and notes what it came to, and what else its audit line names (the list a
  * create made, a rename's new alias).
  */
@@ -106,17 +135,21 @@ export const layer = HttpApiBuilder.group(
   "distributionLists",
   Effect.fn(function*(handlers) {
     const lists = yield* DistributionLists
+    const notFound = yield* CurrentNotFoundCache
     return handlers
       .handleRaw("create", ({ headers, request }) =>
         Effect.flatMap(decodeCreate(request), (body) =>
           change(
-            withHints(headers, (hints) =>
-              lists.create({
-                name: body.name,
-                ownerEmails: body.ownerEmails,
-                memberEmails: body.memberEmails ?? [],
-                allowExternalSenders: body.allowExternalSenders ?? false
-              }, hints)),
+            emptyingNotFound(
+              notFound,
+              withHints(headers, (hints) =>
+                lists.create({
+                  name: body.name,
+                  ownerEmails: body.ownerEmails,
+                  memberEmails: body.memberEmails ?? [],
+                  allowExternalSenders: body.allowExternalSenders ?? false
+                }, hints))
+            ),
             (result) => ({ dlId: result.dlId })
           )))
       .handle("get", ({ headers, params, query }) =>
@@ -128,7 +161,7 @@ export const layer = HttpApiBuilder.group(
       .handleRaw("update", ({ headers, params, request }) =>
         Effect.flatMap(decodeUpdate(request), (body) =>
           change(
-            withHints(headers, (hints) => lists.update(params.dlId, body, hints)),
+            emptyingNotFound(notFound, withHints(headers, (hints) => lists.update(params.dlId, body, hints))),
             ({ renamedTo }) => (renamedTo === undefined ? {} : { renamedTo })
           ).pipe(Effect.map(({ renamedTo: _, ...response }) => response))))
       .handle("remove", ({ headers, params }) =>

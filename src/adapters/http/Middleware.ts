@@ -1,8 +1,9 @@
 import { Cause, Clock, Context, Effect } from "effect"
-import { HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpEffect, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as Docs from "./Docs.ts"
 import * as Cors from "./Cors.ts"
 import * as ErrorResponses from "./ErrorResponses.ts"
+import { CurrentNotFoundCache, isListNotFound, lookupKey, type NotFoundAnswer, NotFoundCache } from "./NotFoundCache.ts"
 
 /** The id of the request being served ("" outside a request); it is also on every log line as `requestId`. */
 export const RequestId = Context.Reference<string>("distribution-list-api/adapters/http/RequestId", {
@@ -26,6 +27,46 @@ const pathOf = (url: string): string => {
 
 type App = Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
 
+/** The answer as the server writes it, for the not-found cache; undefined when it is not a list's 404. */
+const notFoundAnswer = (response: HttpServerResponse.HttpServerResponse): NotFoundAnswer | undefined => {
+  if (response.status !== 404 || response.body._tag !== "Uint8Array" || !isListNotFound(response.body.body)) return undefined
+  const headers: Array<string> = []
+  let requestIdAt = -1
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (name === "connection") continue
+    if (name === "x-request-id") requestIdAt = headers.length + 1
+    headers.push(name, name === "x-request-id" ? "" : value)
+  }
+  if (requestIdAt === -1) return undefined
+  return { headers, requestIdAt, body: new TextDecoder().decode(response.body.body) }
+}
+
+/** Keeps a lookup's 404 for the fast path (changes empty the cache in `Handlers`, once authenticated). */
+const withNotFoundCache = (
+  notFound: NotFoundCache,
+  request: HttpServerRequest.HttpServerRequest,
+  clock: Clock.Clock,
+  app: App
+): App => {
+  if (!notFound.enabled) return app
+  const key = lookupKey(request.method, request.url, request.headers)
+  if (key === undefined) return app
+  return Effect.suspend(() => {
+    const startedAt = notFound.lookupStarts()
+    // The answer is read as it is written: after the pre-response handlers the routes registered
+    // (security headers), which only one registered after them sees.
+    const keep = HttpEffect.appendPreResponseHandler((_request, response) =>
+      Effect.sync(() => {
+        const answer = notFoundAnswer(response)
+        if (answer !== undefined) notFound.keep(key, startedAt, answer, clock.currentTimeMillisUnsafe())
+        else notFound.drop(key)
+        return response
+      })
+    )
+    return Effect.ensuring(app, Effect.provideService(keep, HttpServerRequest.HttpServerRequest, request))
+  })
+}
+
 /**
  * Wraps every request, matched or not: request id (echoed, put in the logs), CORS, the standard
  * error body for anything the routes did not answer themselves, and one access-log line.
@@ -33,6 +74,7 @@ type App = Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
 export const make = (options: {
   readonly allowOrigin: (origin: string) => boolean
   readonly served: ErrorResponses.Served
+  readonly notFound?: NotFoundCache | undefined
 }) =>
 (app: App): App =>
   Effect.withFiber((fiber) => {
@@ -49,7 +91,10 @@ export const make = (options: {
       ? Effect.succeed(ErrorResponses.notFound)
       : request.method === "OPTIONS"
       ? Effect.succeed(methods.length === 0 ? ErrorResponses.notFound : Cors.preflight(origin, methods))
-      : Effect.catchCause(app, (cause) => ErrorResponses.fromCause(cause, requestId, options.served))
+      : Effect.catchCause(
+        options.notFound === undefined ? app : withNotFoundCache(options.notFound, request, clock, app),
+        (cause) => ErrorResponses.fromCause(cause, requestId, options.served)
+      )
     const accessLog = (status: number) =>
       Effect.logInfo("HTTP request").pipe(
         Effect.annotateLogs({
@@ -81,11 +126,14 @@ export const make = (options: {
     )
   })
 
-/** The request middleware for every route, configured from `CORS_ORIGINS` and `DOCS_ENABLED`. */
+/**
+ * The request middleware for every route, configured from `CORS_ORIGINS` and `DOCS_ENABLED`, keeping
+ * lookups' 404s in the service's `CurrentNotFoundCache` (disabled unless provided).
+ */
 export const layer = HttpRouter.middleware(
   Effect.map(
-    Effect.all([Cors.origins, Docs.enabled]),
-    ([origins, docs]) => make({ allowOrigin: (origin) => origins.has(origin), served: { docs } })
+    Effect.all([Cors.origins, Docs.enabled, Effect.service(CurrentNotFoundCache)]),
+    ([origins, docs, notFound]) => make({ allowOrigin: (origin) => origins.has(origin), served: { docs }, notFound })
   ),
   { global: true }
 )

@@ -5,6 +5,7 @@ import { EventEmitter } from "node:events"
 import { HttpServerResponse } from "effect/http"
 import * as FastPath from "../../../src/adapters/http/FastPath.ts"
 import { secureResponse } from "../../../src/adapters/http/auth/Hygiene.ts"
+import { type NotFoundAnswer, NotFoundCache } from "../../../src/adapters/http/NotFoundCache.ts"
 
 const fakeNode = (method: string, url: string, headers: Record<string, string> = {}) => {
   const written: { status?: number; headers?: Record<string, unknown>; body?: string; set: Record<string, unknown> } = { set: {} }
@@ -229,5 +230,61 @@ describe("FastPath", () => {
     assert.match(text, /^HTTP\/1\.1 200 OK\r\n/)
     assert.include(text, "the PATCH's own answer")
     assert.notInclude(text, "400 Bad Request")
+  })
+})
+
+describe("FastPath.Lookups", () => {
+  const kept: NotFoundAnswer = {
+    headers: ["content-type", "application/json", "content-length", "2", "x-request-id", "", "cache-control", "no-store"],
+    requestIdAt: 5,
+    body: "{}"
+  }
+  const setup = (admit: (key: string, now: number) => boolean = () => true) => {
+    const cache = new NotFoundCache({ ttlMillis: 60_000 })
+    cache.keep("/api/dl/gone", cache.lookupStarts(), kept, Date.now())
+    const logged: Array<{ requestId: string; path: string }> = []
+    const lookups = new FastPath.Lookups(cache, ({ path, requestId }) => void logged.push({ path, requestId }))
+    lookups.arm(admit)
+    return { cache, logged, lookups }
+  }
+  const key = { "x-api-key": "reader-key-0123456789" }
+
+  it("sends the kept answer with this request's id in its place, and logs it", () => {
+    const { logged, lookups } = setup()
+    const { request, response, written } = fakeNode("GET", "/api/dl/gone", { ...key, "x-request-id": "poll-7" })
+    assert.isTrue(lookups.answer(request, response))
+    assert.strictEqual(written.status, 404)
+    assert.deepStrictEqual(written.headers as unknown, [
+      "content-type", "application/json", "content-length", "2", "x-request-id", "poll-7", "cache-control", "no-store"
+    ])
+    assert.strictEqual(written.body, "{}")
+    assert.deepStrictEqual(logged, [{ path: "/api/dl/gone", requestId: "poll-7" }])
+    assert.strictEqual(kept.headers[5], "", "the kept answer is not changed")
+  })
+
+  it("leaves the request alone when the gate refuses it, the list is not kept, or it is not armed", () => {
+    const refused = setup(() => false)
+    const a = fakeNode("GET", "/api/dl/gone", key)
+    assert.isFalse(refused.lookups.answer(a.request, a.response))
+    assert.isUndefined(a.written.status)
+    const { lookups } = setup()
+    const b = fakeNode("GET", "/api/dl/other", key)
+    assert.isFalse(lookups.answer(b.request, b.response))
+    const c = fakeNode("GET", "/api/dl/gone", { ...key, authorization: "Bearer x" })
+    assert.isFalse(lookups.answer(c.request, c.response))
+    const filled = new NotFoundCache({ ttlMillis: 60_000 })
+    filled.keep("/api/dl/gone", filled.lookupStarts(), kept, Date.now())
+    const unarmed = new FastPath.Lookups(filled, () => {})
+    const d = fakeNode("GET", "/api/dl/gone", { "x-api-key": "not-checked-by-anyone" })
+    assert.isFalse(unarmed.answer(d.request, d.response))
+    assert.deepStrictEqual(refused.logged, [])
+  })
+
+  it("passes the gate the caller's key", () => {
+    const seen: Array<string> = []
+    const { lookups } = setup((apiKey) => seen.push(apiKey) > 0)
+    const { request, response } = fakeNode("GET", "/api/dl/gone", key)
+    lookups.answer(request, response)
+    assert.deepStrictEqual(seen, ["reader-key-0123456789"])
   })
 })

@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber } from "effect"
+import { Deferred, Effect, Fiber, Layer } from "effect"
+import { CurrentNotFoundCache, NotFoundCache } from "../../../src/adapters/http/NotFoundCache.ts"
+import { DistributionListExists, DistributionListNotFound } from "../../../src/domain/Errors.ts"
 import { requestIdOf } from "../../../src/adapters/http/Middleware.ts"
 import { app, details } from "./support.ts"
 import { eventually } from "../../support/Eventually.ts"
@@ -143,4 +145,53 @@ describe("CORS", () => {
       assert.isNull(refused.headers.get("access-control-allow-origin"))
       assert.isNull(refused.headers.get("access-control-allow-methods"))
     }).pipe(Effect.scoped))
+})
+
+describe("not-found cache", () => {
+  const key = { "x-api-key": "any-key-0123456789" }
+  const missing = {
+    get: (dlId: string) => Effect.fail(new DistributionListNotFound({ dlId })),
+    create: () => Effect.fail(new DistributionListExists({ alias: "a", detail: "exists" }))
+  }
+
+  it.effect("keeps a lookup's 404 as it is written: security headers, its request id's place, the body", () =>
+    Effect.gen(function*() {
+      const cache = new NotFoundCache({ ttlMillis: 60_000 })
+      const { request } = yield* app(missing, {}, Layer.succeed(CurrentNotFoundCache, cache))
+      const res = yield* request("GET", "/api/dl/Gone%20List", { headers: { ...key, "x-request-id": "first" } })
+      assert.strictEqual(res.status, 404)
+      const kept = cache.answerFor("/api/dl/Gone%20List", Date.now())
+      assert.isDefined(kept)
+      assert.strictEqual(kept!.body, res.text)
+      const headers = new Map<string, string>()
+      for (let i = 0; i < kept!.headers.length; i += 2) headers.set(kept!.headers[i]!, kept!.headers[i + 1]!)
+      assert.strictEqual(kept!.headers[kept!.requestIdAt - 1], "x-request-id")
+      assert.strictEqual(headers.get("x-request-id"), "")
+      for (const [name, value] of res.headers) if (name !== "x-request-id") assert.strictEqual(headers.get(name), value, name)
+      assert.strictEqual(headers.size, [...res.headers.keys()].length)
+      assert.strictEqual(headers.get("content-security-policy"), res.headers.get("content-security-policy"))
+      assert.isDefined(headers.get("x-content-type-options"))
+    }).pipe(Effect.scoped))
+
+  it.effect("keeps no other answer, and drops a kept one the pipeline answers otherwise", () =>
+    Effect.gen(function*() {
+      const cache = new NotFoundCache({ ttlMillis: 60_000 })
+      let exists = false
+      const flipping = {
+        get: (dlId: string) => exists ? Effect.succeed({ ...details, dlId }) : missing.get(dlId)
+      }
+      const { request } = yield* app(flipping, cors, Layer.succeed(CurrentNotFoundCache, cache))
+      yield* request("GET", "/api/dl/a", { headers: { ...key, origin: "https://portal.contoso.example" } })
+      yield* request("GET", "/api/dl/a?membersPageSize=10", { headers: key })
+      yield* request("GET", "/api/dl/a/members", { headers: key })
+      yield* request("GET", "/api/dl/a", { headers: { authorization: "Bearer x" } })
+      assert.strictEqual(cache.size, 0)
+      yield* request("GET", "/api/dl/a", { headers: key })
+      assert.strictEqual(cache.size, 1)
+      // the list appeared (made elsewhere) and the pipeline answered a lookup: the kept 404 goes
+      exists = true
+      assert.strictEqual((yield* request("GET", "/api/dl/a", { headers: key })).status, 200)
+      assert.strictEqual(cache.size, 0)
+    }).pipe(Effect.scoped))
+
 })

@@ -5,16 +5,22 @@ import * as ApiKeys from "./ApiKeys.ts"
 import * as Authenticate from "./Authenticate.ts"
 import * as Owners from "./Owners.ts"
 import * as RateLimitStore from "./RateLimitStore.ts"
+import * as ReadGate from "./ReadGate.ts"
 import type { Authentication } from "./Security.ts"
 import * as TokenVerifier from "./TokenVerifier.ts"
 
-export type AuthLayer = Layer.Layer<Authentication, Config.ConfigError, DistributionLists | HttpClient.HttpClient>
+export type AuthLayer = Layer.Layer<
+  Authentication | ReadGate.ReadGate,
+  Config.ConfigError,
+  DistributionLists | HttpClient.HttpClient
+>
 
 const compose = (
   apiKeys: Layer.Layer<ApiKeys.ApiKeys, Config.ConfigError>,
   tokens: Layer.Layer<TokenVerifier.TokenVerifier, Config.ConfigError, HttpClient.HttpClient>
 ): AuthLayer =>
-  Authenticate.layer.pipe(
+  // one build of keys and counters for both: the read gate admits and counts as `Authenticate` would
+  Layer.merge(Authenticate.layer, ReadGate.layer).pipe(
     Layer.provide([apiKeys, tokens, Owners.layer, RateLimitStore.layerConfig()])
   )
 

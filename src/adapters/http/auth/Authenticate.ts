@@ -51,6 +51,9 @@ export const rateLimitConfig = Config.schema(
   "RATE_LIMIT_PER_MINUTE"
 ).pipe(Config.withDefault(600))
 
+/** A caller's rate-limit key: a user by object id, as a name may change within the window. */
+export const budgetKey = (caller: Caller): string => `${caller.kind}:${caller.objectId ?? caller.name}`
+
 /** The connection's peer address (behind a proxy: the proxy's, unless it is trusted to forward the client's). */
 const clientAddress = (request: HttpServerRequest.HttpServerRequest): string =>
   Option.getOrElse(request.remoteAddress, () => "unknown")
@@ -125,7 +128,7 @@ export const make = Effect.gen(function*() {
   /** Callers who authenticated: a budget per identity (a user by object id: a name may change within the window). */
   const limit = (caller: Caller) =>
     consume(
-      `${caller.kind}:${caller.objectId ?? caller.name}`,
+      budgetKey(caller),
       (seconds) => `More than ${perMinute} requests per minute; retry after ${seconds} s.`
     )
 

@@ -1,4 +1,4 @@
-import { Duration, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer } from "effect"
 import { RateLimiter } from "effect/persistence"
 
 /** Above this many keys, expired windows are swept before a new key is added. */
@@ -60,22 +60,33 @@ export class BoundedCounters {
 }
 
 /**
- * Effect's in-memory store with bounded fixed-window counters, fresh ones each time the layer is built
- * (token buckets and the adaptive limiter stay Effect's; the API uses neither).
+ * The counters behind the in-memory store, for a path that answers without Effect (`FastPath`'s lookups)
+ * and must count against the same budget; undefined when the counters are elsewhere (Redis).
  */
-export const layer = (options: { readonly sweepAbove?: number; readonly maxKeys?: number } = {}): Layer.Layer<RateLimiter.RateLimiterStore> =>
-  Layer.effect(
-    RateLimiter.RateLimiterStore,
-    Effect.map(Effect.service(RateLimiter.RateLimiterStore), (effects) => {
-      const counters = new BoundedCounters(options.sweepAbove, options.maxKeys)
-      return RateLimiter.RateLimiterStore.of({
-        ...effects,
-        fixedWindow: (request) =>
-          Effect.clockWith((clock) =>
-            Effect.sync(() =>
-              counters.consume(request.key, request.tokens, Duration.toMillis(request.refillRate), request.limit, clock.currentTimeMillisUnsafe())
+export const CurrentCounters = Context.Reference<BoundedCounters | undefined>(
+  "distribution-list-api/adapters/http/auth/BoundedMemoryStore/CurrentCounters",
+  { defaultValue: () => undefined }
+)
+
+/**
+ * Effect's in-memory store with bounded fixed-window counters, fresh ones each time the layer is built
+ * (token buckets and the adaptive limiter stay Effect's; the API uses neither), and those counters.
+ */
+export const layer = (options: { readonly sweepAbove?: number; readonly maxKeys?: number } = {}) =>
+  Layer.unwrap(Effect.sync(() => {
+    const counters = new BoundedCounters(options.sweepAbove, options.maxKeys)
+    const store = Layer.effect(
+      RateLimiter.RateLimiterStore,
+      Effect.map(Effect.service(RateLimiter.RateLimiterStore), (effects) =>
+        RateLimiter.RateLimiterStore.of({
+          ...effects,
+          fixedWindow: (request) =>
+            Effect.clockWith((clock) =>
+              Effect.sync(() =>
+                counters.consume(request.key, request.tokens, Duration.toMillis(request.refillRate), request.limit, clock.currentTimeMillisUnsafe())
+              )
             )
-          )
-      })
-    })
-  ).pipe(Layer.provide(RateLimiter.layerStoreMemory))
+        }))
+    ).pipe(Layer.provide(RateLimiter.layerStoreMemory))
+    return Layer.merge(store, Layer.succeed(CurrentCounters, counters))
+  }))

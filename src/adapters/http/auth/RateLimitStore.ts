@@ -19,10 +19,11 @@ export interface StoreOptions {
 /** `RATE_LIMIT_REDIS_URL`: empty (the default) keeps the counters in memory. */
 export const redisUrlConfig: Config.Config<Option.Option<RedisTarget>> = RedisUrl.config("RATE_LIMIT_REDIS_URL")
 
-/** Counters in this process only: each instance has its own budget (bounded, see `BoundedMemoryStore`). */
-export const layerMemory: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.layer.pipe(
-  Layer.provide(BoundedMemoryStore.layer())
-)
+/**
+ * Counters in this process only: each instance has its own budget (bounded, see `BoundedMemoryStore`);
+ * also provides those counters (`BoundedMemoryStore.CurrentCounters`).
+ */
+export const layerMemory = RateLimiter.layer.pipe(Layer.provideMerge(BoundedMemoryStore.layer()))
 
 /**
  * A `RateLimiterStore` over Redis that never holds a request up: until the first connection succeeds
