@@ -9,8 +9,8 @@ import { formatLine } from "../src/adapters/logging/LogLine.ts"
 // A third reference for the 404-lookup overhead row: the least any service could do for it with this
 // service's duties and no framework at all. A node:http handler checks the API key as the service does
 // (ApiKeys: SHA-256, constant-time compare), counts the caller's request with the service's limiter
-// arithmetic (BoundedCounters), answers from a cache of lists known not to exist (no upstream call: the
-// service has no such cache), with the service's headers and X-Request-ID, and logs by ACCESS_LOG:
+// arithmetic (BoundedCounters), answers from a cache of lists known not to exist (no upstream call, as the
+// service's not-found cache), with the service's headers and X-Request-ID, and logs by ACCESS_LOG:
 // - "line" (default): the service's access-log line (LogLine.formatLine) with console.log, as its logger does;
 // - "batched": the same fields in a line built by hand, the timestamp reused within a millisecond, the lines
 //   of one event-loop turn written at once (a line may be lost in a crash);

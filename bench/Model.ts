@@ -48,8 +48,12 @@ export const HAND_WRITTEN_FLOOR = "hand-written node:http path, cached not-found
 export const HAND_WRITTEN_FLOOR_BATCHED_LOG = "hand-written node:http path, cached not-found, batched hand-built log line"
 export const HAND_WRITTEN_FLOOR_NO_LOG = "hand-written node:http path, cached not-found, no access log"
 
+/** The `reference` of the row measured on the service with its not-found cache off (no target). */
+export const UNCACHED_LOOKUP = "service, NOT_FOUND_CACHE_TTL_S=0"
+
 /** What each reference server is, for the report. */
 export const referenceNotes: Readonly<Record<string, string>> = {
+  [UNCACHED_LOOKUP]: "every lookup asks Exchange (two calls to the in-process sandbox)",
   [HTTPAPI_FLOOR]: "bench/HttpApiFloor.ts: API-key middleware, handler fails 404 at once",
   [HAND_WRITTEN_FLOOR]: "bench/HandWrittenFloor.ts: no framework, the service's key check, limiter, headers and log line, no upstream call",
   [HAND_WRITTEN_FLOOR_BATCHED_LOG]: "bench/HandWrittenFloor.ts with ACCESS_LOG=batched",

@@ -10,6 +10,7 @@ import {
   HAND_WRITTEN_FLOOR_NO_LOG,
   HTTPAPI_FLOOR,
   LOOKUP_PATH,
+  UNCACHED_LOOKUP,
   type MemoryResult,
   type OverheadResult,
   type OverheadRow
@@ -39,6 +40,11 @@ export async function overhead(
       start().then((server) => void references.push({ ...server, reference: name }), (e: Error) => {
         log(`  overhead: the reference "${name}" did not start, its row is skipped (${e.message.split("\n")[0]})`)
       })
+    await reference(UNCACHED_LOOKUP, async () => {
+      const uncached = await startService(launch, "service(overhead, uncached)", { ...serviceEnv, NOT_FOUND_CACHE_TTL_S: "0" })
+      await waitReady(uncached.proc, `${uncached.baseUrl}/readyz`, 60_000)
+      return uncached
+    })
     await reference(HTTPAPI_FLOOR, () => startHttpApiFloor(launch, apiKey))
     await reference(HAND_WRITTEN_FLOOR, () => startHandWrittenFloor(launch, apiKey, "line"))
     await reference(HAND_WRITTEN_FLOOR_BATCHED_LOG, () => startHandWrittenFloor(launch, apiKey, "batched"))
@@ -48,7 +54,8 @@ export async function overhead(
     const headers = { "x-api-key": apiKey }
     const rows: Array<OverheadRow> = []
     // Rows without a target, for context: an unknown route (Effect's HTTP router alone: the floor of any
-    // request off the /healthz fast path), the 404 lookup answered by a minimal HttpApi service
+    // request off the fast paths), the 404 lookup answered by the service with its not-found cache off (each
+    // one asks Exchange), by a minimal HttpApi service
     // (bench/HttpApiFloor.ts: the floor of the lookup row in this framework, before any of our work), and
     // by a hand-written node:http path with the service's duties and a cache of "not found", logging as the
     // service does, in batches, or not at all (bench/HandWrittenFloor.ts: the floor without any framework).
