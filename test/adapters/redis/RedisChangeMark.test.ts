@@ -40,6 +40,19 @@ const advanceUntil = (done: () => Effect.Effect<boolean>, steps = 100) =>
     return yield* done()
   })
 
+/**
+ * Waits for Redis without moving the test clock: a PING of our own is answered after every command sent
+ * before it (Redis takes them in order), then turns for the replies to land.
+ */
+const redisCatchesUp = (done: () => boolean) =>
+  Effect.gen(function*() {
+    for (let round = 0; round < 200 && !done(); round++) {
+      yield* redisCommand("PING")
+      for (let turn = 0; turn < 5; turn++) yield* ioTurn
+    }
+    return done()
+  })
+
 describe("RedisChangeMark", () => {
   it.effect("after a write times out, changes do not wait on Redis for 5 s (their mark is owed)", () =>
     Effect.gen(function*() {
@@ -112,6 +125,53 @@ describe("RedisChangeMark", () => {
         yield* advanceUntil(() => Effect.map(redisCommand<string | null>("GET", key), (now) => now !== before), 300),
         "the owed mark is written"
       )
+    }).pipe(Effect.scoped))
+
+  it.effect("a read vouches from when it was sent, not from when its reply came", () =>
+    Effect.gen(function*() {
+      const relay = yield* startRelay()
+      const b = yield* instance(`${testPrefix()}mark`, through(relay.url))
+      assert.isTrue(yield* advanceUntil(() => keepsAndAnswers(b)))
+      const answers = Effect.map(Clock.currentTimeMillis, (now) => b.answerFor("/api/dl/x", now) !== undefined)
+      const getsBefore = relay.sent("GET")
+      relay.hold()
+      // the next read goes out at t and its reply comes 250 ms later
+      yield* TestClock.adjust("100 millis")
+      assert.isTrue(yield* redisCatchesUp(() => relay.sent("GET") > getsBefore))
+      assert.strictEqual(relay.sent("GET"), getsBefore + 1)
+      const t = yield* Clock.currentTimeMillis
+      yield* TestClock.adjust("250 millis")
+      assert.isFalse(yield* answers, "the read before it vouched until t + 200")
+      assert.isTrue(yield* redisCatchesUp(() => relay.held() !== ""), "the read's reply came to the relay")
+      relay.release()
+      assert.isTrue(yield* redisCatchesUp(() => b.answerFor("/api/dl/x", t + 250) !== undefined), "the late reply vouches")
+      relay.hold()
+      yield* TestClock.adjust("51 millis")
+      assert.isFalse(yield* answers, "for 300 ms from t, not from when it came")
+      relay.release()
+    }).pipe(Effect.scoped))
+
+  it.effect("a change announced while an owed mark is on its way leaves a mark owed", () =>
+    Effect.gen(function*() {
+      const relay = yield* startRelay()
+      const cache = yield* instance(`${testPrefix()}mark`, through(relay.url), { timeout: "250 millis", reads: false })
+      relay.hold()
+      const first = yield* Effect.forkChild(cache.announce)
+      yield* TestClock.adjust("250 millis")
+      yield* Fiber.join(first) // timed out: owed, and changes do not wait for Redis for 5 s
+      assert.strictEqual(relay.sent("SET"), 1)
+      yield* TestClock.adjust("50 millis") // the owed mark is written (its reply held)
+      assert.isTrue(yield* redisCatchesUp(() => relay.sent("SET") === 2))
+      yield* cache.announce // within the 5 s: owed, not waited for
+      assert.strictEqual(relay.sent("SET"), 2)
+      const replies = () => relay.held().split("+OK\r\n").length - 1
+      assert.isTrue(yield* redisCatchesUp(() => replies() === 2), "both writes' replies came")
+      relay.release() // the write that paid the first change's mark succeeds; the second change's is still owed
+      yield* redisCommand("PING")
+      for (let turn = 0; turn < 20; turn++) yield* ioTurn
+      assert.isTrue(yield* advanceUntil(() => Effect.sync(() => relay.sent("SET") === 3), 2), "the second mark is written")
+      yield* advanceUntil(() => Effect.succeed(false), 3)
+      assert.strictEqual(relay.sent("SET"), 3, "and nothing more is owed")
     }).pipe(Effect.scoped))
 
   it.effect("an instance answers from its cache once it has read the count, and forgets it at another's change", () =>

@@ -67,24 +67,58 @@ export const closedPort: Effect.Effect<number> = Effect.promise(async () => {
  * A TCP relay to the test Redis on `port` (default: any free one); `cut()` drops every connection and
  * stops listening (Redis "goes away"). `accepted` settles once a client's connection reaches Redis: a
  * client reconnects on its own timer (real time, up to seconds), which a test waits for with it.
+ * `hold()` keeps Redis's replies from the client (Redis still applies the commands) until `release()`;
+ * `held()` is their text so far; `sent(verb)` counts the commands with that verb the client sent.
  */
 export const startRelay = (port = 0) => Effect.acquireRelease(
   Effect.promise(async () => {
     const sockets = new Set<Socket>()
     const accepted = Promise.withResolvers<void>()
+    let holding = false
+    let held: Array<{ readonly text: string; readonly write: () => void }> = []
+    let sentText = ""
     const server = createServer((client) => {
       const upstream = createConnection({ host: target.host, port: target.port }, () => accepted.resolve())
       for (const socket of [client, upstream]) {
+        // without it a reply can wait ~40 ms for a delayed ACK (Nagle), longer than a test's turns
+        socket.setNoDelay(true)
         sockets.add(socket)
         socket.on("error", () => {})
         socket.on("close", () => sockets.delete(socket))
       }
-      client.pipe(upstream).pipe(client)
+      client.on("data", (chunk: Buffer) => {
+        sentText += chunk.toString("latin1")
+        upstream.write(chunk)
+      })
+      upstream.on("data", (chunk: Buffer) => {
+        if (holding) held.push({ text: chunk.toString("latin1"), write: () => client.write(chunk) })
+        else client.write(chunk)
+      })
+      client.on("end", () => upstream.end())
+      upstream.on("end", () => client.end())
     })
     const bound = await listen(server, port)
     return {
       url: `redis://127.0.0.1:${bound}/${target.database}`,
       accepted: accepted.promise,
+      hold: () => {
+        holding = true
+      },
+      release: () => {
+        holding = false
+        const pending = held
+        held = []
+        for (const { write } of pending) write()
+      },
+      held: () => held.map(({ text }) => text).join(""),
+      sent: (verb: string) => {
+        let count = 0
+        for (let rest = sentText, command = nextCommand(rest); command !== undefined; command = nextCommand(rest)) {
+          if ((command.args[0] ?? "").toUpperCase() === verb) count++
+          rest = rest.slice(command.length)
+        }
+        return count
+      },
       cut: () => closeAll(server, sockets)
     }
   }),
