@@ -27,7 +27,7 @@ const routeTable = (served: Served): ReadonlyArray<{ readonly pattern: RegExp; r
     ),
     // a route that is switched off is not there at all
     ...["/healthz", "/readyz", "/openapi.json", ...(served.docs ? ["/docs"] : [])].map((path) => ({ path, method: "GET" }))
-  ].map(({ method, path }) => ({ method, pattern: new RegExp(`^${path.replace(/:[^/]+/g, "[^/]+")}/?$`) }))
+  ].map(({ method, path }) => ({ method, pattern: new RegExp(`^${path.replace(/:[^/]+/g, "[^/]+")}$`) }))
 
 const tables = { docs: routeTable({ docs: true }), noDocs: routeTable({ docs: false }) }
 

@@ -28,9 +28,11 @@ export const layer = Layer.mergeAll(apiLayer, Docs.layer, Health.layer, Middlewa
  * generic 404 although the list existed. Paths match as written: the router's defaults merged a doubled
  * slash, so `DELETE /api/dl//members` (an empty dlId) deleted the list called "members", and matched
  * `/API/DL` too. Flask answers the first with a 308 to `/api/dl/members`, which a client following it
- * would take as that same deletion; here it is a 404 (Middleware). `/API/DL` is a 404 under Flask too.
+ * would take as that same deletion; here it is a 404 (Middleware). `/API/DL` is a 404 under Flask too, and
+ * so is a trailing slash on a route defined without one (Flask's quickstart, "Unique URLs / Redirection
+ * Behavior"): the router's default took `DELETE /api/dl/sales/` as the deletion of `sales`.
  */
 export const serveOptions = {
   disableLogger: true,
-  routerConfig: { maxParamLength: 4096, ignoreDuplicateSlashes: false, caseSensitive: true }
+  routerConfig: { maxParamLength: 4096, ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, caseSensitive: true }
 } as const

@@ -77,7 +77,7 @@ describe("HTTP endpoints", () => {
       assert.deepStrictEqual(ids, ["marketing-team@contoso.example", "marketing-team@contoso.example"])
     }).pipe(Effect.scoped))
 
-  it.effect("paths match as written: an empty dlId (DELETE /api/dl//members) or /API/DL is a 404, no endpoint runs", () =>
+  it.effect("paths match as written: an empty dlId (DELETE /api/dl//members), /API/DL or a trailing slash is a 404, no endpoint runs", () =>
     Effect.gen(function*() {
       const calls: Array<string> = []
       const record = (name: string) => (dlId: string) => Effect.sync(() => (calls.push(`${name} ${dlId}`), { message: "done" }))
@@ -92,11 +92,18 @@ describe("HTTP endpoints", () => {
         (yield* request("DELETE", "/api/dl//members", { body })).status,
         (yield* request("PATCH", "/api/dl//members", { body: { allowExternalSenders: true } })).status,
         (yield* request("GET", "/api/dl//members")).status,
-        (yield* request("GET", "/API/DL/members")).status
+        (yield* request("GET", "/API/DL/members")).status,
+        // Flask: a route defined without a trailing slash is a 404 with one
+        (yield* request("DELETE", "/api/dl/members/")).status,
+        (yield* request("GET", "/api/dl/members/")).status,
+        (yield* request("DELETE", "/api/dl/sales/members/", { body })).status,
+        (yield* request("GET", "/api/dl/sales/members/")).status,
+        (yield* request("POST", "/api/dl/", { body: { name: "Sales" } })).status,
+        (yield* request("OPTIONS", "/api/dl/sales/")).status
       ]
       // no endpoint ran: not on the list called "members", nor on one called ""
       assert.deepStrictEqual(calls, [])
-      assert.deepStrictEqual(statuses, [404, 404, 404, 404])
+      assert.deepStrictEqual(statuses, [404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
     }).pipe(Effect.scoped))
 
   it.effect("a long dlId (a display name of emoji, a 320-character address) reaches the endpoint, not the router's 404", () =>
@@ -106,7 +113,7 @@ describe("HTTP endpoints", () => {
       const name = "Launch Crew " + "🎉".repeat(45)
       const address = `${"a".repeat(64)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(63)}.${"e".repeat(61)}`
       assert.strictEqual((yield* request("GET", `/api/dl/${encodeURIComponent(name)}`)).status, 200)
-      assert.strictEqual((yield* request("GET", `/api/dl/${encodeURIComponent(address)}/`)).status, 200)
+      assert.strictEqual((yield* request("GET", `/api/dl/${encodeURIComponent(address)}`)).status, 200)
       assert.deepStrictEqual(ids, [name, address])
     }).pipe(Effect.scoped))
 
