@@ -52,6 +52,21 @@ export const memberRetryable = (error: Tagged): boolean =>
   hasTag("RecipientNotFound", "GroupNotFound", "MembersPending")(error)
 
 /**
+ * What a retry line says of the failure: its kind, the call and its HTTP status (an upstream failure's
+ * operation, such as `New-DistributionGroup`) and, for members, how many are waited for. Never addresses.
+ */
+const retryAnnotations = (input: Tagged): Record<string, string | number> => {
+  if (input instanceof UpstreamError) {
+    const status = input.reason._tag === "Transient" ? input.reason.status : undefined
+    return { failure: input.reason._tag, operation: input.operation, ...(status === undefined ? {} : { status }) }
+  }
+  if (input instanceof MembersPending || input instanceof MembersThrottled) {
+    return { failure: input._tag, members: input.addresses.length }
+  }
+  return { failure: input._tag }
+}
+
+/**
  * Exponential back-off `base, 2·base, …` capped at `cap`, for `attempts` tries in all, while `retryable`.
  * An upstream `Retry-After` replaces a shorter computed delay (the larger of the two is used); one longer than
  * `retryAfterMaxMillis` stops the retries, so that a caller is not held for minutes.
@@ -70,10 +85,11 @@ export const backoff = (
     Schedule.while(({ input }) => retryable(input) && (retryAfterMillis(input) ?? 0) <= retryAfterMaxMillis),
     Schedule.modifyDelay(({ attempt, duration, input }) => {
       const delay = Duration.max(duration, Duration.millis(retryAfterMillis(input) ?? 0))
-      // Operators should see upstream trouble being absorbed, not only what finally failed.
+      // Operators should see upstream trouble being absorbed, not only what finally failed: a WARNING, the
+      // seed's level for a failure that did not fail the request.
       return Effect.as(
-        Effect.logInfo("Retrying upstream call").pipe(Effect.annotateLogs({
-          failure: reasonOf(input)?._tag ?? input._tag,
+        Effect.logWarning("Retrying upstream call").pipe(Effect.annotateLogs({
+          ...retryAnnotations(input),
           attempt,
           delayMillis: Duration.toMillis(delay)
         })),

@@ -34,18 +34,25 @@ describe("Retry schedules", () => {
       assert.deepStrictEqual(gaps((yield* Ref.get(attempts)).map((at) => ({ at }))), [5000, 10000, 20000, 30000, 30000])
     }))
 
-  it.effect("every retry is logged with the failure, the attempt and the delay, as key=value annotations", () =>
+  it.effect("every retry is logged with the failure, the call, the attempt and the delay, as key=value annotations (no address)", () =>
     Effect.gen(function*() {
-      const lines: Array<{ message: unknown; annotations: Record<string, unknown> }> = []
-      const capture = Logger.make(({ fiber, message }) =>
-        lines.push({ message, annotations: { ...fiber.getRef(References.CurrentLogAnnotations) } })
+      const lines: Array<{ message: unknown; level: string; annotations: Record<string, unknown> }> = []
+      const capture = Logger.make(({ fiber, logLevel, message }) =>
+        lines.push({ message, level: logLevel, annotations: { ...fiber.getRef(References.CurrentLogAnnotations) } })
       )
       const { effect } = yield* scripted([transient("get", 3_000), new GroupNotFound({ identity: "x" })])
       yield* withTime(untilVisible(all)(effect)).pipe(Effect.provide(Logger.layer([capture])))
       const retries = lines.filter(({ message }) => Array.isArray(message) && message.length === 1 && message[0] === "Retrying upstream call")
       assert.deepStrictEqual(retries.map(({ annotations }) => annotations), [
-        { failure: "Transient", attempt: 1, delayMillis: 3000 },
+        { failure: "Transient", operation: "get", status: 503, attempt: 1, delayMillis: 3000 },
         { failure: "GroupNotFound", attempt: 1, delayMillis: 5000 }
+      ])
+      assert.deepStrictEqual(retries.map(({ level }) => level), ["Warn", "Warn"])
+      lines.length = 0
+      const pending = yield* scripted([new MembersPending({ addresses: ["a@contoso.example", "b@contoso.example"] })])
+      yield* withTime(Effect.retry(pending.effect, member)).pipe(Effect.provide(Logger.layer([capture])))
+      assert.deepStrictEqual(lines.map(({ annotations }) => annotations), [
+        { failure: "MembersPending", members: 2, attempt: 1, delayMillis: 2000 }
       ])
     }))
 
