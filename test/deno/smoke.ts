@@ -80,6 +80,33 @@ try {
   check("DELETE /api/dl/{dlId} → 200", deleted.status === 200, await deleted.json())
   const gone = await fetch(`${base}/api/dl/${encodeURIComponent(dlId)}`, { headers })
   check("GET after DELETE → 404", gone.status === 404, await gone.json())
+  // The not-found cache answers on the node:http request, which Deno serves through its compatibility layer.
+  const requestId = `deno-smoke-${randomBytes(4).toString("hex")}`
+  const again = await fetch(`${base}/api/dl/${encodeURIComponent(dlId)}`, { headers: { ...headers, "x-request-id": requestId } })
+  const againBody = await again.json()
+  let cachedLine: string | undefined
+  for (let attempt = 0; attempt < 50 && cachedLine === undefined; attempt++) {
+    cachedLine = log.split("\n").find((l) => l.includes(`[${requestId}]`) && l.includes("HTTP request"))
+    if (cachedLine === undefined) await delay(100)
+  }
+  check(
+    "the same lookup again: the kept 404, with this request's id",
+    again.status === 404 && again.headers.get("x-request-id") === requestId &&
+      againBody.error === "Distribution List not found" && cachedLine?.includes("answered=notFoundCache") === true,
+    { status: again.status, body: againBody, line: cachedLine ?? "no access-log line" }
+  )
+  const remade = await fetch(`${base}/api/dl`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ name, ownerEmails: ["adele.vance@contoso.example"] })
+  })
+  const remadeBody = await remade.json()
+  const found = await fetch(`${base}/api/dl/${encodeURIComponent(dlId)}`, { headers })
+  check("made again: the lookup is 200, not the kept 404", remade.status === 201 && found.status === 200, {
+    created: remadeBody,
+    status: found.status
+  })
+  await fetch(`${base}/api/dl/${encodeURIComponent(dlId)}`, { method: "DELETE", headers })
   await leaveMidBody()
   let line: string | undefined
   for (let attempt = 0; attempt < 50 && line === undefined; attempt++) {
