@@ -27,6 +27,17 @@ const pathOf = (url: string): string => {
 
 type App = Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
 
+/**
+ * The request as the router must see it: a raw `;` in the path escaped. The router cuts a path at `;` as at
+ * `?` (for `/foo;jsessionid=…`), so `DELETE /api/dl/victim;v=1/members` was the deletion of `victim`, and
+ * `GET /api/dl/Sales; EMEA` a lookup of `Sales`; Werkzeug keeps `;` in the segment (a dlId may be a name
+ * holding one). Escaped, it reaches the route as the client wrote it, decoded back into the dlId.
+ */
+const asRouted = (request: HttpServerRequest.HttpServerRequest): HttpServerRequest.HttpServerRequest | undefined => {
+  const path = pathOf(request.url)
+  return path.includes(";") ? request.modify({ url: path.replaceAll(";", "%3B") + request.url.slice(path.length) }) : undefined
+}
+
 /** The answer as the server writes it, for the not-found cache; undefined when it is not a list's 404. */
 const notFoundAnswer = (response: HttpServerResponse.HttpServerResponse): NotFoundAnswer | undefined => {
   if (response.status !== 404 || response.body._tag !== "Uint8Array" || !isListNotFound(response.body.body)) return undefined
@@ -87,12 +98,14 @@ export const make = (options: {
     const methods = request.method === "OPTIONS" ? ErrorResponses.allowedMethods(request.url, options.served) : []
     // An empty path segment is no route: `DELETE /api/dl//members` (an id left empty by the client) would
     // otherwise be the member removal of a list called "" (see Routes.serveOptions).
+    const routed = asRouted(request)
+    const routedApp = routed === undefined ? app : Effect.provideService(app, HttpServerRequest.HttpServerRequest, routed)
     const handled: App = pathOf(request.url).includes("//")
       ? Effect.succeed(ErrorResponses.notFound)
       : request.method === "OPTIONS"
       ? Effect.succeed(methods.length === 0 ? ErrorResponses.notFound : Cors.preflight(origin, methods))
       : Effect.catchCause(
-        options.notFound === undefined ? app : withNotFoundCache(options.notFound, request, clock, app),
+        options.notFound === undefined ? routedApp : withNotFoundCache(options.notFound, request, clock, routedApp),
         (cause) => ErrorResponses.fromCause(cause, requestId, options.served)
       )
     const accessLog = (status: number) =>

@@ -106,6 +106,26 @@ describe("HTTP endpoints", () => {
       assert.deepStrictEqual(statuses, [404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
     }).pipe(Effect.scoped))
 
+  it.effect("a raw ';' is part of the dlId, as under Werkzeug: the path is not cut there", () =>
+    Effect.gen(function*() {
+      const calls: Array<string> = []
+      const record = (name: string) => (dlId: string) => Effect.sync(() => (calls.push(`${name} ${dlId}`), { message: "done" }))
+      const { request } = yield* app({
+        remove: record("remove"),
+        removeMembers: (dlId) => Effect.sync(() => (calls.push(`removeMembers ${dlId}`), { message: "done", failed: [] })),
+        get: (dlId) => Effect.sync(() => (calls.push(`get ${dlId}`), details))
+      })
+      const body = { memberEmails: ["m@contoso.example"] }
+      const statuses = [
+        (yield* request("DELETE", "/api/dl/victim;v=1/members", { body })).status,
+        (yield* request("GET", "/api/dl/Sales;%20EMEA")).status,
+        (yield* request("GET", "/api/dl/sales;x/members")).status,
+        (yield* request("GET", "/api/dl/a;b?unrelated=5")).status
+      ]
+      assert.deepStrictEqual(calls, ["removeMembers victim;v=1", "get Sales; EMEA", "get a;b"])
+      assert.deepStrictEqual(statuses, [200, 200, 405, 200])
+    }).pipe(Effect.scoped))
+
   it.effect("a long dlId (a display name of emoji, a 320-character address) reaches the endpoint, not the router's 404", () =>
     Effect.gen(function*() {
       const ids: Array<string> = []

@@ -53,10 +53,13 @@ describe("GET /api/dl/{dlId} member paging: the query parameters", () => {
       assert.strictEqual(sized.json.membersNextPageToken, "next")
       yield* request("GET", "/api/dl/marketing-team?membersPageToken=abc-_1")
       yield* request("GET", "/api/dl/marketing-team?membersPageSize=1000&membersPageToken=t")
+      // a raw `;` stays in the dlId (Middleware): the query after it still switches to a page
+      yield* request("GET", "/api/dl/team;emea?membersPageSize=5")
       assert.deepStrictEqual(calls, [
         ["getPage", "marketing-team", { pageSize: 250, pageToken: undefined }],
         ["getPage", "marketing-team", { pageSize: undefined, pageToken: "abc-_1" }],
-        ["getPage", "marketing-team", { pageSize: 1000, pageToken: "t" }]
+        ["getPage", "marketing-team", { pageSize: 1000, pageToken: "t" }],
+        ["getPage", "team;emea", { pageSize: 5, pageToken: undefined }]
       ])
     }).pipe(Effect.scoped))
 
