@@ -56,6 +56,18 @@ export const defaults: SettingsShape = {
 // Config.Boolean alone is case-sensitive and refuses `t`, `y`, `f`, `n`.
 const TRUE = ["true", "t", "yes", "y", "on", "1"] as const
 const FALSE = ["false", "f", "no", "n", "off", "0"] as const
+
+/**
+ * A value as Pydantic's (lax) `bool` reads it: a boolean, `0`/`1` (also `0.0`/`1.0`), or one of the words
+ * above in any case; undefined for anything else (Pydantic: `bool_parsing` for other strings and numbers).
+ */
+export const pydanticBool = (value: unknown): boolean | undefined => {
+  if (typeof value === "boolean") return value
+  if (typeof value === "number") return value === 1 ? true : value === 0 ? false : undefined
+  if (typeof value !== "string") return undefined
+  const word = value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()) // ASCII only, as Pydantic compares
+  return (TRUE as ReadonlyArray<string>).includes(word) ? true : (FALSE as ReadonlyArray<string>).includes(word) ? false : undefined
+}
 const Flag = Schema.String.pipe(
   Schema.decodeTo(Schema.String, SchemaTransformation.toLowerCase()),
   Schema.decodeTo(Schema.Literals([...TRUE, ...FALSE])),

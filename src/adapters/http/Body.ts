@@ -2,6 +2,7 @@ import { Cause, Effect, Schema, SchemaAST } from "effect"
 import { HttpServerError, type HttpServerRequest } from "effect/http"
 import * as ApiErrors from "./ApiErrors.ts"
 import { tooLargeDetails } from "./auth/Hygiene.ts"
+import { pydanticBool } from "../../application/Settings.ts"
 import { toInputIssues } from "./Validation.ts"
 
 export type BodyError = ApiErrors.BadRequest | ApiErrors.PayloadTooLarge | ApiErrors.ValidationError
@@ -46,8 +47,9 @@ const callerGone = (request: HttpServerRequest.HttpServerRequest): boolean => {
 
 /**
  * Reads the request body as a JSON object and decodes it with `schema`: malformed or non-object
- * JSON is a 400, schema failures a 422 listing every issue, unknown fields are ignored and an
- * explicit `null` on an optional field counts as absent (as with Pydantic's `Optional[...] = None`).
+ * JSON is a 400, schema failures a 422 listing every issue, unknown fields are ignored, an
+ * explicit `null` on an optional field counts as absent (as with Pydantic's `Optional[...] = None`), and a
+ * boolean field takes what Pydantic's lax `bool` takes (`"true"`, `"yes"`, `1`, …; the document says boolean).
  */
 export const decoder = <S extends Schema.Struct<Schema.Struct.Fields> & { readonly DecodingServices: never }>(
   schema: S
@@ -56,9 +58,16 @@ export const decoder = <S extends Schema.Struct<Schema.Struct.Fields> & { readon
   const optionalKeys = new Set(
     Object.entries(schema.fields).filter(([, field]) => SchemaAST.isOptional(field.ast)).map(([key]) => key)
   )
+  const booleanKeys = new Set(
+    Object.entries(schema.fields).filter(([, field]) => field.ast._tag === "Boolean").map(([key]) => key)
+  )
   // Object.fromEntries defines keys, so a "__proto__" key stays a plain (ignored) field.
-  const dropNullOptionals = (body: Record<string, unknown>): Record<string, unknown> =>
-    Object.fromEntries(Object.entries(body).filter(([key, value]) => !(value === null && optionalKeys.has(key))))
+  const asPydanticReads = (body: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(body)
+        .filter(([key, value]) => !(value === null && optionalKeys.has(key)))
+        .map(([key, value]) => [key, booleanKeys.has(key) ? pydanticBool(value) ?? value : value])
+    )
   return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<S["Type"], BodyError> => {
     if (!isJsonMediaType(request.headers["content-type"])) {
       return Effect.fail(ApiErrors.badRequest("Content-Type must be application/json"))
@@ -79,7 +88,7 @@ export const decoder = <S extends Schema.Struct<Schema.Struct.Fields> & { readon
         const parsed = parseJson(text)
         if (!parsed.ok) return Effect.fail(ApiErrors.badRequest("The request body is not valid JSON"))
         if (!isObject(parsed.value)) return Effect.fail(ApiErrors.badRequest("The request body must be a JSON object"))
-        const body = dropNullOptionals(parsed.value)
+        const body = asPydanticReads(parsed.value)
         return Effect.mapError(decode(body), (error) => ApiErrors.validationError(toInputIssues(error.issue, body)))
       })
     )

@@ -36,9 +36,16 @@ const walk = (
     case "MissingKey":
       out.push({ type: "missing", loc, msg: "Field required" })
       return
-    case "InvalidType":
-      out.push(invalidType(issue.ast, loc))
+    case "InvalidType": {
+      // Pydantic tells a string or number it could not read as a bool from a value of another type
+      const value = issue.ast._tag === "Boolean" ? valueAt(input, loc.slice(skip)) : undefined
+      out.push(
+        typeof value === "string" || typeof value === "number"
+          ? { type: "bool_parsing", loc, msg: "Input should be a valid boolean, unable to interpret input" }
+          : invalidType(issue.ast, loc)
+      )
       return
+    }
     case "Filter":
       out.push(filter(issue, loc, parent, valueAt(input, loc.slice(skip))))
       return

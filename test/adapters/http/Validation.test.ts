@@ -18,7 +18,7 @@ describe("HTTP request validation", () => {
     Effect.gen(function*() {
       const { request } = yield* withApp
       const res = yield* request("POST", "/api/dl", {
-        body: { ownerEmails: ["ok@contoso.example", "not-an-email", 7], memberEmails: "x", allowExternalSenders: "yes" }
+        body: { ownerEmails: ["ok@contoso.example", "not-an-email", 7], memberEmails: "x", allowExternalSenders: "maybe" }
       })
       assert.strictEqual(res.status, 422)
       assert.strictEqual(res.json.error, "Validation Error")
@@ -28,13 +28,39 @@ describe("HTTP request validation", () => {
         ["value_error", ["ownerEmails", 1]],
         ["string_type", ["ownerEmails", 2]],
         ["list_type", ["memberEmails"]],
-        ["bool_type", ["allowExternalSenders"]]
+        ["bool_parsing", ["allowExternalSenders"]]
       ])
       for (const issue of res.json.details) {
         assert.deepStrictEqual(Object.keys(issue).sort(), ["loc", "msg", "type"])
         assert.isString(issue.msg)
       }
       assert.strictEqual(res.json.details[0].msg, "Field required")
+    }).pipe(Effect.scoped))
+
+  it.effect("allowExternalSenders is read as Pydantic's lax bool: words in any case, 0 and 1; anything else is a 422", () =>
+    Effect.gen(function*() {
+      const seen: Array<boolean | undefined> = []
+      const { request } = yield* app({
+        create: (req) => Effect.sync(() => (seen.push(req.allowExternalSenders), created)),
+        update: (_, req) => Effect.sync(() => (seen.push(req.allowExternalSenders), { message: "updated" }))
+      })
+      const accepted = [true, "True", "yes", "Y", "on", "1", 1, 1.0, "t", false, "FALSE", "no", "off", "0", 0, "f", "n"]
+      for (const value of accepted) {
+        const res = yield* request("POST", "/api/dl", {
+          body: { name: "A", ownerEmails: ["o@contoso.example"], allowExternalSenders: value }
+        })
+        assert.strictEqual(res.status, 201, String(value))
+      }
+      assert.strictEqual((yield* request("PATCH", "/api/dl/a", { body: { allowExternalSenders: "Yes" } })).status, 200)
+      assert.deepStrictEqual(seen, [...accepted.map((_, i) => i < 9), true])
+      const refused = yield* Effect.forEach(["maybe", 2, 0.5, "", " true", [], {}], (value) =>
+        Effect.map(
+          request("PATCH", "/api/dl/a", { body: { allowExternalSenders: value } }),
+          (res) => [res.status, res.json.details[0].type, res.json.details[0].msg]
+        ))
+      const parsing = [422, "bool_parsing", "Input should be a valid boolean, unable to interpret input"]
+      const type = [422, "bool_type", "Input should be a valid boolean"]
+      assert.deepStrictEqual(refused, [parsing, parsing, parsing, parsing, parsing, type, type])
     }).pipe(Effect.scoped))
 
   it.effect("missing name and no owners are 422s naming those fields", () =>
