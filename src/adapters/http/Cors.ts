@@ -41,13 +41,14 @@ export const withCorsHeaders = (
 
 /**
  * The answer to an `OPTIONS` request for a path that answers `methods` (HEAD included wherever GET is); a
- * preflight from an allowed origin gets its permissions.
+ * preflight from an allowed origin gets its permissions. 200 with an empty body, as Flask's automatic
+ * `OPTIONS` answers (`make_default_options_response`, flask-cors adding its headers to it).
  */
 export const preflight = (origin: string | undefined, methods: ReadonlyArray<string>): HttpServerResponse.HttpServerResponse =>
   origin === undefined
-    ? HttpServerResponse.empty({ status: 204, headers: { allow: [...methods, "OPTIONS"].join(", "), vary: "Origin" } })
+    ? HttpServerResponse.empty({ status: 200, headers: { allow: [...methods, "OPTIONS"].join(", "), vary: "Origin" } })
     : HttpServerResponse.empty({
-      status: 204,
+      status: 200,
       headers: {
         "access-control-allow-origin": origin,
         "access-control-allow-methods": methods.join(", "),

@@ -50,7 +50,7 @@ describe("request id", () => {
         yield* request("GET", "/nowhere"),
         yield* request("OPTIONS", "/api/dl")
       ]
-      assert.deepStrictEqual(answers.map((res) => res.status), [200, 200, 422, 404, 204])
+      assert.deepStrictEqual(answers.map((res) => res.status), [200, 200, 422, 404, 200])
       const ids = answers.map((res) => res.headers.get("x-request-id") ?? "")
       for (const id of ids) assert.match(id, UUID)
       assert.strictEqual(new Set(ids).size, ids.length)
@@ -131,7 +131,7 @@ describe("CORS", () => {
         "access-control-request-headers": "content-type, x-anchormailbox"
       }
       const allowed = yield* request("OPTIONS", "/api/dl/a/members", { headers: preflight })
-      assert.strictEqual(allowed.status, 204)
+      assert.strictEqual(allowed.status, 200)
       assert.strictEqual(allowed.headers.get("access-control-allow-origin"), "https://portal.contoso.example")
       assert.strictEqual(allowed.headers.get("access-control-allow-methods"), "POST, DELETE")
       const headers = (allowed.headers.get("access-control-allow-headers") ?? "").toLowerCase()
