@@ -96,11 +96,12 @@ export const make = (options: {
     const originHeader = request.headers.origin
     const origin = originHeader !== undefined && options.allowOrigin(originHeader) ? originHeader : undefined
     const methods = request.method === "OPTIONS" ? ErrorResponses.allowedMethods(request.url, options.served) : []
-    // An empty path segment is no route: `DELETE /api/dl//members` (an id left empty by the client) would
-    // otherwise be the member removal of a list called "" (see Routes.serveOptions).
     const routed = asRouted(request)
     const routedApp = routed === undefined ? app : Effect.provideService(app, HttpServerRequest.HttpServerRequest, routed)
-    const handled: App = pathOf(request.url).includes("//")
+    // An empty path segment is no route: `DELETE /api/dl//members` or `DELETE /api/dl/` (an id left empty
+    // by the client) would otherwise act on a list called "" (see Routes.serveOptions).
+    const path = pathOf(request.url)
+    const handled: App = path.includes("//") || (path.length > 1 && path.endsWith("/"))
       ? Effect.succeed(ErrorResponses.notFound)
       : request.method === "OPTIONS"
       ? Effect.succeed(methods.length === 0 ? ErrorResponses.notFound : Cors.preflight(origin, methods))

@@ -99,11 +99,15 @@ describe("HTTP endpoints", () => {
         (yield* request("DELETE", "/api/dl/sales/members/", { body })).status,
         (yield* request("GET", "/api/dl/sales/members/")).status,
         (yield* request("POST", "/api/dl/", { body: { name: "Sales" } })).status,
-        (yield* request("OPTIONS", "/api/dl/sales/")).status
+        (yield* request("OPTIONS", "/api/dl/sales/")).status,
+        // an empty dlId at the end
+        (yield* request("DELETE", "/api/dl/")).status,
+        (yield* request("GET", "/api/dl/")).status,
+        (yield* request("PATCH", "/api/dl/", { body: { allowExternalSenders: true } })).status
       ]
       // no endpoint ran: not on the list called "members", nor on one called ""
       assert.deepStrictEqual(calls, [])
-      assert.deepStrictEqual(statuses, [404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+      assert.deepStrictEqual(statuses, [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
     }).pipe(Effect.scoped))
 
   it.effect("a raw ';' is part of the dlId, as under Werkzeug: the path is not cut there", () =>
