@@ -239,6 +239,31 @@ describe("main.ts: instances sharing a Redis", () => {
     }).pipe(Effect.scoped))
 })
 
+describe("main.ts: request targets", () => {
+  it.live("are routed as the client wrote them: an absolute-form target is not tidied, a raw '#' is a 400", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Layer.build(Sandbox.layerWith(Sandbox.layerServicesTest()))
+      const info = Context.get(sandbox, Sandbox.Sandbox)
+      target = info.baseUrl
+      const port = yield* Effect.promise(freePort)
+      yield* launch(deployedEnv(info, port))
+      yield* ready(port)
+      const send = (method: string, path: string, body?: unknown) =>
+        Effect.promise(() => call(port, method, path, { "x-api-key": KEY }, body))
+      const members = { memberEmails: ["lee.gu@contoso.example"] }
+      const created = yield* send("POST", "/api/dl", { name: "keep-me", ownerEmails: ["adele.vance@contoso.example"], ...members })
+      assert.strictEqual(created.status, 201, created.body)
+      // Node's parser keeps these as written; Effect's server resolved them with new URL (`..` gone, `\` a `/`)
+      assert.strictEqual((yield* send("DELETE", "http://a/api/dl/other/%2e%2e/keep-me")).status, 404)
+      assert.strictEqual((yield* send("DELETE", "http://a/api/dl/keep-me\\members", members)).status, 404)
+      // the router cut the path at '#': this was the deletion of keep-me
+      assert.strictEqual((yield* send("DELETE", "/api/dl/keep-me#/members", members)).status, 400)
+      const read = yield* send("GET", "http://a/api/dl/keep-me") // an absolute-form target that names it
+      assert.strictEqual(read.status, 200, read.body)
+      assert.include(JSON.parse(read.body).members, "lee.gu@contoso.example")
+    }).pipe(Effect.scoped))
+})
+
 describe("main.ts exit codes", () => {
   const codeOf = (exit: Exit.Exit<unknown, unknown>) => {
     let code: number | undefined

@@ -50,7 +50,7 @@ const methodNotAllowed = (method: string, url: string, served: Served) => {
 
 const payloadTooLarge = json(413, "Payload Too Large", tooLargeDetails)
 
-const badRequest = json(400, "Bad Request", "The request could not be parsed")
+export const badRequest = json(400, "Bad Request", "The request could not be parsed")
 
 export const internalServerError = (requestId: string) => json(500, "Internal Server Error", requestId)
 

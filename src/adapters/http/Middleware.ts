@@ -4,6 +4,7 @@ import * as Docs from "./Docs.ts"
 import * as Cors from "./Cors.ts"
 import * as ErrorResponses from "./ErrorResponses.ts"
 import { CurrentNotFoundCache, isListNotFound, lookupKey, type NotFoundAnswer, NotFoundCache } from "./NotFoundCache.ts"
+import { asWritten, forRouting, pathOf } from "./RequestTarget.ts"
 
 /** The id of the request being served ("" outside a request); it is also on every log line as `requestId`. */
 export const RequestId = Context.Reference<string>("distribution-list-api/adapters/http/RequestId", {
@@ -20,23 +21,7 @@ export const requestIdOf = (header: string | undefined): string => {
   return trimmed !== undefined && SANE_REQUEST_ID.test(trimmed) ? trimmed : globalThis.crypto.randomUUID()
 }
 
-const pathOf = (url: string): string => {
-  const end = url.search(/[?#]/)
-  return end === -1 ? url : url.slice(0, end)
-}
-
 type App = Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
-
-/**
- * The request as the router must see it: a raw `;` in the path escaped. The router cuts a path at `;` as at
- * `?` (for `/foo;jsessionid=…`), so `DELETE /api/dl/victim;v=1/members` was the deletion of `victim`, and
- * `GET /api/dl/Sales; EMEA` a lookup of `Sales`; Werkzeug keeps `;` in the segment (a dlId may be a name
- * holding one). Escaped, it reaches the route as the client wrote it, decoded back into the dlId.
- */
-const asRouted = (request: HttpServerRequest.HttpServerRequest): HttpServerRequest.HttpServerRequest | undefined => {
-  const path = pathOf(request.url)
-  return path.includes(";") ? request.modify({ url: path.replaceAll(";", "%3B") + request.url.slice(path.length) }) : undefined
-}
 
 /** The answer as the server writes it, for the not-found cache; undefined when it is not a list's 404. */
 const notFoundAnswer = (response: HttpServerResponse.HttpServerResponse): NotFoundAnswer | undefined => {
@@ -56,11 +41,12 @@ const notFoundAnswer = (response: HttpServerResponse.HttpServerResponse): NotFou
 const withNotFoundCache = (
   notFound: NotFoundCache,
   request: HttpServerRequest.HttpServerRequest,
+  target: string,
   clock: Clock.Clock,
   app: App
 ): App => {
   if (!notFound.enabled) return app
-  const key = lookupKey(request.method, request.url, request.headers)
+  const key = lookupKey(request.method, target, request.headers)
   if (key === undefined) return app
   return Effect.suspend(() => {
     const startedAt = notFound.lookupStarts()
@@ -95,25 +81,30 @@ export const make = (options: {
     const start = clock.currentTimeMillisUnsafe()
     const originHeader = request.headers.origin
     const origin = originHeader !== undefined && options.allowOrigin(originHeader) ? originHeader : undefined
-    const methods = request.method === "OPTIONS" ? ErrorResponses.allowedMethods(request.url, options.served) : []
-    const routed = asRouted(request)
-    const routedApp = routed === undefined ? app : Effect.provideService(app, HttpServerRequest.HttpServerRequest, routed)
+    // Routed as the client wrote it (see RequestTarget); the access log names that path too.
+    const written = asWritten(request)
+    const target = written ?? request.url
+    const path = pathOf(target)
+    const methods = request.method === "OPTIONS" ? ErrorResponses.allowedMethods(target, options.served) : []
+    const routed = forRouting(request, target)
+    const routedApp = routed === request ? app : Effect.provideService(app, HttpServerRequest.HttpServerRequest, routed)
     // An empty path segment is no route: `DELETE /api/dl//members` or `DELETE /api/dl/` (an id left empty
     // by the client) would otherwise act on a list called "" (see Routes.serveOptions).
-    const path = pathOf(request.url)
-    const handled: App = path.includes("//") || (path.length > 1 && path.endsWith("/"))
+    const handled: App = written === undefined
+      ? Effect.succeed(ErrorResponses.badRequest)
+      : path.includes("//") || (path.length > 1 && path.endsWith("/"))
       ? Effect.succeed(ErrorResponses.notFound)
       : request.method === "OPTIONS"
       ? Effect.succeed(methods.length === 0 ? ErrorResponses.notFound : Cors.preflight(origin, methods))
       : Effect.catchCause(
-        options.notFound === undefined ? routedApp : withNotFoundCache(options.notFound, request, clock, routedApp),
+        options.notFound === undefined ? routedApp : withNotFoundCache(options.notFound, request, target, clock, routedApp),
         (cause) => ErrorResponses.fromCause(cause, requestId, options.served)
       )
     const accessLog = (status: number) =>
       Effect.logInfo("HTTP request").pipe(
         Effect.annotateLogs({
           method: request.method,
-          path: pathOf(request.url),
+          path,
           status,
           durationMs: clock.currentTimeMillisUnsafe() - start
         })
