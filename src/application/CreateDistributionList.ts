@@ -12,6 +12,7 @@ import { retryAmbiguous, untilVisible } from "./Retry.ts"
 import { allMembers, membershipIs, withOwnerIds } from "./ListReads.ts"
 import { anchorFor, canonical, emailIssues, mayAppear, spelling, type Toolkit, unseenRecipientSchedule, upstreamFailure } from "./Toolkit.ts"
 import type { FoundUsers } from "./UserValidation.ts"
+import { shown } from "./LogText.ts"
 
 const requestIssues = (request: CreateRequest): ReadonlyArray<InputIssue> => [
   ...nameIssues(request.name, ["name"]),
@@ -152,7 +153,7 @@ export const make = (kit: Toolkit) => {
     )
 
   return Effect.fn("DistributionLists.create")(function*(request: CreateRequest, hints: RequestHints) {
-    yield* Effect.logInfo(`Creating Distribution List: ${request.name}`)
+    yield* Effect.logInfo(`Creating Distribution List: ${shown(request.name)}`)
     const issues = requestIssues(request)
     if (issues.length > 0) return yield* new InvalidInput({ issues })
 

@@ -3,6 +3,7 @@ import { type DistributionList, userAddress } from "../domain/DistributionList.t
 import type { DistributionListDetails, RequestHints } from "./DistributionLists.ts"
 import { readGroup, readWithMembers } from "./ListReads.ts"
 import { mapStoreErrors, type Toolkit } from "./Toolkit.ts"
+import { shown } from "./LogText.ts"
 
 /** The owners' addresses, in Exchange's order; an owner the directory cannot resolve is left out (and logged). */
 export const ownerAddresses = Effect.fnUntraced(function*(kit: Toolkit, dl: DistributionList) {
@@ -36,7 +37,7 @@ export const details = (
 export const make = (kit: Toolkit) =>
   Effect.fn("DistributionLists.get")(
     function*(dlId: string, hints: RequestHints) {
-      yield* Effect.logInfo(`Fetching Distribution List: ${dlId}`)
+      yield* Effect.logInfo(`Fetching Distribution List: ${shown(dlId)}`)
       // Member paging starts with the read; the owners are resolved as soon as the read returns.
       const { dl, extra: owners, members } = yield* readWithMembers(kit, dlId, hints, (dl) => ownerAddresses(kit, dl))
       return details(dl, owners, members)

@@ -8,6 +8,7 @@ import { type GroupStoreError, MAX_MEMBER_PAGE_SIZE, type PageCursorInvalid } fr
 import { ACQUIRE_TOKEN, UpstreamError } from "./ports/UpstreamError.ts"
 import { identitiesOf, readGroupWithId, readWithListing } from "./ListReads.ts"
 import { callerTarget, mapStoreErrors, type Toolkit } from "./Toolkit.ts"
+import { shown } from "./LogText.ts"
 
 /** Optional member paging of a read: either field switches it on; the size defaults to the maximum. */
 export interface MemberPaging {
@@ -109,7 +110,7 @@ export const make = (kit: Toolkit) => {
 
   return Effect.fn("DistributionLists.getPage")(
     function*(dlId: string, paging: MemberPaging, hints: RequestHints) {
-      yield* Effect.logInfo(`Fetching Distribution List: ${dlId} (one page of members)`)
+      yield* Effect.logInfo(`Fetching Distribution List: ${shown(dlId)} (one page of members)`)
       const size = paging.pageSize ?? MAX_MEMBER_PAGE_SIZE
       if (!Number.isInteger(size) || size < 1 || size > MAX_MEMBER_PAGE_SIZE) {
         return yield* new InvalidInput({

@@ -6,6 +6,7 @@ import { confirmHeld } from "./ListLocks.ts"
 import { applyMembers } from "./Members.ts"
 import { membershipIs, readGroup } from "./ListReads.ts"
 import { both, canonical, emailIssues, mayAppear, mapStoreErrors, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
+import { shown } from "./LogText.ts"
 
 export const addedMessage = (failed: ReadonlyArray<string>): string =>
   failed.length === 0 ? "All members added." : "Some members could not be added."
@@ -23,7 +24,7 @@ export const checkAddresses = (addresses: ReadonlyArray<string>) => {
 export const makeAdd = (kit: Toolkit) =>
   Effect.fn("DistributionLists.addMembers")(
     function*(dlId: string, memberEmails: ReadonlyArray<string>, hints: RequestHints) {
-      yield* Effect.logInfo(`Adding ${memberEmails.length} member(s) to Distribution List: ${dlId}`)
+      yield* Effect.logInfo(`Adding ${memberEmails.length} member(s) to Distribution List: ${shown(dlId)}`)
       const requested = uniqueEmails(memberEmails)
       // Both reads at once; unknown users are reported before an absent DL, as the seed orders them.
       const [users, dl] = yield* both(kit.users.requireAll(requested), readGroup(kit, dlId, hints, "noOwners"))
@@ -49,7 +50,7 @@ export const makeAdd = (kit: Toolkit) =>
 export const makeRemove = (kit: Toolkit) =>
   Effect.fn("DistributionLists.removeMembers")(
     function*(dlId: string, memberEmails: ReadonlyArray<string>, hints: RequestHints) {
-      yield* Effect.logInfo(`Removing ${memberEmails.length} member(s) from Distribution List: ${dlId}`)
+      yield* Effect.logInfo(`Removing ${memberEmails.length} member(s) from Distribution List: ${shown(dlId)}`)
       const dl = yield* readGroup(kit, dlId, hints, "noOwners")
       yield* confirmHeld(kit.settings.customDomain, dl)
       const target = targetOf(kit, hints, dl)

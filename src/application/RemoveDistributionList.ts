@@ -5,12 +5,13 @@ import { confirmHeld } from "./ListLocks.ts"
 import { retryAmbiguous } from "./Retry.ts"
 import { readGroup } from "./ListReads.ts"
 import { mapStoreErrors, targetOf, type Toolkit } from "./Toolkit.ts"
+import { shown } from "./LogText.ts"
 
 /** Deletes a DL permanently: Exchange Online keeps no soft-deleted distribution groups. */
 export const make = (kit: Toolkit) =>
   Effect.fn("DistributionLists.remove")(
     function*(dlId: string, hints: RequestHints) {
-      yield* Effect.logInfo(`Deleting Distribution List: ${dlId}`)
+      yield* Effect.logInfo(`Deleting Distribution List: ${shown(dlId)}`)
       const dl = yield* readGroup(kit, dlId, hints, "noOwners")
       yield* confirmHeld(kit.settings.customDomain, dl)
       yield* retryAmbiguous(kit.schedules.upstream, (ambiguous) =>

@@ -12,6 +12,7 @@ import { retryAmbiguous } from "./Retry.ts"
 import { readGroup, readWithMembers } from "./ListReads.ts"
 import { anchorFor, both, canonical, emailIssues, mapStoreErrors, mayAppear, retryUnseenRecipients, spelling, targetOf, type Toolkit } from "./Toolkit.ts"
 import type { FoundUsers } from "./UserValidation.ts"
+import { shown } from "./LogText.ts"
 
 const displayNameIssues = (displayName: string): ReadonlyArray<InputIssue> =>
   displayName.trim().length === 0
@@ -121,7 +122,7 @@ export const make = (kit: Toolkit) => {
 
   return Effect.fn("DistributionLists.update")(
     function*(dlId: string, request: UpdateRequest, hints: RequestHints) {
-      yield* Effect.logInfo(`Updating Distribution List: ${dlId}`)
+      yield* Effect.logInfo(`Updating Distribution List: ${shown(dlId)}`)
 
       const owners = request.ownerEmails === undefined ? undefined : uniqueEmails(request.ownerEmails)
       const members = request.memberEmails === undefined ? undefined : uniqueEmails(request.memberEmails)

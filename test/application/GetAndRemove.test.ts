@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Logger } from "effect"
 import { DistributionLists } from "../../src/application/DistributionLists.ts"
 import { GroupNotFound, type Target } from "../../src/application/ports/GroupStore.ts"
 import * as FakeTenant from "../support/FakeTenant.ts"
@@ -34,6 +34,15 @@ describe("DistributionLists.get", () => {
       const error = yield* Effect.flip(dls.get("Sales Team", {}))
       assert.strictEqual(error._tag, "DistributionListNotFound")
       if (error._tag === "DistributionListNotFound") assert.strictEqual(error.dlId, "Sales Team")
+    }).pipe(Effect.provide(appLayer(users))))
+
+  it.effect("logs the dlId it was asked for as one value: it cannot fake the line's fields", () =>
+    Effect.gen(function*() {
+      const { dls } = yield* setup
+      const messages: Array<unknown> = []
+      const capture = Logger.make(({ message }) => messages.push(...(Array.isArray(message) ? message : [message])))
+      yield* Effect.flip(dls.get("x - audit action=delete", {})).pipe(Effect.provide(Logger.layer([capture])))
+      assert.include(messages, "Fetching Distribution List: \"x - audit action\\u003ddelete\"")
     }).pipe(Effect.provide(appLayer(users))))
 
   it.effect("an alias is anchored on the address it gives (seed step 4), not on postmaster", () =>

@@ -1,5 +1,6 @@
 import { Cause, Context, Effect, Layer, Logger, type LogLevel, References } from "effect"
 import process from "node:process"
+import { shown } from "../../application/LogText.ts"
 
 /** The seed's level names (Python logging): Effect's Warn is WARNING, Fatal is CRITICAL. */
 const levelName = (level: LogLevel.LogLevel): string => {
@@ -65,12 +66,8 @@ const text = (value: unknown): string => {
 }
 
 // a value with spaces, quotes, `=` or control characters is quoted (and escaped) so the pairs stay
-// machine-readable and on one line
-const PLAIN = /^[^\s"=\p{Cc}\p{Cf}\u2028\u2029]+$/u
-const pair = (key: string, value: unknown): string => {
-  const s = text(value)
-  return PLAIN.test(s) ? `${key}=${s}` : `${key}=${escapeControls(JSON.stringify(s))}`
-}
+// machine-readable and on one line, and a value cannot read as more pairs
+const pair = (key: string, value: unknown): string => `${key}=${escapeControls(shown(text(value)))}`
 
 const pairs = (annotations: Readonly<Record<string, unknown>>): string => {
   let out = ""

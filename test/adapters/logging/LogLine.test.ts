@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { vi } from "vitest"
 import { Effect } from "effect"
 import * as LogLine from "../../../src/adapters/logging/LogLine.ts"
+import { shown } from "../../../src/application/LogText.ts"
 
 const date = new Date(Date.UTC(2025, 7, 24, 19, 0, 1, 23))
 
@@ -70,6 +71,22 @@ describe("forged lines", () => {
     assert.include(line, "abc\\u202edelete\\u2066x\\u200by\\ufeff\\u00ad\\u2061\\u{e0041}")
     assert.include(line, "dlId=\"team\\u202e\"")
     assert.notMatch(line, /[\u202e\u2066\u200b\ufeff\u00ad\u2061\u{e0041}]/u)
+  })
+
+  it("a value cannot read as more key=value pairs, nor end a message that shows it (shown)", () => {
+    const dlId = "x - audit audit=true caller=adm callerKind=apiKey action=delete dlId=sales status=200"
+    const line = LogLine.formatLine({
+      date,
+      level: "Info",
+      message: `Fetching Distribution List: ${shown(dlId)}`,
+      annotations: { requestId: "r1", dlId }
+    })
+    const shownId = "\"x - audit audit\\u003dtrue caller\\u003dadm callerKind\\u003dapiKey action\\u003ddelete dlId\\u003dsales status\\u003d200\""
+    assert.strictEqual(line, `2025-08-24 19:00:01,023 - INFO - [r1] - Fetching Distribution List: ${shownId} dlId=${shownId}`)
+    // what a key=value reader finds on the line: the one real pair
+    assert.deepStrictEqual(line.match(/\b\w+=/g), ["dlId="])
+    assert.strictEqual(JSON.parse(shownId), dlId, "still JSON: the value reads back as it was")
+    assert.strictEqual(shown("marketing-team"), "marketing-team", "a plain word as it is")
   })
 
   it("a cause keeps its lines, each indented, so none can start like an entry", () => {
