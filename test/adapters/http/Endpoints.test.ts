@@ -77,16 +77,22 @@ describe("HTTP endpoints", () => {
       assert.deepStrictEqual(ids, ["marketing-team@contoso.example", "marketing-team@contoso.example"])
     }).pipe(Effect.scoped))
 
+  /** An app whose endpoints by dlId record `<endpoint> <dlId>` in `calls`. */
+  const recordingApp = Effect.gen(function*() {
+    const calls: Array<string> = []
+    const record = (name: string) => (dlId: string) => Effect.sync(() => (calls.push(`${name} ${dlId}`), { message: "done" }))
+    const { request } = yield* app({
+      remove: record("remove"),
+      removeMembers: (dlId) => Effect.sync(() => (calls.push(`removeMembers ${dlId}`), { message: "done", failed: [] })),
+      update: record("update"),
+      get: (dlId) => Effect.sync(() => (calls.push(`get ${dlId}`), details))
+    })
+    return { calls, request }
+  })
+
   it.effect("paths match as written: an empty dlId (DELETE /api/dl//members), /API/DL or a trailing slash is a 404, no endpoint runs", () =>
     Effect.gen(function*() {
-      const calls: Array<string> = []
-      const record = (name: string) => (dlId: string) => Effect.sync(() => (calls.push(`${name} ${dlId}`), { message: "done" }))
-      const { request } = yield* app({
-        remove: record("remove"),
-        removeMembers: (dlId) => Effect.sync(() => (calls.push(`removeMembers ${dlId}`), { message: "done", failed: [] })),
-        update: record("update"),
-        get: (dlId) => Effect.sync(() => (calls.push(`get ${dlId}`), details))
-      })
+      const { calls, request } = yield* recordingApp
       const body = { memberEmails: ["m@contoso.example"] }
       const statuses = [
         (yield* request("DELETE", "/api/dl//members", { body })).status,
@@ -112,13 +118,7 @@ describe("HTTP endpoints", () => {
 
   it.effect("a raw ';' is part of the dlId, as under Werkzeug: the path is not cut there", () =>
     Effect.gen(function*() {
-      const calls: Array<string> = []
-      const record = (name: string) => (dlId: string) => Effect.sync(() => (calls.push(`${name} ${dlId}`), { message: "done" }))
-      const { request } = yield* app({
-        remove: record("remove"),
-        removeMembers: (dlId) => Effect.sync(() => (calls.push(`removeMembers ${dlId}`), { message: "done", failed: [] })),
-        get: (dlId) => Effect.sync(() => (calls.push(`get ${dlId}`), details))
-      })
+      const { calls, request } = yield* recordingApp
       const body = { memberEmails: ["m@contoso.example"] }
       const statuses = [
         (yield* request("DELETE", "/api/dl/victim;v=1/members", { body })).status,
