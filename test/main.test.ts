@@ -240,7 +240,7 @@ describe("main.ts: instances sharing a Redis", () => {
 })
 
 describe("main.ts: request targets", () => {
-  it.live("are routed as the client wrote them: an absolute-form target is not tidied, a raw '#' is a 400", () =>
+  it.live("are routed as the client wrote them: an absolute-form target is not tidied, a raw '#' in the path is a 400", () =>
     Effect.gen(function*() {
       const sandbox = yield* Layer.build(Sandbox.layerWith(Sandbox.layerServicesTest()))
       const info = Context.get(sandbox, Sandbox.Sandbox)
@@ -261,6 +261,15 @@ describe("main.ts: request targets", () => {
       const read = yield* send("GET", "http://a/api/dl/keep-me") // an absolute-form target that names it
       assert.strictEqual(read.status, 200, read.body)
       assert.include(JSON.parse(read.body).members, "lee.gu@contoso.example")
+      // a fragment after the query is dropped, as gunicorn drops it
+      assert.strictEqual((yield* send("GET", "/api/dl/keep-me?x=1#frag")).status, 200)
+      // an authority that does not parse names nothing (gunicorn: 400), although the path after it would
+      assert.strictEqual((yield* send("GET", "http://[/api/dl/keep-me")).status, 400)
+      assert.strictEqual((yield* send("GET", "http://a:99999/api/dl/keep-me")).status, 400)
+      // OPTIONS as Flask answers it: 200, an empty body of a declared length
+      const options = yield* send("OPTIONS", "/api/dl/keep-me")
+      const head = Object.fromEntries(stable(options.raw).map((line) => line.split(": ") as [string, string]))
+      assert.deepStrictEqual([options.status, options.body, head["content-length"], head["transfer-encoding"]], [200, "", "0", undefined])
     }).pipe(Effect.scoped))
 })
 

@@ -46,7 +46,10 @@ export const withCorsHeaders = (
  */
 export const preflight = (origin: string | undefined, methods: ReadonlyArray<string>): HttpServerResponse.HttpServerResponse =>
   origin === undefined
-    ? HttpServerResponse.empty({ status: 200, headers: { allow: [...methods, "OPTIONS"].join(", "), vary: "Origin" } })
+    ? HttpServerResponse.empty({
+      status: 200,
+      headers: { allow: [...methods, "OPTIONS"].join(", "), vary: "Origin", "content-length": "0" }
+    })
     : HttpServerResponse.empty({
       status: 200,
       headers: {
@@ -54,6 +57,7 @@ export const preflight = (origin: string | undefined, methods: ReadonlyArray<str
         "access-control-allow-methods": methods.join(", "),
         "access-control-allow-headers": ALLOW_HEADERS,
         "access-control-max-age": "600",
-        vary: "Origin"
+        vary: "Origin",
+        "content-length": "0"
       }
     })

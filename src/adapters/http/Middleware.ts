@@ -82,15 +82,14 @@ export const make = (options: {
     const originHeader = request.headers.origin
     const origin = originHeader !== undefined && options.allowOrigin(originHeader) ? originHeader : undefined
     // Routed as the client wrote it (see RequestTarget); the access log names that path too.
-    const written = asWritten(request)
-    const target = written ?? request.url
+    const { routable, target } = asWritten(request)
     const path = pathOf(target)
     const methods = request.method === "OPTIONS" ? ErrorResponses.allowedMethods(target, options.served) : []
     const routed = forRouting(request, target)
     const routedApp = routed === request ? app : Effect.provideService(app, HttpServerRequest.HttpServerRequest, routed)
     // An empty path segment is no route: `DELETE /api/dl//members` or `DELETE /api/dl/` (an id left empty
     // by the client) would otherwise act on a list called "" (see Routes.serveOptions).
-    const handled: App = written === undefined
+    const handled: App = !routable
       ? Effect.succeed(ErrorResponses.badRequest)
       : path.includes("//") || (path.length > 1 && path.endsWith("/"))
       ? Effect.succeed(ErrorResponses.notFound)
