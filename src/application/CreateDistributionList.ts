@@ -191,7 +191,7 @@ export const make = (kit: Toolkit) => {
     const toAdd = members.filter((member) => !presentKeys.has(normalizeEmail(member)))
     const failedMembers = (yield* addRest(alias, target, toAdd, mayAppear(users))).map(asRequested)
     if (failedMembers.length > 0) {
-      yield* Effect.logWarning(`DL '${dl.alias}': member(s) not added: ${failedMembers.join(", ")}`)
+      yield* Effect.logWarning(`DL '${dl.alias}': member(s) not added: ${failedMembers.map(shown).join(", ")}`)
     }
     return {
       dlId: dl.alias,

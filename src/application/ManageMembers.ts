@@ -40,7 +40,7 @@ export const makeAdd = (kit: Toolkit) =>
         uniqueEmails(requested.map(canonical(users)))
       )
       const asRequested = spelling(requested, users)
-      if (failed.length > 0) yield* Effect.logWarning(`DL '${dl.alias}': member(s) not added: ${failed.join(", ")}`)
+      if (failed.length > 0) yield* Effect.logWarning(`DL '${dl.alias}': member(s) not added: ${failed.map(shown).join(", ")}`)
       return { message: addedMessage(failed), failed: failed.map(asRequested) } satisfies MembersResult
     },
     (effect, dlId) => mapStoreErrors(dlId)(effect)
@@ -65,7 +65,7 @@ export const makeRemove = (kit: Toolkit) =>
         uniqueEmails(memberEmails)
       )
       if (failed.length > 0) {
-        yield* Effect.logWarning(`DL '${dl.alias}': member(s) not removed: ${failed.join(", ")}`)
+        yield* Effect.logWarning(`DL '${dl.alias}': member(s) not removed: ${failed.map(shown).join(", ")}`)
       }
       return { message: removedMessage(failed), failed } satisfies MembersResult
     },

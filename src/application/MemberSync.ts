@@ -7,6 +7,7 @@ import { mayHaveApplied } from "./Retry.ts"
 import type { Target } from "./ports/GroupStore.ts"
 import { mayAppear, type Toolkit } from "./Toolkit.ts"
 import type { FoundUsers } from "./UserValidation.ts"
+import { shown } from "./LogText.ts"
 
 /** Above this many member changes, a sync replaces the whole list in one call instead of one cmdlet each. */
 export const REPLACE_THRESHOLD = 10
@@ -69,7 +70,7 @@ export const make = (kit: Toolkit) => {
         const failure = [added, removed].find(Result.isFailure)
         if (failure === undefined) return Effect.succeed([notApplied(added, toAdd), notApplied(removed, toRemove)] as const)
         if (!written && !appliedSome(added) && !appliedSome(removed)) return Effect.fail(failure.failure)
-        return Effect.logWarning(`Member changes to '${target.identity}' failed after others were applied: ${failure.failure.message}`)
+        return Effect.logWarning(`Member changes to '${target.identity}' failed after others were applied: ${shown(failure.failure.message)}`)
           .pipe(Effect.as([notApplied(added, toAdd), notApplied(removed, toRemove)] as const))
       })
     )

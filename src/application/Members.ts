@@ -10,6 +10,7 @@ import {
   retryAfterMillis,
   type Schedules
 } from "./Retry.ts"
+import { shown } from "./LogText.ts"
 
 export interface MemberChange {
   /** The bulk operation (`GroupStore.addMembers` or `removeMembers` on one group). */
@@ -157,7 +158,7 @@ export const applyMembers = Effect.fnUntraced(function*(
           confirmed.add(key)
         }
       }),
-      Effect.catch((error) => Effect.logWarning(`Reading back a member change failed: ${describe(error)}`))
+      Effect.catch((error) => Effect.logWarning(`Reading back a member change failed: ${shown(describe(error))}`))
     )
   })
 
@@ -189,7 +190,7 @@ export const applyMembers = Effect.fnUntraced(function*(
     // Once some members were applied, a call that fails (throttled for good, refused, the list gone) ends the
     // change with the rest reported as not applied, rather than an error that hides what was done.
     Effect.catchIf(() => applied > 0, (error) =>
-      Effect.logWarning(`A member change stopped after ${applied} member(s) were applied: ${describe(error)}`))
+      Effect.logWarning(`A member change stopped after ${applied} member(s) were applied: ${shown(describe(error))}`))
   )
   return { notApplied: addresses.filter((address) => !confirmed.has(normalizeEmail(address))), applied }
 })

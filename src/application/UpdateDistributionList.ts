@@ -187,7 +187,7 @@ export const make = (kit: Toolkit) => {
         const [notAdded] = yield* addOrRemove(target, users, uniqueEmails(owners.map(toExchange)), [], written)
         failed = notAdded.map(spelling(requested, users))
       }
-      if (failed.length > 0) yield* Effect.logWarning(`DL '${alias}': member change(s) not applied: ${failed.join(", ")}`)
+      if (failed.length > 0) yield* Effect.logWarning(`DL '${alias}': member change(s) not applied: ${failed.map(shown).join(", ")}`)
       return {
         message: updatedMessage(alias, failed),
         ...(failed.length > 0 ? { failedMembers: failed } : {}),
