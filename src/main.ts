@@ -114,8 +114,7 @@ const ArmLookups = Layer.effectDiscard(Effect.gen(function*() {
     yield* Effect.logInfo("Not-found cache off: API keys are off, or the rate limit's budgets are in Redis")
   }
   if (plan.writesMarks && Option.isSome(redis)) {
-    const domain = yield* Config.String("CUSTOM_DOMAIN").pipe(Config.withDefault("contoso.example"))
-    const key = RedisChangeMark.keyPrefix + domain.trim().toLowerCase()
+    const key = RedisChangeMark.keyPrefix + (yield* Settings.customDomainConfig)
     yield* RedisChangeMark.make(cache, redis.value, key, { reads: plan.readsMarks })
   }
   if (plan.answers) lookups.arm(gate.admit)

@@ -104,12 +104,15 @@ const optionalMailbox = (name: string) =>
     Config.map((value) => Option.getOrUndefined(Option.filter(value, (address) => address !== "")))
   )
 
+/** `CUSTOM_DOMAIN`, trimmed and in lower case. */
+export const customDomainConfig: Config.Config<string> = Config.schema(Domain, "CUSTOM_DOMAIN").pipe(
+  Config.map((value) => value.toLowerCase()),
+  Config.withDefault(defaults.customDomain)
+)
+
 /** Reads every setting; an invalid value fails with a `ConfigError` naming its variable. */
 export const SettingsConfig: Config.Config<SettingsShape> = Config.all({
-  customDomain: Config.schema(Domain, "CUSTOM_DOMAIN").pipe(
-    Config.map((value) => value.toLowerCase()),
-    Config.withDefault(defaults.customDomain)
-  ),
+  customDomain: customDomainConfig,
   adminAnchorMailbox: optionalMailbox("ADMIN_ANCHOR_MAILBOX"),
   ownersAsMembers: flag("OWNERS_AS_MEMBERS", defaults.ownersAsMembers),
   validationCacheTtlSeconds: atLeast("VALIDATION_CACHE_TTL_S", 0, defaults.validationCacheTtlSeconds),
